@@ -1,0 +1,37 @@
+"""One module per command; each is a thin click layer over the library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from digest.config import CONFIG_NAME, find_root, load_config
+from digest.errors import UserError
+from digest.models import Config
+
+
+@dataclass
+class State:
+    root: Path | None
+    debug: bool
+    _config: Config | None = None
+
+    def newsletter_root(self) -> Path:
+        if self.root is not None:
+            if not (self.root / CONFIG_NAME).is_file():
+                raise UserError(
+                    f"{self.root / CONFIG_NAME}: file not found",
+                    hint="--root must name a newsletter folder; make one with 'digest init DIR'.",
+                )
+            return self.root.resolve()
+        return find_root()
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.newsletter_root())
+        return self._config
+
+
+pass_state = click.make_pass_decorator(State)

@@ -1,0 +1,229 @@
+"""The frozen values that flow between the stages of the pipeline.
+
+feeds.yaml -> Config; a feed's bytes -> Entry; Entry + classification -> Item (the store);
+issues/N.yaml -> Issue. Stages in the middle are pure functions over these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# ---------------------------------------------------------------- settings (feeds.yaml)
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    name: str = "My Newsletter"
+    author: str = ""
+    tagline: str = ""
+    url: str = ""  # where the site is published; absolute links in feed.xml and email
+    contact: str = ""  # an email address or URL
+    language: str = "en"
+    page_size: str = "A4"  # A4 or Letter
+    group_by: str = "country"  # country or topic
+    about: str = ""  # Markdown for the footer of every issue
+    section_order: tuple[str, ...] = ()  # headings, country codes or topic slugs, in order
+    remote_image_hosts: tuple[str, ...] = ()  # hosts whose images pages and PDFs may load
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout: float = 20.0
+    workers: int = 16
+    max_bytes: int = 15_000_000
+    max_redirects: int = 5
+    allow_private: bool = False  # feeds on loopback or private networks (intranets, tests)
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls, ssl or none
+    from_addr: str = ""  # `from` in feeds.yaml
+    reply_to: str = ""
+    list_unsubscribe: str = ""  # defaults to mailto:<from>?subject=unsubscribe
+    subject: str = "{name} #{number}: {title}"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str  # http(s) URL, file: URL or a path relative to the newsletter folder
+    country: str | None = None  # a prior for classification, not a verdict
+    topics: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str  # ISO 3166-1 alpha-2
+    name: str
+    aliases: tuple[str, ...] = ()  # names, cities, regulators, currencies; any language
+    asian: bool = True
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    name: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    countries: dict[str, Country] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    newsletter: Newsletter
+    fetch: FetchSettings
+    email: EmailSettings
+    feeds: tuple[FeedConfig, ...]
+    taxonomy: Taxonomy
+    story_threshold: float = 0.5
+    path: Path | None = None  # the feeds.yaml it came from
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".digest"
+
+    @property
+    def store_path(self) -> Path:
+        return self.state_dir / "store.sqlite"
+
+    def feed(self, name: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+
+# ---------------------------------------------------------------- feed items
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry as a feed gave it, cleaned: plain-text title, sanitized summary."""
+
+    feed: str
+    guid: str | None
+    url: str | None  # canonical http(s) URL, or None when the feed gave none usable
+    title: str
+    summary_html: str
+    summary_text: str
+    published: dt.datetime | None  # UTC; None when the feed gave no date
+    updated: dt.datetime | None = None
+    author: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    countries: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    relevant: bool = False
+    # Why each tag was given: tag -> the matched terms (e.g. {"CN": ("Sichuan",)}).
+    reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Item:
+    """An entry as the store keeps it."""
+
+    id: str
+    feed: str
+    guid: str | None
+    url: str | None
+    title: str
+    summary_html: str
+    summary_text: str
+    published: dt.datetime | None
+    first_seen: dt.datetime
+    updated: dt.datetime | None = None
+    author: str = ""
+    language: str | None = None
+    countries: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    relevant: bool = False
+    story: str | None = None
+    reasons: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def when(self) -> dt.datetime:
+        """The date that counts for ranges: published, else when first seen."""
+        return self.published or self.first_seen
+
+
+# ---------------------------------------------------------------- issue files
+
+
+@dataclass(frozen=True)
+class Link:
+    source: str
+    url: str
+
+
+@dataclass(frozen=True)
+class IssueItem:
+    title: str
+    url: str | None = None
+    source: str = ""
+    date: dt.date | None = None
+    countries: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    body: str = ""  # Markdown, the editor's words
+    also: tuple[Link, ...] = ()  # other outlets with the same story
+    lang: str | None = None  # language of the title and body when not the newsletter's
+    previously: tuple[int, ...] = ()  # earlier issues that covered the same names
+    id: str | None = None  # the store item it was drafted from, if any
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: dt.date
+    text: str  # Markdown
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    items: tuple[IssueItem, ...] = ()
+    intro: str = ""  # Markdown shown under the heading
+    timeline: tuple[TimelineEntry, ...] = ()  # kept in date order
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    date: dt.date
+    title: str
+    subtitle: str = ""
+    greeting: str = ""  # one line opening the issue (Markdown)
+    intro: str = ""  # Markdown
+    summary: tuple[str, ...] = ()  # bullet points (Markdown)
+    quick_take: tuple[str, ...] = ()  # numbered points (Markdown)
+    sections: tuple[Section, ...] = ()
+    outro: str = ""  # Markdown
+    sign_off: str = ""  # Markdown
+    path: Path | None = None
+
+    @property
+    def items(self) -> tuple[IssueItem, ...]:
+        return tuple(item for section in self.sections for item in section.items)

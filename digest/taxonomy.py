@@ -1,0 +1,72 @@
+"""The countries and topics items are tagged with: built-in defaults plus feeds.yaml additions."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from digest.models import Country, Taxonomy, Topic
+
+
+@cache
+def builtin_taxonomy() -> Taxonomy:
+    text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    countries = {
+        code: Country(
+            code=code,
+            name=entry["name"],
+            aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+            asian=bool(entry.get("asian", True)),
+        )
+        for code, entry in data["countries"].items()
+    }
+    topics = {
+        slug: Topic(
+            slug=slug,
+            name=entry["name"],
+            keywords=tuple(str(k) for k in entry.get("keywords") or ()),
+        )
+        for slug, entry in data["topics"].items()
+    }
+    return Taxonomy(countries=countries, topics=topics)
+
+
+def merge_taxonomy(
+    base: Taxonomy, countries: dict[str, Country], topics: dict[str, Topic]
+) -> Taxonomy:
+    """Additions from feeds.yaml: a new entry is added; a known one gets the new name (if
+    given) and its aliases or keywords added to the built-in ones."""
+    merged_countries = dict(base.countries)
+    for code, extra in countries.items():
+        old = merged_countries.get(code)
+        merged_countries[code] = (
+            Country(
+                code=code,
+                name=extra.name or old.name,
+                aliases=_union(old.aliases, extra.aliases),
+                asian=extra.asian,
+            )
+            if old
+            else Country(code=code, name=extra.name or code, aliases=extra.aliases, asian=extra.asian)
+        )
+    merged_topics = dict(base.topics)
+    for slug, extra_topic in topics.items():
+        old_topic = merged_topics.get(slug)
+        merged_topics[slug] = (
+            Topic(
+                slug=slug,
+                name=extra_topic.name or old_topic.name,
+                keywords=_union(old_topic.keywords, extra_topic.keywords),
+            )
+            if old_topic
+            else Topic(slug=slug, name=extra_topic.name or slug, keywords=extra_topic.keywords)
+        )
+    return Taxonomy(countries=merged_countries, topics=merged_topics)
+
+
+def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))

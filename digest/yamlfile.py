@@ -1,0 +1,135 @@
+"""YAML in and out, keeping line numbers so errors can point at the editor's line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from digest.errors import FileError
+
+KeyPath = tuple[str | int, ...]
+
+# A document with more nodes than this is refused: it guards against alias bombs.
+MAX_NODES = 200_000
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """Parsed YAML plus the (line, column) where each value starts, both 1-based."""
+
+    path: Path
+    data: Any
+    marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, keypath: KeyPath) -> tuple[int | None, int | None]:
+        """The position of keypath, or of its nearest ancestor that has one."""
+        path = tuple(keypath)
+        while path:
+            if path in self.marks:
+                return self.marks[path]
+            path = path[:-1]
+        return self.marks.get((), (None, None))
+
+
+def format_keypath(keypath: KeyPath) -> str:
+    out = ""
+    for part in keypath:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def load_yaml(path: Path, error: type[FileError] = FileError) -> YamlDoc:
+    """Read a YAML file; any problem becomes `error` naming the file, line and column."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(path, "file not found") from None
+    except OSError as exc:
+        raise error(path, f"cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(path, "is not UTF-8 text", line=line, hint="Save it as UTF-8.") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        marks: dict[KeyPath, tuple[int, int]] = {}
+        budget = [MAX_NODES]
+        data = _build(loader, node, (), marks, budget, path, error) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error(
+            path,
+            f"YAML syntax error: {problem}",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            hint="Check the indentation and quoting on that line.",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise error(path, f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    return YamlDoc(path=path, data=data, marks=marks)
+
+
+def _build(
+    loader: _Loader,
+    node: yaml.Node,
+    keypath: KeyPath,
+    marks: dict[KeyPath, tuple[int, int]],
+    budget: list[int],
+    path: Path,
+    error: type[FileError],
+) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise error(path, "too many values (aliases nested too deep?)")
+    marks[keypath] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                line = key_node.start_mark.line + 1
+                raise error(path, "a key must be a plain word", line=line)
+            key = str(key)
+            if key in out:
+                line = key_node.start_mark.line + 1
+                raise error(path, f"the key '{key}' appears twice", line=line)
+            out[key] = _build(loader, value_node, (*keypath, key), marks, budget, path, error)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _build(loader, child, (*keypath, i), marks, budget, path, error)
+            for i, child in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML an editor can read: keys in the given order, multi-line text as blocks."""
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
