@@ -1,0 +1,85 @@
+"""Feed HTML is hostile: keep an allowlist of harmless markup, drop everything else.
+
+Used at ingest (what the store keeps) and again at render (defence in depth).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
+    "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+    "*": {"lang"},
+}
+LINK_SCHEMES = {"http", "https", "mailto"}
+IMAGE_SCHEMES = {"http", "https"}
+_DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "noscript",
+                      "template", "form", "textarea", "select", "button", "title"}  # fmt: skip
+
+
+def safe_url(url: str | None, base: str | None = None, schemes: set[str] = LINK_SCHEMES) -> str | None:
+    """An absolute URL with an allowed scheme, or None.
+
+    The scheme is judged after entity decoding, control-character removal and case folding,
+    so 'JaVa&#115;cript:' and 'java\\tscript:' are caught.
+    """
+    if not url:
+        return None
+    cleaned = html.unescape(url)
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", cleaned) if ":" in cleaned[:20] else cleaned.strip()
+    if base and not urlsplit(cleaned).scheme:
+        cleaned = urljoin(base, cleaned)
+    parts = urlsplit(cleaned)
+    if parts.scheme.lower() not in schemes:
+        return None
+    if parts.scheme.lower() in {"http", "https"} and not parts.netloc:
+        return None
+    return cleaned
+
+
+def clean_html(fragment: str, base_url: str | None = None, *, images: bool = True) -> str:
+    """Sanitize feed HTML: allowlisted tags and attributes, links only http(s)/mailto."""
+    if not fragment:
+        return ""
+    tags = ALLOWED_TAGS if images else ALLOWED_TAGS - {"img"}
+
+    def filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute == "href":
+            return safe_url(value, base_url)
+        if attribute == "src":
+            return safe_url(value, base_url, IMAGE_SCHEMES)
+        return value
+
+    return nh3.clean(
+        fragment,
+        tags=tags,
+        clean_content_tags=_DROP_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=filter_attribute,
+        url_schemes=LINK_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment: tags removed, entities decoded, white space folded."""
+    if not fragment:
+        return ""
+    text = nh3.clean(fragment, tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
+    return " ".join(html.unescape(text).split())

@@ -1,0 +1,1 @@
+"""Helpers shared by test modules: servers on loopback, runners, file checks."""
