@@ -1,0 +1,432 @@
+"""Fetching feeds: the network side, in bounds, and the parse step on both cores.
+
+Threads wait on the network (fetch.workers of them); parsing and sanitizing are CPU-bound, so
+bodies go to a small process pool. Every request has one deadline covering connect, redirects, a
+slow trickle and the whole body; bodies are capped, also after decompression; redirects are
+bounded, loop-checked and never reach a loopback or private address unless allowed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import email.utils
+import http.client
+import ipaddress
+import multiprocessing
+import os
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from digest import __version__
+from digest.errors import FetchError
+from digest.models import Entry, FeedConfig, FetchSettings
+
+REDIRECTS = {301, 302, 303, 307, 308}
+PARSE_PROCESSES = 2
+# Below this many bodies a process pool costs more to start than it saves.
+POOL_THRESHOLD = 8
+_CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers about a feed between fetches."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    url: str  # after redirects
+    headers: dict[str, str]  # lowercased names
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """One feed's fetch: status is ok, warning, error, gone, not_modified or skipped."""
+
+    feed: FeedConfig
+    status: str
+    entries: tuple[Entry, ...] = ()
+    warning: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: dt.datetime | None = None
+    seconds: float = 0.0
+
+    @property
+    def worked(self) -> bool:
+        return self.status in {"ok", "warning", "not_modified"}
+
+    @property
+    def failed(self) -> bool:
+        return self.status in {"error", "gone"}
+
+
+@dataclass(frozen=True)
+class Client:
+    settings: FetchSettings
+    user_agent: str
+    root: Path = field(default_factory=Path.cwd)  # local feed paths are relative to it
+
+
+def user_agent(newsletter_url: str) -> str:
+    return (
+        f"digest/{__version__} (+{newsletter_url})" if newsletter_url else f"digest/{__version__}"
+    )
+
+
+# ---------------------------------------------------------------- many feeds
+
+
+def fetch_feeds(
+    feeds: Sequence[FeedConfig],
+    client: Client,
+    states: Mapping[str, FeedState],
+    *,
+    now: dt.datetime | None = None,
+) -> Iterator[FeedOutcome]:
+    """Fetch and parse every feed; yields each outcome as soon as it is ready."""
+    now = now or dt.datetime.now(dt.UTC)
+    waiting = [f for f in feeds if not _resting(states.get(f.name), now)]
+    for feed in feeds:
+        if feed not in waiting:
+            state = states[feed.name]
+            yield FeedOutcome(feed, "skipped", retry_after=state.retry_after,
+                              etag=state.etag, last_modified=state.last_modified)  # fmt: skip
+    if not waiting:
+        return
+    pool = _parse_pool() if len(waiting) >= POOL_THRESHOLD else None
+    try:
+        with cf.ThreadPoolExecutor(max_workers=min(client.settings.workers, len(waiting))) as net:
+            downloads = {
+                net.submit(_download, feed, client, states.get(feed.name) or FeedState()): feed
+                for feed in waiting
+            }
+            parses: set[cf.Future[FeedOutcome]] = set()
+            for done in cf.as_completed(downloads):
+                outcome = done.result()
+                if isinstance(outcome, FeedOutcome):
+                    yield outcome
+                elif pool is not None:
+                    parses.add(pool.submit(parse_download, outcome))
+                else:
+                    yield parse_download(outcome)
+                finished = {p for p in parses if p.done()}
+                for parsed in finished:
+                    yield parsed.result()
+                parses -= finished
+            for parsed in cf.as_completed(parses):
+                yield parsed.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _resting(state: FeedState | None, now: dt.datetime) -> bool:
+    return bool(state and state.retry_after and state.retry_after > now)
+
+
+def _parse_pool() -> cf.ProcessPoolExecutor:
+    # forkserver: workers start from a clean process, not a fork of one running threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["digest.parse"])
+    return cf.ProcessPoolExecutor(max_workers=PARSE_PROCESSES, mp_context=context)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A body fetched and waiting to be parsed (picklable, for the parse processes)."""
+
+    feed: FeedConfig
+    response: Response
+    started: float
+
+
+def parse_download(download: Download) -> FeedOutcome:
+    from digest.parse import parse_feed
+
+    response = download.response
+    try:
+        entries, warning = parse_feed(response.body, response.headers, download.feed, response.url)
+    except FetchError as exc:
+        # No validators kept: the next fetch must read the body again, not get a 304.
+        return FeedOutcome(download.feed, "error", error=exc.message,
+                           seconds=time.monotonic() - download.started)  # fmt: skip
+    return FeedOutcome(
+        download.feed,
+        "warning" if warning else "ok",
+        entries=tuple(entries),
+        warning=warning,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        seconds=time.monotonic() - download.started,
+    )
+
+
+def _download(feed: FeedConfig, client: Client, state: FeedState) -> FeedOutcome | Download:
+    started = time.monotonic()
+    try:
+        response = fetch_one(feed.url, client, state)
+    except FetchError as exc:
+        return FeedOutcome(feed, "error", error=exc.message, etag=state.etag,
+                           last_modified=state.last_modified,
+                           seconds=time.monotonic() - started)  # fmt: skip
+    if response.status == 304:
+        return FeedOutcome(
+            feed,
+            "not_modified",
+            etag=response.headers.get("etag", state.etag),
+            last_modified=response.headers.get("last-modified", state.last_modified),
+            seconds=time.monotonic() - started,
+        )
+    if response.status == 410:
+        return FeedOutcome(feed, "gone", error="HTTP 410 Gone: the publisher removed this feed",
+                           seconds=time.monotonic() - started)  # fmt: skip
+    if response.status in {429, 503} and "retry-after" in response.headers:
+        until = retry_after(response.headers["retry-after"], dt.datetime.now(dt.UTC))
+        when = until.strftime("%Y-%m-%d %H:%M UTC") if until else "later"
+        return FeedOutcome(feed, "error", error=f"HTTP {response.status}, retry after {when}",
+                           retry_after=until, etag=state.etag, last_modified=state.last_modified,
+                           seconds=time.monotonic() - started)  # fmt: skip
+    if response.status >= 400:
+        reason = http.client.responses.get(response.status, "error")
+        return FeedOutcome(feed, "error", error=f"HTTP {response.status} {reason}",
+                           etag=state.etag, last_modified=state.last_modified,
+                           seconds=time.monotonic() - started)  # fmt: skip
+    return Download(feed, response, started)
+
+
+def retry_after(value: str, now: dt.datetime) -> dt.datetime | None:
+    """Retry-After as a moment: delay seconds or an HTTP date; capped at a week."""
+    value = value.strip()
+    if value.isdigit():
+        return now + dt.timedelta(seconds=min(int(value), 7 * 86400))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return min(when.astimezone(dt.UTC), now + dt.timedelta(days=7))
+
+
+# ---------------------------------------------------------------- one feed
+
+
+def fetch_one(url: str, client: Client, state: FeedState | None = None) -> Response:
+    """The response for a feed URL (following redirects) or a local file's bytes.
+
+    Raises FetchError with a one-line reason: DNS, refused, timeout, too big, redirect loop...
+    """
+    if _is_local(url):
+        return _read_local(url, client)
+    deadline = time.monotonic() + client.settings.timeout
+    headers = {
+        "User-Agent": client.user_agent,
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+        "text/xml;q=0.9, */*;q=0.5",
+        "Accept-Encoding": "gzip, deflate",
+    }
+    if state and state.etag:
+        headers["If-None-Match"] = state.etag
+    if state and state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    seen: list[str] = []
+    current = url
+    while True:
+        if current in seen:
+            raise FetchError(f"redirect loop at {current}")
+        seen.append(current)
+        parts = urlsplit(current)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise FetchError(f"cannot fetch '{current}': only http and https URLs")
+        check_private = len(seen) > 1 and not client.settings.allow_private
+        response = _request(current, headers, client.settings, deadline, check_private)
+        if response.status not in REDIRECTS:
+            return response
+        location = response.headers.get("location")
+        if not location:
+            raise FetchError(f"HTTP {response.status} redirect without a Location")
+        if len(seen) > client.settings.max_redirects:
+            raise FetchError(f"more than {client.settings.max_redirects} redirects")
+        current = urljoin(current, location.strip())
+
+
+def _is_local(url: str) -> bool:
+    scheme = urlsplit(url).scheme.lower()
+    return scheme == "file" or not scheme or (len(scheme) == 1 and os.name == "nt")
+
+
+def _read_local(url: str, client: Client) -> Response:
+    if urlsplit(url).scheme.lower() == "file":
+        path = Path(unquote(urlsplit(url).path))
+    else:
+        path = client.root / url
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(client.settings.max_bytes + 1)
+    except OSError as exc:
+        raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(body) > client.settings.max_bytes:
+        raise FetchError(f"{path} is larger than fetch.max_bytes ({client.settings.max_bytes})")
+    return Response(200, path.resolve().as_uri(), {}, body)
+
+
+def _request(
+    url: str,
+    headers: dict[str, str],
+    settings: FetchSettings,
+    deadline: float,
+    check_private: bool,
+) -> Response:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    addresses = _resolve(host, port, deadline)
+    if check_private:
+        for address in addresses:
+            if _is_private(address):
+                raise FetchError(
+                    f"refused a redirect to {host} ({address}), a private or loopback address",
+                    hint="Set fetch.allow_private: true for feeds on your own network.",
+                )
+    conn: http.client.HTTPConnection | None = None
+    try:
+        conn = _connection(parts.scheme, host, port, addresses, _remaining(deadline))
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        conn.request("GET", path, headers=headers)
+        raw = conn.getresponse()
+        response_headers = {k.lower(): v for k, v in raw.getheaders()}
+        if raw.status in REDIRECTS or raw.status == 304 or raw.status >= 400:
+            return Response(raw.status, url, response_headers)
+        body = _read_body(raw, conn, settings.max_bytes, deadline)
+        body = _decode(body, response_headers.get("content-encoding", ""), settings.max_bytes)
+        return Response(raw.status, url, response_headers, body)
+    except TimeoutError as exc:
+        raise FetchError(f"timed out after {settings.timeout:g} s") from exc
+    except ssl.SSLError as exc:
+        raise FetchError(f"TLS failed: {exc.reason or exc}") from exc
+    except ConnectionRefusedError as exc:
+        raise FetchError(f"connection refused by {host}") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchError(f"connection failed: {_describe(exc)}") from exc
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline passed")
+    return left
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"cannot resolve host {host}: {exc.strerror}") from exc
+    except UnicodeError as exc:
+        raise FetchError(f"bad host name {host!r}") from exc
+    if time.monotonic() > deadline:
+        raise FetchError(f"timed out resolving {host}")
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def _is_private(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+def _connection(
+    scheme: str, host: str, port: int, addresses: list[str], timeout: float
+) -> http.client.HTTPConnection:
+    """A connection pinned to the addresses already resolved (and checked)."""
+    conn: http.client.HTTPConnection
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout,
+                                           context=ssl.create_default_context())  # fmt: skip
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def connect_pinned(
+        address: tuple[str, int], timeout: float | None = None, source: object = None
+    ) -> socket.socket:
+        error: OSError | None = None
+        for ip in addresses:
+            try:
+                return socket.create_connection((ip, port), timeout)
+            except OSError as exc:
+                error = exc
+        raise error or OSError(f"no address for {host}")
+
+    conn._create_connection = connect_pinned  # type: ignore[attr-defined]
+    return conn
+
+
+def _read_body(
+    raw: http.client.HTTPResponse, conn: http.client.HTTPConnection, cap: int, deadline: float
+) -> bytes:
+    length = raw.getheader("content-length")
+    if length and length.isdigit() and int(length) > cap:
+        raise FetchError(f"the feed is larger than fetch.max_bytes ({cap} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if conn.sock is not None:
+            conn.sock.settimeout(_remaining(deadline))
+        chunk = raw.read1(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(f"the feed is larger than fetch.max_bytes ({cap} bytes)")
+        chunks.append(chunk)
+
+
+def _decode(body: bytes, encoding: str, cap: int) -> bytes:
+    """Undo gzip or deflate, never producing more than cap bytes (a gzip bomb stops here)."""
+    encoding = encoding.strip().lower()
+    if encoding in {"", "identity"}:
+        return body
+    if encoding not in {"gzip", "x-gzip", "deflate"}:
+        raise FetchError(f"unsupported Content-Encoding '{encoding}'")
+    wbits_options = [31] if "gzip" in encoding else [15, -15]
+    for wbits in wbits_options:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            out = inflater.decompress(body, cap + 1)
+        except zlib.error:
+            continue
+        if len(out) > cap:
+            raise FetchError(f"the feed is larger than fetch.max_bytes ({cap} bytes) unpacked")
+        return out
+    raise FetchError(f"the {encoding} body is corrupt")
+
+
+def _describe(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return " ".join(str(text).split())[:200]

@@ -1,0 +1,214 @@
+"""A feed's bytes -> clean entries. The one module that touches feedparser.
+
+feedparser reads every RSS and Atom dialect and guesses encodings well; we turn its own HTML
+sanitizer and URI resolution off (slow, and too lenient) and clean with digest.sanitize instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from digest.errors import FetchError
+from digest.models import Entry, FeedConfig
+from digest.sanitize import clean_html, plain_text, safe_url
+from digest.urls import canonical_url
+
+WEB_SCHEMES = {"http", "https"}
+# Python's codecs for these names miss characters that real feeds use; their supersets do not.
+_SUPERSET_CHARSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+}
+_XML_DECL = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"""
+)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.IGNORECASE)
+_INTERNAL_SUBSET = re.compile(rb"(<!DOCTYPE\s+[^\[>]*)\[(.*?)\]\s*>", re.DOTALL | re.IGNORECASE)
+_ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(.*?)>", re.DOTALL)
+_SIMPLE_VALUE = re.compile(rb"""^(["'])([^&%<]*)\1\s*$""", re.DOTALL)
+_MAX_ENTITY_EXPANSION = 1_000_000  # characters an internal entity may add to a document
+_SUMMARY_TITLE_CHARS = 100
+
+
+def parse_feed(
+    body: bytes, headers: Mapping[str, str], feed: FeedConfig, url: str | None = None
+) -> tuple[list[Entry], str | None]:
+    """Entries of one feed document, and a warning when it was malformed but readable.
+
+    Raises FetchError when nothing can be read: an HTML page, an empty body, broken XML.
+    """
+    if not body.strip():
+        raise FetchError("the feed is empty")
+    parsed = feedparser.parse(
+        defuse_entities(body),
+        response_headers=_with_superset_charset(body, headers),
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    feed_url = parsed.get("href") or url or ""
+    entries = [
+        entry
+        for raw in parsed.entries
+        if (entry := _entry(raw, feed, feed_url, parsed.feed)) is not None
+    ]
+    problem = _problem(parsed) if parsed.get("bozo") else None
+    if not entries and not parsed.get("version"):
+        if _looks_like_html(body):
+            raise FetchError(
+                "an HTML page, not a feed", hint="Point the feed at its RSS or Atom URL."
+            )
+        raise FetchError(f"not a readable feed: {problem or 'no RSS or Atom found'}")
+    return entries, (f"malformed feed: {problem}" if problem else None)
+
+
+def defuse_entities(body: bytes) -> bytes:
+    """Drop DTD entity declarations that could explode or reach out (billion laughs, XXE).
+
+    Simple text entities are kept while their total expansion stays small.
+    """
+    match = _INTERNAL_SUBSET.search(body, 0, 65536)
+    if match is None or b"<!ENTITY" not in match.group(2).upper():
+        return body
+    kept: list[bytes] = []
+    expansion = 0
+    for decl in _ENTITY_DECL.finditer(match.group(2)):
+        parameter, name, value = decl.groups()
+        simple = _SIMPLE_VALUE.match(value)
+        if parameter or simple is None:
+            continue
+        expansion += body.count(b"&" + name + b";") * len(simple.group(2))
+        if expansion > _MAX_ENTITY_EXPANSION:
+            kept = []
+            break
+        kept.append(decl.group(0))
+    subset = b"[" + b"\n".join(kept) + b"]" if kept else b""
+    return body[: match.start()] + match.group(1) + subset + b">" + body[match.end() :]
+
+
+def _with_superset_charset(body: bytes, headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers for feedparser, with a charset named by the header or the XML declaration
+    replaced by its superset codec (Big5 -> Big5-HKSCS, Shift_JIS -> CP932, EUC-KR -> CP949)."""
+    out = {key.lower(): value for key, value in headers.items()}
+    content_type = out.get("content-type", "")
+    found = _CHARSET.search(content_type)
+    declared = found.group(1) if found else None
+    if declared is None:
+        xml = _XML_DECL.match(body[:512])
+        declared = xml.group(1).decode("ascii") if xml else None
+    superset = _SUPERSET_CHARSETS.get((declared or "").lower())
+    if superset:
+        mime = content_type.split(";", 1)[0].strip()
+        if not mime or mime.startswith("text/"):
+            mime = "application/xml"  # text/* with a charset would be read as us-ascii otherwise
+        out["content-type"] = f"{mime}; charset={superset}"
+    return out
+
+
+def _problem(parsed: Any) -> str:
+    exc = parsed.get("bozo_exception")
+    text = " ".join(str(exc or "").split())
+    return text[:200] or type(exc).__name__
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lower()
+    return b"<html" in head or b"<!doctype html" in head or b"<body" in head
+
+
+def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry | None:
+    link = _entry_link(raw, feed_url)
+    base = link or feed_url or None
+    summary_html = clean_html(_richest_body(raw), base)
+    summary_text = plain_text(summary_html)
+    title = plain_text(_text_of(raw, "title"))
+    if not title:
+        title = _shorten(summary_text) or (link or "")
+    if not title:
+        return None
+    published = _date(raw, "published_parsed") or _date(raw, "updated_parsed")
+    guid = " ".join(str(raw.get("id") or "").split()) or None
+    language = feed.language or (raw.get("title_detail") or {}).get("language")
+    return Entry(
+        feed=feed.name,
+        guid=guid,
+        url=canonical_url(link) if link else None,
+        title=title,
+        summary_html=summary_html,
+        summary_text=summary_text,
+        published=published,
+        updated=_date(raw, "updated_parsed"),
+        author=plain_text(str(raw.get("author") or ""))[:200],
+        language=language or feed_info.get("language") or None,
+    )
+
+
+def _entry_link(raw: Any, feed_url: str) -> str | None:
+    candidates = [raw.get("link")]
+    candidates += [
+        link.get("href")
+        for link in raw.get("links") or []
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    guid = raw.get("id")
+    if guid and raw.get("guidislink"):
+        candidates.append(guid)
+    for candidate in candidates:
+        if not isinstance(candidate, str) or not candidate.strip():
+            continue
+        absolute = urljoin(feed_url, candidate.strip()) if feed_url else candidate.strip()
+        url = safe_url(absolute, None, WEB_SCHEMES)
+        if url:
+            return url
+    return None
+
+
+def _richest_body(raw: Any) -> str:
+    """The fullest HTML the entry carries: content:encoded / atom:content over a summary."""
+    bodies = [_as_html(part) for part in raw.get("content") or []]
+    summary = raw.get("summary_detail")
+    if summary:
+        bodies.append(_as_html(summary))
+    return max(bodies, key=len, default="")
+
+
+def _as_html(detail: Any) -> str:
+    value = str(detail.get("value") or "")
+    if detail.get("type", "text/html") == "text/plain":
+        return "<p>" + html.escape(value) + "</p>" if value else ""
+    return value
+
+
+def _text_of(raw: Any, key: str) -> str:
+    value = raw.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _SUMMARY_TITLE_CHARS:
+        return text
+    return text[:_SUMMARY_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _date(raw: Any, key: str) -> dt.datetime | None:
+    value = raw.get(key)
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return dt.datetime(*value[:6], tzinfo=dt.UTC)
+    except (ValueError, OverflowError):
+        return None
