@@ -1,0 +1,372 @@
+"""issues/N.yaml -> Issue: the editor's curated issue, read and checked field by field.
+
+Every schema error names the file, the line, the field path and what is expected, so the
+editor can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+from digest.errors import IssueFileError
+from digest.models import (
+    Config,
+    Issue,
+    IssueItem,
+    Link,
+    Section,
+    Taxonomy,
+    TimelineEntry,
+)
+from digest.yamlfile import KeyPath, YamlDoc, format_keypath, load_yaml
+
+T = TypeVar("T")
+
+ISSUE_KEYS = {
+    "number", "date", "title", "subtitle", "greeting", "intro", "summary", "quick_take",
+    "sections", "outro", "sign_off",
+}  # fmt: skip
+SECTION_KEYS = {"heading", "intro", "items", "timeline", "lang"}
+ITEM_KEYS = {
+    "title", "url", "source", "date", "countries", "topics", "body", "also", "lang",
+    "previously", "id",
+}  # fmt: skip
+LINK_KEYS = {"source", "url"}
+TIMELINE_KEYS = {"date", "text"}
+
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+SUBTITLE_NAMES = 6  # at most this many names in a derived subtitle
+
+
+def issue_path(config: Config, number: int) -> Path:
+    return config.issues_dir / f"{number}.yaml"
+
+
+def issue_numbers(config: Config) -> list[int]:
+    """The numbers of the issue files in issues/, lowest first."""
+    if not config.issues_dir.is_dir():
+        return []
+    return sorted(
+        int(path.stem)
+        for path in config.issues_dir.glob("*.yaml")
+        if path.stem.isdigit() and path.is_file()
+    )
+
+
+def load_issue(config: Config, number: int) -> Issue:
+    """issues/<number>.yaml of the newsletter; a missing file names the issues that exist."""
+    path = issue_path(config, number)
+    if not path.is_file():
+        raise IssueFileError(path, "file not found", hint=_existing_hint(config))
+    return load_issue_file(path, config.taxonomy)
+
+
+def _existing_hint(config: Config) -> str:
+    numbers = issue_numbers(config)
+    if not numbers:
+        return "There are no issues yet; write one with 'digest draft N'."
+    listed = ", ".join(str(n) for n in numbers)
+    return f"Issues here: {listed}."
+
+
+def load_issue_file(path: Path, taxonomy: Taxonomy) -> Issue:
+    doc = load_yaml(path, IssueFileError)
+    return _IssueReader(doc, taxonomy).issue()
+
+
+class _IssueReader:
+    """Reads typed values out of the YAML, failing with file, line and field path."""
+
+    def __init__(self, doc: YamlDoc, taxonomy: Taxonomy) -> None:
+        self.doc = doc
+        self.taxonomy = taxonomy
+
+    # ------------------------------------------------------------ the schema
+
+    def issue(self) -> Issue:
+        data = self.mapping(self.doc.data if self.doc.data is not None else {}, ())
+        self.known_keys(data, (), ISSUE_KEYS)
+        number = self.number_of(data)
+        sections = tuple(self.each(data.get("sections") or [], ("sections",), self.section))
+        subtitle = self.text(data, ("subtitle",))
+        return Issue(
+            number=number,
+            date=self.date(data, ("date",), required=True) or dt.date.min,
+            title=self.required_text(data, ("title",)),
+            subtitle=subtitle or derive_subtitle(sections),
+            greeting=self.text(data, ("greeting",)),
+            intro=self.text(data, ("intro",)),
+            summary=self.texts(data, ("summary",)),
+            quick_take=self.texts(data, ("quick_take",)),
+            sections=sections,
+            outro=self.text(data, ("outro",)),
+            sign_off=self.text(data, ("sign_off",)),
+            path=self.doc.path,
+        )
+
+    def number_of(self, data: dict[str, Any]) -> int:
+        if "number" not in data:
+            self.fail(("number",), "missing: every issue file needs its number")
+        number = data["number"]
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            self.fail(("number",), f"expected a whole number of 1 or more, got {_kind(number)}")
+        stem = self.doc.path.stem
+        if stem.isdigit() and int(stem) != number:
+            self.fail(
+                ("number",),
+                f"number is {number} but the file is {self.doc.path.name}",
+                f"Make them agree: number: {int(stem)}, or rename the file to {number}.yaml.",
+            )
+        return int(number)
+
+    def section(self, data: dict[str, Any], k: KeyPath) -> Section:
+        self.known_keys(data, k, SECTION_KEYS)
+        timeline = self.each(data.get("timeline") or [], (*k, "timeline"), self.timeline_entry)
+        return Section(
+            heading=self.required_text(data, (*k, "heading")),
+            items=tuple(self.each(data.get("items") or [], (*k, "items"), self.item)),
+            intro=self.text(data, (*k, "intro")),
+            timeline=tuple(sorted(timeline, key=lambda entry: entry.date)),
+            lang=self.lang(data, (*k, "lang")),
+        )
+
+    def timeline_entry(self, data: dict[str, Any], k: KeyPath) -> TimelineEntry:
+        self.known_keys(data, k, TIMELINE_KEYS)
+        return TimelineEntry(
+            date=self.date(data, (*k, "date"), required=True) or dt.date.min,
+            text=self.required_text(data, (*k, "text")),
+        )
+
+    def item(self, data: dict[str, Any], k: KeyPath) -> IssueItem:
+        self.known_keys(data, k, ITEM_KEYS)
+        return IssueItem(
+            title=self.required_text(data, (*k, "title")),
+            url=self.url(data, (*k, "url")),
+            source=self.text(data, (*k, "source")),
+            date=self.date(data, (*k, "date")),
+            countries=self.countries(data, (*k, "countries")),
+            topics=self.topics(data, (*k, "topics")),
+            body=self.text(data, (*k, "body")),
+            also=tuple(self.each(data.get("also") or [], (*k, "also"), self.link)),
+            lang=self.lang(data, (*k, "lang")),
+            previously=self.previously(data, (*k, "previously")),
+            id=self.text(data, (*k, "id")) or None,
+        )
+
+    def link(self, data: dict[str, Any], k: KeyPath) -> Link:
+        self.known_keys(data, k, LINK_KEYS)
+        url = self.url(data, (*k, "url"))
+        if url is None:
+            self.fail((*k, "url"), "missing: every link in also: needs a url")
+        return Link(source=self.text(data, (*k, "source")), url=url)
+
+    def countries(self, data: dict[str, Any], k: KeyPath) -> tuple[str, ...]:
+        codes = tuple(code.upper() for code in self.words(data, k))
+        for i, code in enumerate(codes):
+            if code not in self.taxonomy.countries:
+                self.fail(
+                    (*k, i),
+                    f"unknown country code '{code}'",
+                    "Use an ISO 3166-1 alpha-2 code the taxonomy knows (CN, JP, KR, ...), "
+                    "or add it under countries: in feeds.yaml.",
+                )
+        return codes
+
+    def topics(self, data: dict[str, Any], k: KeyPath) -> tuple[str, ...]:
+        slugs = self.words(data, k)
+        for i, slug in enumerate(slugs):
+            if slug not in self.taxonomy.topics:
+                self.fail(
+                    (*k, i),
+                    f"unknown topic '{slug}'",
+                    f"Known topics: {', '.join(sorted(self.taxonomy.topics))}.",
+                )
+        return slugs
+
+    def previously(self, data: dict[str, Any], k: KeyPath) -> tuple[int, ...]:
+        got = data.get(k[-1])
+        if got is None:
+            return ()
+        values = got if isinstance(got, list) else [got]
+        for i, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                self.fail((*k, i) if isinstance(got, list) else k,
+                          f"expected issue numbers, got {_kind(value)}")  # fmt: skip
+        return tuple(int(v) for v in values)
+
+    # ------------------------------------------------------------ typed values
+
+    def fail(self, keypath: KeyPath, message: str, hint: str | None = None) -> NoReturn:
+        line, column = self.doc.where(keypath)
+        raise IssueFileError(
+            self.doc.path,
+            f"{format_keypath(keypath)}: {message}",
+            line=line,
+            column=column,
+            hint=hint,
+        )
+
+    def mapping(self, value: Any, keypath: KeyPath) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(keypath, f"expected a mapping of keys, got {_kind(value)}")
+        return value
+
+    def known_keys(self, value: dict[str, Any], keypath: KeyPath, known: set[str]) -> None:
+        for key in value:
+            if key not in known:
+                hint = f"Known keys: {', '.join(sorted(known))}."
+                self.fail((*keypath, key), f"unknown key '{key}'", hint)
+
+    def text(self, data: dict[str, Any], keypath: KeyPath) -> str:
+        got = data.get(keypath[-1])
+        if got is None:
+            return ""
+        if isinstance(got, bool) or not isinstance(got, str | int | float):
+            self.fail(keypath, f"expected text, got {_kind(got)}")
+        return str(got).strip()
+
+    def required_text(self, data: dict[str, Any], keypath: KeyPath) -> str:
+        got = self.text(data, keypath)
+        if not got:
+            self.fail(keypath, f"missing: {keypath[-1]} is required and must not be empty")
+        return got
+
+    def texts(self, data: dict[str, Any], keypath: KeyPath) -> tuple[str, ...]:
+        got = data.get(keypath[-1])
+        if got is None:
+            return ()
+        if not isinstance(got, list):
+            self.fail(keypath, f"expected a list of text lines, got {_kind(got)}")
+        out = []
+        for i, value in enumerate(got):
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                self.fail((*keypath, i), f"expected text, got {_kind(value)}")
+            out.append(str(value).strip())
+        return tuple(out)
+
+    def words(self, data: dict[str, Any], keypath: KeyPath) -> tuple[str, ...]:
+        got = data.get(keypath[-1])
+        if got is None:
+            return ()
+        if isinstance(got, str):
+            got = [got]
+        if not isinstance(got, list):
+            self.fail(keypath, f"expected a list like [CN, JP], got {_kind(got)}")
+        for i, word in enumerate(got):
+            if not isinstance(word, str):
+                self.fail((*keypath, i), f"expected a word, got {_kind(word)}")
+        return tuple(word.strip() for word in got)
+
+    def date(
+        self, data: dict[str, Any], keypath: KeyPath, *, required: bool = False
+    ) -> dt.date | None:
+        got = data.get(keypath[-1])
+        if got is None:
+            if required:
+                self.fail(keypath, "missing: a date like 2021-07-15 is required")
+            return None
+        if isinstance(got, dt.datetime):
+            return got.date()
+        if isinstance(got, dt.date):
+            return got
+        if isinstance(got, str):
+            try:
+                return dt.date.fromisoformat(got.strip())
+            except ValueError:
+                pass
+        self.fail(keypath, f"expected a date like 2021-07-15, got {_kind(got)}")
+
+    def url(self, data: dict[str, Any], keypath: KeyPath) -> str | None:
+        got = self.text(data, keypath)
+        if not got:
+            return None
+        parts = urlsplit(got)
+        if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+            self.fail(
+                keypath,
+                f"'{_short(got)}' is not an http(s) URL",
+                "Links must start with https:// or http:// and name a host.",
+            )
+        return got
+
+    def lang(self, data: dict[str, Any], keypath: KeyPath) -> str | None:
+        got = self.text(data, keypath)
+        if not got:
+            return None
+        if not _LANG.match(got):
+            self.fail(keypath, f"'{_short(got)}' is not a language tag like zh or zh-Hans")
+        return got
+
+    def each(
+        self, items: Any, keypath: KeyPath, read: Callable[[dict[str, Any], KeyPath], T]
+    ) -> list[T]:
+        if not isinstance(items, list):
+            self.fail(keypath, f"expected a list, got {_kind(items)}")
+        return [
+            read(self.mapping(item, (*keypath, i)), (*keypath, i)) for i, item in enumerate(items)
+        ]
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"text '{_short(value)}'"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------ derived subtitle
+
+_WORD = re.compile(r"[^\s]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_TRIM = ".,:;!?\"'()[]’‘“”"
+
+
+def derive_subtitle(sections: tuple[Section, ...]) -> str:
+    """'Sichuan/BIT Mining/e-CNY': the leading name of each item's headline, in order."""
+    names: list[str] = []
+    for section in sections:
+        for item in section.items:
+            name = leading_name(item.title)
+            if name and name.casefold() not in {n.casefold() for n in names}:
+                names.append(name)
+    return "/".join(names[:SUBTITLE_NAMES])
+
+
+def leading_name(title: str) -> str:
+    """The run of name-like words a headline opens with ('BIT Mining moves ...' -> 'BIT Mining')."""
+    words: list[str] = []
+    for raw in _WORD.findall(title):
+        word = raw.strip(_TRIM)
+        if word.endswith(("'s", "’s")):
+            words.append(word[:-2])
+            break
+        if not word or not _is_name_like(word):
+            break
+        words.append(word)
+        if len(words) == 3 or raw[-1:] in ",:;":
+            break
+    if not words:
+        first = title.split()
+        return first[0].strip(_TRIM) if first else ""
+    return " ".join(words)
+
+
+def _is_name_like(word: str) -> bool:
+    return any(ch.isupper() or ch.isdigit() for ch in word) or bool(_CJK.search(word))
