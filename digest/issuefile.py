@@ -189,7 +189,7 @@ class _IssueReader:
         return slugs
 
     def previously(self, data: dict[str, Any], k: KeyPath) -> tuple[int, ...]:
-        got = data.get(k[-1])
+        got = data.get(str(k[-1]))
         if got is None:
             return ()
         values = got if isinstance(got, list) else [got]
@@ -223,7 +223,7 @@ class _IssueReader:
                 self.fail((*keypath, key), f"unknown key '{key}'", hint)
 
     def text(self, data: dict[str, Any], keypath: KeyPath) -> str:
-        got = data.get(keypath[-1])
+        got = data.get(str(keypath[-1]))
         if got is None:
             return ""
         if isinstance(got, bool) or not isinstance(got, str | int | float):
@@ -237,7 +237,7 @@ class _IssueReader:
         return got
 
     def texts(self, data: dict[str, Any], keypath: KeyPath) -> tuple[str, ...]:
-        got = data.get(keypath[-1])
+        got = data.get(str(keypath[-1]))
         if got is None:
             return ()
         if not isinstance(got, list):
@@ -250,7 +250,7 @@ class _IssueReader:
         return tuple(out)
 
     def words(self, data: dict[str, Any], keypath: KeyPath) -> tuple[str, ...]:
-        got = data.get(keypath[-1])
+        got = data.get(str(keypath[-1]))
         if got is None:
             return ()
         if isinstance(got, str):
@@ -265,7 +265,7 @@ class _IssueReader:
     def date(
         self, data: dict[str, Any], keypath: KeyPath, *, required: bool = False
     ) -> dt.date | None:
-        got = data.get(keypath[-1])
+        got = data.get(str(keypath[-1]))
         if got is None:
             if required:
                 self.fail(keypath, "missing: a date like 2021-07-15 is required")
@@ -323,7 +323,9 @@ def _kind(value: Any) -> str:
         return f"the number {value}"
     if isinstance(value, dt.date):
         return f"the date {value.isoformat()}"
-    return {dict: "a mapping", list: "a list"}.get(type(value), type(value).__name__)
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else type(value).__name__
 
 
 def _short(text: str, limit: int = 40) -> str:
