@@ -1,0 +1,135 @@
+"""`digest items`: list stored items, newest first (relevant ones unless --all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import click
+
+from digest.commands import State, pass_state
+from digest.models import Config, Item
+from digest.store import ItemQuery, open_store
+
+
+class DateParam(click.ParamType):  # type: ignore[type-arg]
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"'{value}' is not a date like 2021-07-15", param, ctx)
+
+
+DATE = DateParam()
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Include items judged not relevant.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--since", type=DATE, help="Only items dated on or after this day.")
+@click.option("--until", type=DATE, help="Only items dated on or before this day.")
+@click.option("--country", metavar="CC", help="Only items tagged with this country code.")
+@click.option("--topic", metavar="T", help="Only items tagged with this topic slug.")
+@click.option("--feed", metavar="NAME", help="Only items delivered by this feed.")
+@click.option("--search", metavar="WORDS", help="Only items whose title or summary has every word.")
+@click.option("--story", metavar="ID", help="Only the items of this story.")
+@click.option("--unused", is_flag=True, help="Only items no issue file uses yet.")
+@click.option("--explain", is_flag=True, help="Show why each tag was given.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N items.")
+@pass_state
+def items(
+    state: State,
+    show_all: bool,
+    as_json: bool,
+    since: dt.date | None,
+    until: dt.date | None,
+    country: str | None,
+    topic: str | None,
+    feed: str | None,
+    search: str | None,
+    story: str | None,
+    unused: bool,
+    explain: bool,
+    limit: int | None,
+) -> None:
+    """List stored items, newest first; relevant items only unless --all."""
+    config = state.config()
+    query = ItemQuery(
+        since=since,
+        until=until,
+        country=country,
+        topic=topic,
+        feed=feed,
+        search=search,
+        story=story,
+        relevant_only=not show_all,
+        limit=None if unused else limit,
+    )
+    with open_store(config) as store:
+        found = store.list_items(query)
+        if unused:
+            used = used_in_issues(config)
+            found = [i for i in found if i.id not in used and (i.url or "") not in used]
+            found = found[:limit] if limit else found
+        also = store.also_feeds([i.id for i in found])
+    if as_json:
+        rows = [item_json(i, also.get(i.id, [])) for i in found]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for item in found:
+        click.echo(_line(item))
+        if explain:
+            for tag, terms in sorted(item.reasons.items()):
+                click.echo(f"      {tag}: {', '.join(terms)}")
+    if not found:
+        click.echo(
+            "No items match." + ("" if show_all else " (Relevant only; --all for every item.)")
+        )
+
+
+def item_json(item: Item, also_feeds: list[str]) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "feed": item.feed,
+        "published": _iso(item.published),
+        "summary": item.summary_html,
+        "countries": list(item.countries),
+        "topics": list(item.topics),
+        "relevant": item.relevant,
+        "story": item.story,
+        "first_seen": _iso(item.first_seen),
+        "reasons": {tag: list(terms) for tag, terms in item.reasons.items()},
+        "also_feeds": also_feeds,
+        "author": item.author,
+        "language": item.language,
+    }
+
+
+def used_in_issues(config: Config) -> set[str]:
+    """Item ids and URLs that the issue files already use."""
+    from digest.issuefile import issue_numbers, load_issue
+
+    used: set[str] = set()
+    for number in issue_numbers(config):
+        for entry in load_issue(config, number).items:
+            used.update(x for x in (entry.id, entry.url) if x)
+            used.update(link.url for link in entry.also)
+    return used
+
+
+def _line(item: Item) -> str:
+    when = (item.published or item.first_seen).strftime("%Y-%m-%d")
+    tags = " ".join([*item.countries, *item.topics])
+    mark = "" if item.relevant else " (not relevant)"
+    return f"{item.id}  {when}  {item.title}  [{item.feed}{'; ' + tags if tags else ''}]{mark}"
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

@@ -1,0 +1,91 @@
+"""`digest fetch` as a library call: fetch the feeds, save each one, regroup stories."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import StoreError, UserError
+from digest.fetch import Client, FeedOutcome, fetch_feeds, user_agent
+from digest.models import Config, FeedConfig
+from digest.store import STORY_WINDOW, open_store
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    ok: int  # feeds read (including "not modified")
+    failed: int
+    skipped: int  # resting after a 429/503 Retry-After
+    new: int
+    updated: int
+    seconds: float
+    outcomes: tuple[FeedOutcome, ...] = ()
+
+    @property
+    def all_failed(self) -> bool:
+        return self.failed > 0 and self.ok == 0
+
+
+def run_fetch(
+    config: Config,
+    only: str | None = None,
+    on_feed: Callable[[FeedOutcome], None] | None = None,
+) -> FetchReport:
+    """Fetch every feed (or the one named), store what they gave, and say how it went."""
+    started = time.monotonic()
+    feeds = _chosen(config, only)
+    client = Client(config.fetch, user_agent(config.newsletter.url), config.root)
+    outcomes: list[FeedOutcome] = []
+    new = updated = 0
+    now = dt.datetime.now(dt.UTC)
+    with fetch_lock(config.state_dir), open_store(config) as store:
+        for outcome in fetch_feeds(feeds, client, store.feed_states(), now=now):
+            counts = store.save_feed_result(outcome, now)
+            new, updated = new + counts.new, updated + counts.updated
+            outcomes.append(outcome)
+            if on_feed is not None:
+                on_feed(outcome)
+        if new or updated:
+            store.regroup_stories(now - STORY_WINDOW)
+    return FetchReport(
+        ok=sum(o.worked for o in outcomes),
+        failed=sum(o.failed for o in outcomes),
+        skipped=sum(o.status == "skipped" for o in outcomes),
+        new=new,
+        updated=updated,
+        seconds=time.monotonic() - started,
+        outcomes=tuple(outcomes),
+    )
+
+
+def _chosen(config: Config, only: str | None) -> tuple[FeedConfig, ...]:
+    if only is None:
+        return config.feeds
+    feed = config.feed(only)
+    if feed is None:
+        names = ", ".join(f.name for f in config.feeds) or "none"
+        raise UserError(f"no feed named '{only}' in feeds.yaml", hint=f"Feeds: {names}.")
+    return (feed,)
+
+
+@contextlib.contextmanager
+def fetch_lock(state_dir: Path) -> Iterator[None]:
+    """One fetch at a time per newsletter folder; the lock goes when the process does."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / "fetch.lock").open("a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreError(
+                "another 'digest fetch' is running in this folder",
+                hint="Wait for it to finish, then run this one again.",
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,695 @@
+"""The local store: one SQLite file holding every feed's health and every item ever fetched.
+
+WAL with a busy timeout, so a reader never blocks a fetch and two fetches queue instead of
+failing; one transaction per feed, so a crash (even kill -9) never leaves half a feed. The schema
+is versioned (PRAGMA user_version) and grows only by appending to MIGRATIONS.
+
+Dedup: an entry is the item already stored under the same guid from the same feed, or under the
+same canonical URL from any feed; otherwise it is new. Editors' tag corrections live in their own
+table and are applied over the rules every time an item is (re)classified.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import importlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.errors import StoreError
+from digest.fetch import FeedOutcome, FeedState
+from digest.models import Classification, Config, Entry, FeedConfig, Item, Taxonomy
+
+STORY_WINDOW = dt.timedelta(days=14)
+_ID_CHARS = 12
+
+# Each entry moves the schema one version up; PRAGMA user_version counts the ones applied.
+# Append only: a store written by a newer digest has a higher version and is refused.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched TEXT,
+        last_success TEXT,
+        status TEXT NOT NULL DEFAULT 'new',
+        error TEXT,
+        warning TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        retry_after TEXT
+    );
+    CREATE TABLE items (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        feed TEXT NOT NULL,
+        guid TEXT,
+        url TEXT,
+        title TEXT NOT NULL,
+        summary_html TEXT NOT NULL,
+        summary_text TEXT NOT NULL,
+        published TEXT,
+        published_guessed INTEGER NOT NULL DEFAULT 0,
+        first_seen TEXT NOT NULL,
+        updated TEXT,
+        author TEXT NOT NULL DEFAULT '',
+        language TEXT,
+        countries TEXT NOT NULL DEFAULT '[]',
+        topics TEXT NOT NULL DEFAULT '[]',
+        relevant INTEGER NOT NULL DEFAULT 0,
+        story TEXT,
+        reasons TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        malformed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX items_url ON items (url);
+    CREATE INDEX items_when ON items (coalesce(published, first_seen));
+    CREATE INDEX items_story ON items (story);
+    -- Which feed delivered which item under which key (g:guid, u:url, t:title).
+    CREATE TABLE sources (
+        feed TEXT NOT NULL,
+        key TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        PRIMARY KEY (feed, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX sources_item ON sources (item_id);
+    -- An editor's correction: it wins over the rules and survives re-fetching.
+    CREATE TABLE tag_overrides (
+        item_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'remove')),
+        PRIMARY KEY (item_id, tag)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE items_fts USING fts5 (
+        title, summary_text, content='items', content_rowid='seq', tokenize='trigram'
+    );
+    CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, title, summary_text)
+        VALUES (new.seq, new.title, new.summary_text);
+    END;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary_text ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+        INSERT INTO items_fts (rowid, title, summary_text)
+        VALUES (new.seq, new.title, new.summary_text);
+    END;
+    """,
+]
+
+
+@dataclass(frozen=True)
+class SaveCounts:
+    new: int = 0
+    updated: int = 0
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    name: str
+    url: str
+    status: str
+    error: str | None
+    warning: str | None
+    items: int
+    last_fetched: dt.datetime | None
+    last_success: dt.datetime | None
+    failures: int
+    retry_after: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+    country: str | None = None
+    topic: str | None = None
+    feed: str | None = None
+    search: str | None = None
+    story: str | None = None
+    relevant_only: bool = True
+    limit: int | None = None
+
+
+# ---------------------------------------------------------------- opening
+
+
+@contextlib.contextmanager
+def open_store(config: Config) -> Iterator[Store]:
+    """The newsletter's store, created and migrated as needed."""
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(str(config.store_path))
+    try:
+        yield Store(conn, config)
+    finally:
+        conn.close()
+
+
+def connect(path: str) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path}: cannot open the store: {exc}",
+            hint="If it is damaged, move it away; 'digest fetch' builds a new one.",
+        ) from exc
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"the store has schema version {version}, newer than this digest knows "
+            f"({len(MIGRATIONS)})",
+            hint="Upgrade digest, or move .digest/store.sqlite away to start a new store.",
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# ---------------------------------------------------------------- the store
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection, config: Config) -> None:
+        self.conn = conn
+        self.config = config
+
+    # -- feeds
+
+    def feed_states(self) -> dict[str, FeedState]:
+        rows = self.conn.execute("SELECT name, url, etag, last_modified, retry_after FROM feeds")
+        by_url = {f.name: f.url for f in self.config.feeds}
+        return {
+            name: FeedState(etag, modified, _parse_time(retry))
+            if by_url.get(name) == url
+            else FeedState()  # the url changed: start afresh
+            for name, url, etag, modified, retry in rows
+        }
+
+    def save_feed_result(self, outcome: FeedOutcome, now: dt.datetime | None = None) -> SaveCounts:
+        """Record one feed's fetch and its entries, all in one transaction."""
+        now = now or dt.datetime.now(dt.UTC)
+        if outcome.status == "skipped":
+            return SaveCounts()
+        with transaction(self.conn):
+            self._save_feed_row(outcome, now)
+            counts = SaveCounts()
+            malformed = outcome.status == "warning"
+            for entry in outcome.entries:
+                new, updated = self._save_entry(entry, outcome.feed, malformed, now)
+                counts = SaveCounts(counts.new + new, counts.updated + updated)
+        return counts
+
+    def _save_feed_row(self, outcome: FeedOutcome, now: dt.datetime) -> None:
+        feed = outcome.feed
+        self.conn.execute(
+            "INSERT INTO feeds (name, url) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET url = excluded.url, "
+            "etag = CASE WHEN feeds.url = excluded.url THEN etag END, "
+            "last_modified = CASE WHEN feeds.url = excluded.url THEN last_modified END",
+            (feed.name, feed.url),
+        )
+        stamp = _time(now)
+        if outcome.worked:
+            status = outcome.status
+            if status == "not_modified":
+                status = "CASE WHEN status = 'warning' THEN 'warning' ELSE 'ok' END"
+                warning = "warning"
+            else:
+                status, warning = "?", "?"
+            params: list[Any] = []
+            if outcome.status != "not_modified":
+                params += [outcome.status, outcome.warning]
+            self.conn.execute(
+                f"UPDATE feeds SET status = {status}, warning = {warning}, error = NULL, "
+                "failures = 0, retry_after = NULL, last_fetched = ?, last_success = ?, "
+                "etag = ?, last_modified = ? WHERE name = ?",
+                [*params, stamp, stamp, outcome.etag, outcome.last_modified, feed.name],
+            )
+        else:
+            self.conn.execute(
+                "UPDATE feeds SET status = ?, error = ?, failures = failures + 1, "
+                "retry_after = ?, last_fetched = ? WHERE name = ?",
+                (outcome.status, outcome.error, _time(outcome.retry_after), stamp, feed.name),
+            )
+
+    def _save_entry(
+        self, entry: Entry, feed: FeedConfig, malformed: bool, now: dt.datetime
+    ) -> tuple[int, int]:
+        keys = _source_keys(entry)
+        found = self._find(feed.name, entry, keys)
+        content_hash = _content_hash(entry)
+        if found is None:
+            item_id = self._new_id(entry)
+            classification = self._classify(entry, feed, item_id)
+            self.conn.execute(
+                "INSERT INTO items (id, feed, guid, url, title, summary_html, summary_text, "
+                "published, published_guessed, first_seen, updated, author, language, "
+                "countries, topics, relevant, story, reasons, content_hash, malformed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item_id, feed.name, entry.guid, entry.url, entry.title, entry.summary_html,
+                    entry.summary_text, _time(entry.published), int(entry.published is None),
+                    _time(now), _time(entry.updated), entry.author, entry.language,
+                    *_classification_columns(classification)[:3], item_id,
+                    _classification_columns(classification)[3], content_hash, int(malformed),
+                ),
+            )  # fmt: skip
+            self._remember(feed.name, keys, item_id)
+            return 1, 0
+        item_id, owner, old_hash, old_malformed = found
+        self._remember(feed.name, keys, item_id)
+        if old_hash == content_hash:
+            return 0, 0
+        clean_over_malformed = bool(old_malformed) and not malformed
+        same_feed_update = owner == feed.name and (not malformed or bool(old_malformed))
+        if not (clean_over_malformed or same_feed_update):
+            return 0, 0
+        classification = self._classify(entry, feed, item_id)
+        self.conn.execute(
+            "UPDATE items SET guid = coalesce(?, guid), url = coalesce(?, url), title = ?, "
+            "summary_html = ?, summary_text = ?, published = coalesce(?, published), "
+            "published_guessed = published_guessed AND ? IS NULL, updated = ?, author = ?, "
+            "language = coalesce(?, language), countries = ?, topics = ?, relevant = ?, "
+            "reasons = ?, content_hash = ?, malformed = ? WHERE id = ?",
+            (
+                entry.guid, entry.url, entry.title, entry.summary_html, entry.summary_text,
+                _time(entry.published), _time(entry.published), _time(entry.updated or now),
+                entry.author, entry.language, *_classification_columns(classification),
+                content_hash, int(malformed),
+                item_id,
+            ),
+        )  # fmt: skip
+        return 0, 1
+
+    def _find(self, feed: str, entry: Entry, keys: list[str]) -> tuple[str, str, str, int] | None:
+        for key in keys:
+            row = self.conn.execute(
+                "SELECT i.id, i.feed, i.content_hash, i.malformed FROM sources s "
+                "JOIN items i ON i.id = s.item_id WHERE s.feed = ? AND s.key = ?",
+                (feed, key),
+            ).fetchone()
+            if row:
+                return (row[0], row[1], row[2], row[3])
+        if entry.url:
+            row = self.conn.execute(
+                "SELECT id, feed, content_hash, malformed FROM items WHERE url = ? "
+                "ORDER BY seq LIMIT 1",
+                (entry.url,),
+            ).fetchone()
+            if row:
+                return (row[0], row[1], row[2], row[3])
+        return None
+
+    def _remember(self, feed: str, keys: list[str], item_id: str) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO sources (feed, key, item_id) VALUES (?, ?, ?)",
+            [(feed, key, item_id) for key in keys],
+        )
+
+    def _new_id(self, entry: Entry) -> str:
+        basis = entry.url or f"{entry.feed}\0{entry.guid or entry.title}"
+        for attempt in range(100):
+            item_id = _short_hash(basis if attempt == 0 else f"{basis}\0{attempt}")
+            if not self.conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone():
+                return item_id
+        raise StoreError("cannot find a free item id")  # pragma: no cover
+
+    def _classify(self, entry: Entry, feed: FeedConfig | None, item_id: str) -> Classification:
+        add, remove = self.tag_overrides(item_id)
+        return classify_with_overrides(entry, feed, self.config.taxonomy, add, remove)
+
+    def feed_health(self) -> list[FeedHealth]:
+        """Every feed of feeds.yaml, in its order, with what the store knows of it."""
+        rows = {
+            row[0]: row
+            for row in self.conn.execute(
+                "SELECT f.name, f.url, f.status, f.error, f.warning, f.last_fetched, "
+                "f.last_success, f.failures, f.retry_after, "
+                "(SELECT count(DISTINCT item_id) FROM sources s WHERE s.feed = f.name) "
+                "FROM feeds f"
+            )
+        }
+        out = []
+        for feed in self.config.feeds:
+            row = rows.get(feed.name)
+            if row is None or row[1] != feed.url:
+                out.append(FeedHealth(feed.name, feed.url, "new", None, None, 0, None, None, 0,
+                                      None))  # fmt: skip
+                continue
+            _, url, status, error, warning, fetched, success, failures, retry, count = row
+            out.append(
+                FeedHealth(
+                    feed.name, url, status, error, warning, count, _parse_time(fetched),
+                    _parse_time(success), failures, _parse_time(retry),
+                )
+            )  # fmt: skip
+        return out
+
+    # -- items
+
+    def list_items(self, query: ItemQuery = ItemQuery()) -> list[Item]:
+        where, params = _where(query)
+        sql = f"SELECT {_ITEM_COLUMNS} FROM items i WHERE {where} " + _ORDER
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        return [_item(row) for row in self.conn.execute(sql, params)]
+
+    def get_item(self, item_id: str) -> Item | None:
+        row = self.conn.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE id = ?", (item_id,)
+        ).fetchone()
+        return _item(row) if row else None
+
+    def items_in_range(self, since: dt.datetime | None, until: dt.datetime | None) -> list[Item]:
+        """Items whose date (published, else first seen) is in [since, until), newest first."""
+        sql = f"SELECT {_ITEM_COLUMNS} FROM items i WHERE 1"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND coalesce(published, first_seen) >= ?"
+            params.append(_time(since))
+        if until is not None:
+            sql += " AND coalesce(published, first_seen) < ?"
+            params.append(_time(until))
+        return [_item(row) for row in self.conn.execute(sql + " " + _ORDER, params)]
+
+    def iter_items(self) -> Iterator[Item]:
+        cursor = self.conn.execute(f"SELECT {_ITEM_COLUMNS} FROM items i ORDER BY seq")
+        while rows := cursor.fetchmany(1000):
+            yield from (_item(row) for row in rows)
+
+    def also_feeds(self, item_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For each item, the other feeds that delivered it too."""
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(list(item_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT DISTINCT s.item_id, s.feed FROM sources s JOIN items i "
+                f"ON i.id = s.item_id WHERE s.item_id IN ({marks}) AND s.feed != i.feed "
+                "ORDER BY s.feed",
+                chunk,
+            )
+            for item_id, feed in rows:
+                out.setdefault(item_id, []).append(feed)
+        return out
+
+    # -- editors' corrections and classification
+
+    def tag_overrides(self, item_id: str) -> tuple[list[str], list[str]]:
+        rows = self.conn.execute(
+            "SELECT tag, action FROM tag_overrides WHERE item_id = ? ORDER BY tag", (item_id,)
+        ).fetchall()
+        return [t for t, a in rows if a == "add"], [t for t, a in rows if a == "remove"]
+
+    def set_tag_overrides(self, item_id: str, add: Sequence[str], remove: Sequence[str]) -> Item:
+        """Record an editor's correction and reclassify the item with it."""
+        item = self.get_item(item_id)
+        if item is None:
+            raise StoreError(
+                f"no item with id {item_id}", hint="See ids with 'digest items --all'."
+            )
+        with transaction(self.conn):
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO tag_overrides (item_id, tag, action) VALUES (?, ?, ?)",
+                [(item_id, tag, "add") for tag in add] + [(item_id, t, "remove") for t in remove],
+            )
+            self._reclassify_items([item])
+        got = self.get_item(item_id)
+        assert got is not None
+        return got
+
+    def reclassify(self) -> int:
+        """Classify every stored item again (after a taxonomy change); returns how many changed."""
+        changed = 0
+        batch: list[Item] = []
+        for item in self.iter_items():
+            batch.append(item)
+        for chunk in _chunks(batch, 1000):
+            with transaction(self.conn):
+                changed += self._reclassify_items(chunk)
+        self.regroup_stories(dt.datetime.min.replace(tzinfo=dt.UTC))
+        return changed
+
+    def _reclassify_items(self, items: Iterable[Item]) -> int:
+        changed = 0
+        for item in items:
+            feed = self.config.feed(item.feed)
+            got = self._classify(entry_of(item), feed, item.id)
+            if (got.countries, got.topics, got.relevant) != (
+                item.countries,
+                item.topics,
+                item.relevant,
+            ) or got.reasons != item.reasons:
+                changed += 1
+                countries, topics, relevant, reasons = _classification_columns(got)
+                self.conn.execute(
+                    "UPDATE items SET countries = ?, topics = ?, relevant = ?, reasons = ? "
+                    "WHERE id = ?",
+                    (countries, topics, relevant, reasons, item.id),
+                )
+        return changed
+
+    def regroup_stories(self, since: dt.datetime, also: Iterable[str] = ()) -> int:
+        """Recompute story ids over the items dated since `since` (plus the ids in `also`)."""
+        items = self.items_in_range(since, None)
+        known = {item.id for item in items}
+        extra = [i for i in (self.get_item(x) for x in also if x not in known) if i]
+        groups = group_stories([*items, *extra], self.config.story_threshold)
+        changes = [
+            (groups.get(item.id, item.id), item.id)
+            for item in (*items, *extra)
+            if groups.get(item.id, item.id) != item.story
+        ]
+        with transaction(self.conn):
+            self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", changes)
+        return len(changes)
+
+
+def reclassify(config: Config) -> int:
+    with open_store(config) as store:
+        return store.reclassify()
+
+
+# ---------------------------------------------------------------- classification hooks
+
+
+def classify_with_overrides(
+    entry: Entry,
+    feed: FeedConfig | None,
+    taxonomy: Taxonomy,
+    add: Sequence[str],
+    remove: Sequence[str],
+) -> Classification:
+    classify = _optional_module("digest.classify")
+    if classify is None:  # no rules yet: fall back on the feed's own tags
+        return _fallback_classification(feed, add, remove)
+    got: Classification = classify.classify_entry(entry, feed, taxonomy)
+    if add or remove:
+        got = classify.apply_overrides(got, add, remove, taxonomy)
+    return got
+
+
+def _fallback_classification(
+    feed: FeedConfig | None, add: Sequence[str], remove: Sequence[str]
+) -> Classification:
+    tags = ([feed.country] if feed and feed.country else []) + list(feed.topics if feed else ())
+    tags = [t for t in dict.fromkeys([*tags, *add]) if t not in remove]
+    return Classification(
+        countries=tuple(t for t in tags if t.isupper()),
+        topics=tuple(t for t in tags if not t.isupper()),
+        relevant=True,
+    )
+
+
+def group_stories(items: Sequence[Item], threshold: float) -> dict[str, str]:
+    stories = _optional_module("digest.stories")
+    if stories is None:
+        return {item.id: item.id for item in items}
+    result: dict[str, str] = stories.group_stories(items, threshold)
+    return result
+
+
+def _optional_module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+
+
+def entry_of(item: Item) -> Entry:
+    return Entry(
+        feed=item.feed,
+        guid=item.guid,
+        url=item.url,
+        title=item.title,
+        summary_html=item.summary_html,
+        summary_text=item.summary_text,
+        published=item.published,
+        updated=item.updated,
+        author=item.author,
+        language=item.language,
+    )
+
+
+# ---------------------------------------------------------------- rows and values
+
+_ITEM_COLUMNS = (
+    "id, feed, guid, url, title, summary_html, summary_text, published, first_seen, updated, "
+    "author, language, countries, topics, relevant, story, reasons"
+)
+_ORDER = "ORDER BY coalesce(published, first_seen) DESC, seq DESC"
+
+
+def _item(row: Sequence[Any]) -> Item:
+    reasons = {tag: tuple(terms) for tag, terms in json.loads(row[16]).items()}
+    first_seen = _parse_time(row[8])
+    assert first_seen is not None
+    return Item(
+        id=row[0],
+        feed=row[1],
+        guid=row[2],
+        url=row[3],
+        title=row[4],
+        summary_html=row[5],
+        summary_text=row[6],
+        published=_parse_time(row[7]),
+        first_seen=first_seen,
+        updated=_parse_time(row[9]),
+        author=row[10] or "",
+        language=row[11],
+        countries=tuple(json.loads(row[12])),
+        topics=tuple(json.loads(row[13])),
+        relevant=bool(row[14]),
+        story=row[15],
+        reasons=reasons,
+    )
+
+
+def _where(query: ItemQuery) -> tuple[str, list[Any]]:
+    clauses = ["1"]
+    params: list[Any] = []
+    if query.relevant_only:
+        clauses.append("relevant = 1")
+    if query.since:
+        clauses.append("coalesce(published, first_seen) >= ?")
+        params.append(_day(query.since))
+    if query.until:
+        clauses.append("coalesce(published, first_seen) < ?")
+        params.append(_day(query.until + dt.timedelta(days=1)))
+    if query.country:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(i.countries) WHERE value = ?)")
+        params.append(query.country.upper())
+    if query.topic:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(i.topics) WHERE value = ?)")
+        params.append(query.topic)
+    if query.feed:
+        clauses.append("(feed = ? OR id IN (SELECT item_id FROM sources WHERE feed = ?))")
+        params += [query.feed, query.feed]
+    if query.story:
+        clauses.append("story = ?")
+        params.append(query.story)
+    if query.search:
+        clause, words = _search(query.search)
+        clauses.append(clause)
+        params += words
+    return " AND ".join(clauses), params
+
+
+def _search(text: str) -> tuple[str, list[str]]:
+    """Every word must occur. Trigrams cannot match words under three characters (common in
+    Chinese: 矿场, 监管), so those fall back on LIKE."""
+    clauses: list[str] = []
+    params: list[str] = []
+    for word in text.split():
+        if len(word) >= 3:
+            clauses.append("seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+            params.append('"' + word.replace('"', '""') + '"')
+        else:
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append("(title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\')")
+            params += [f"%{escaped}%", f"%{escaped}%"]
+    return (" AND ".join(clauses) or "1"), params
+
+
+def _classification_columns(c: Classification) -> tuple[str, str, int, str]:
+    """countries, topics, relevant, reasons as stored."""
+    reasons = {tag: list(terms) for tag, terms in c.reasons.items()}
+    return (
+        json.dumps(list(c.countries)),
+        json.dumps(list(c.topics)),
+        int(c.relevant),
+        json.dumps(reasons, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def _source_keys(entry: Entry) -> list[str]:
+    keys = []
+    if entry.guid:
+        keys.append("g:" + entry.guid)
+    if entry.url:
+        keys.append("u:" + entry.url)
+    if not keys:
+        keys.append("t:" + _short_hash(entry.title + "\0" + entry.summary_text))
+    return keys
+
+
+def _content_hash(entry: Entry) -> str:
+    parts = [entry.title, entry.summary_html, entry.url or "", _time(entry.published) or ""]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_ID_CHARS]
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    v = value.astimezone(dt.UTC)
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
+
+
+def _day(value: dt.date) -> str:
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}T00:00:00Z"
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
