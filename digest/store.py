@@ -104,6 +104,20 @@ MIGRATIONS: list[str] = [
         VALUES (new.seq, new.title, new.summary_text);
     END;
     """,
+    # The send log (digest/sendlog.py): one row per delivery attempt of an issue to a recipient.
+    """
+    CREATE TABLE send_log (
+        id INTEGER PRIMARY KEY,
+        issue INTEGER NOT NULL,
+        recipient TEXT NOT NULL COLLATE NOCASE,
+        message_id TEXT NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('sent', 'refused', 'failed')),
+        code INTEGER,
+        reason TEXT NOT NULL DEFAULT '',
+        time TEXT NOT NULL
+    );
+    CREATE INDEX send_log_by_issue ON send_log (issue, recipient);
+    """,
 ]
 
 
