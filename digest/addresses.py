@@ -1,0 +1,155 @@
+"""Email addresses and header values, checked before the email package ever sees them.
+
+Python's email package let line breaks through in some header paths until late 2024
+(CVE-2024-6923), so every header value digest writes is checked here first: a title, a name or
+an address with a control character in it is refused, never folded into a new header.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+
+from digest.errors import FileError, UserError
+
+# Categories a header value may never hold: control characters (CR, LF, TAB, NUL, DEL, C1)
+# and the Unicode line and paragraph separators that some mail software treats as breaks.
+_FORBIDDEN_CATEGORIES = {"Cc", "Zl", "Zp"}
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+ADDRESS_PATTERN = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
+_NAMED = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<address>[^<>]*)>$")
+MAX_ADDRESS_LENGTH = 254
+# A comment starts a line or follows a space: '#' itself is allowed inside an address.
+_COMMENT = re.compile(r"(^|\s)#.*$")
+
+
+class HeaderError(UserError):
+    """A value meant for an email header would break the header (or add one)."""
+
+
+class AddressError(UserError):
+    """Text that is not a single, plain email address."""
+
+
+def check_header_text(what: str, value: str) -> str:
+    """Return value unchanged, or refuse it when it holds a control character or line break."""
+    for char in value:
+        if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            raise HeaderError(
+                f"{what} contains a line break or control character ({_describe(char)}); "
+                "it cannot go into an email header",
+                hint="Remove it (use a plain space) and run the command again.",
+            )
+    return value
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "control character")
+    return f"U+{ord(char):04X} {name}".rstrip()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One mailbox: a plain ASCII address and an optional display name."""
+
+    address: str
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        """The address as compared for duplicates and in the send log."""
+        return self.address.lower()
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+    def header_value(self) -> Address:
+        local, _, domain = self.address.rpartition("@")
+        return Address(display_name=self.name, username=local, domain=domain)
+
+    def __str__(self) -> str:
+        return str(self.header_value())
+
+
+def parse_recipient(text: str, what: str = "address") -> Recipient:
+    """'ann@example.org' or 'Ann Lee <ann@example.org>' -> Recipient; anything else is refused."""
+    check_header_text(what, text)
+    text = text.strip()
+    match = _NAMED.match(text)
+    name, address = (match["name"].strip(), match["address"].strip()) if match else ("", text)
+    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+        name = name[1:-1].strip()
+    elif "," in name or ";" in name:
+        raise AddressError(
+            f"{what} '{text}' holds more than one address or an unquoted comma",
+            hint='One address per entry; quote a name with a comma: "Lee, Ann" <ann@example.org>.',
+        )
+    if '"' in name or "\\" in name:
+        raise AddressError(f"{what} '{text}': the name may not contain quotes or backslashes")
+    if not is_plain_address(address) or parseaddr(text)[1] != address:
+        raise AddressError(
+            f"{what} '{text}' is not an email address",
+            hint="Write it as name@example.org (no spaces or commas) or Name <name@example.org>.",
+        )
+    return Recipient(address=address, name=name)
+
+
+def is_plain_address(address: str) -> bool:
+    return len(address) <= MAX_ADDRESS_LENGTH and ADDRESS_PATTERN.match(address) is not None
+
+
+@dataclass(frozen=True)
+class RecipientList:
+    recipients: tuple[Recipient, ...]
+    problems: tuple[str, ...] = ()  # "file:line: what is wrong; skipped"
+    duplicates: int = 0
+
+
+def read_recipient_file(path: Path) -> RecipientList:
+    """One address a line; blank lines and # comments allowed; bad lines reported and skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileError(
+            path, "file not found", hint="--list names a file with one address a line."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileError(path, f"cannot read the list: {exc}") from None
+    found: list[Recipient] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = _COMMENT.sub("", line).strip()
+        if not entry:
+            continue
+        try:
+            found.append(parse_recipient(entry))
+        except UserError as exc:
+            problems.append(f"{path}:{number}: {exc.message}; skipped")
+    return _unique(found, tuple(problems))
+
+
+def gather_recipients(addresses: Iterable[str], list_file: Path | None) -> RecipientList:
+    """--to addresses (refused outright when bad) then the --list file, each address once."""
+    given = [parse_recipient(text, "--to") for text in addresses]
+    listed = read_recipient_file(list_file) if list_file is not None else RecipientList(())
+    combined = _unique([*given, *listed.recipients], listed.problems)
+    return RecipientList(
+        combined.recipients, combined.problems, combined.duplicates + listed.duplicates
+    )
+
+
+def _unique(recipients: Iterable[Recipient], problems: tuple[str, ...]) -> RecipientList:
+    seen: dict[str, Recipient] = {}
+    total = 0
+    for recipient in recipients:
+        total += 1
+        seen.setdefault(recipient.key, recipient)
+    return RecipientList(tuple(seen.values()), problems, total - len(seen))
