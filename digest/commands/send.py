@@ -1,0 +1,126 @@
+"""`digest send N` emails an issue with its PDF; `digest sent N` lists who got it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from digest import mail, sendlog
+from digest.addresses import gather_recipients
+from digest.commands import State, pass_state
+from digest.errors import WorkFailed
+from digest.store import open_store
+
+
+@click.command()
+@click.argument("number", type=click.IntRange(min=1))
+@click.option("--to", "to", multiple=True, metavar="ADDR", help="A recipient (repeatable).")
+@click.option(
+    "--list",
+    "list_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A file of recipients: one address a line, # comments allowed.",
+)
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write one .eml file per recipient into DIR; send nothing.",
+)
+@click.option("--resend", is_flag=True, help="Send again to recipients already served.")
+@pass_state
+def send(
+    state: State,
+    number: int,
+    to: tuple[str, ...],
+    list_file: Path | None,
+    dry_run: Path | None,
+    resend: bool,
+) -> None:
+    """Email issue NUMBER with its PDF attached, once to each recipient.
+
+    Running it again reaches only those not yet served (a run that stopped halfway resumes);
+    --resend sends to everyone again. SMTP login comes from DIGEST_SMTP_USER and
+    DIGEST_SMTP_PASSWORD.
+    """
+    config = state.config()
+    recipients = gather_recipients(to, list_file)
+    for problem in recipients.problems:
+        click.echo(f"digest: warning: {problem}", err=True)
+    if dry_run is not None:
+        written = mail.dry_run(config, number, recipients.recipients, dry_run)
+        click.echo(f"wrote {len(written)} message(s) to {dry_run} (nothing sent)")
+        return
+    report = mail.send_issue(
+        config, number, recipients.recipients, resend=resend, on_delivery=_show_problem
+    )
+    _summarize(number, report)
+    if report.failed:
+        raise WorkFailed(
+            f"issue #{number} did not reach everyone",
+            hint="Run the same command again later to retry those not yet served.",
+        )
+
+
+def _show_problem(delivery: mail.Delivery) -> None:
+    answer = delivery.answer
+    if answer.result == "sent":
+        return
+    code = f"{answer.code} " if answer.code else ""
+    kind = "refused (permanent)" if answer.result == "refused" else "not sent (will retry)"
+    click.echo(f"{delivery.recipient.address}: {kind}: {code}{answer.reason}", err=True)
+
+
+def _summarize(number: int, report: mail.SendReport) -> None:
+    plan = report.plan
+    for recipient, entry in plan.refused_before:
+        click.echo(
+            f"{recipient.address}: refused earlier ({entry.code} {entry.reason}); "
+            "not retried (use --resend)",
+            err=True,
+        )
+    if not plan.to_send:
+        served = len(plan.already_sent)
+        click.echo(
+            f"issue #{number}: everyone already served ({served} sent earlier); nothing to do"
+        )
+        return
+    parts = [f"{report.count('sent')} sent"]
+    if plan.already_sent:
+        parts.append(f"{len(plan.already_sent)} already sent earlier")
+    if report.count("refused"):
+        parts.append(f"{report.count('refused')} refused")
+    if report.count("failed"):
+        parts.append(f"{report.count('failed')} failed")
+    if report.not_tried:
+        parts.append(f"{len(report.not_tried)} not tried")
+    click.echo(f"issue #{number}: " + ", ".join(parts))
+    if report.stopped:
+        click.echo(f"stopped early: {report.stopped}", err=True)
+
+
+@click.command()
+@click.argument("number", type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_state
+def sent(state: State, number: int, as_json: bool) -> None:
+    """List the send log of issue NUMBER: every attempt, oldest first."""
+    with open_store(state.config()) as store:
+        log = sendlog.entries(store.conn, number)
+    if as_json:
+        click.echo(json.dumps([entry.as_json() for entry in log], ensure_ascii=False, indent=2))
+        return
+    if not log:
+        click.echo(f"issue #{number} has not been sent to anyone yet")
+        return
+    for entry in log:
+        code = f" {entry.code}" if entry.code and entry.result != "sent" else ""
+        reason = f" {entry.reason}" if entry.reason else ""
+        click.echo(
+            f"{entry.time:%Y-%m-%d %H:%M:%S}  {entry.result:<7}  {entry.recipient}  "
+            f"{entry.message_id}{code}{reason}"
+        )
