@@ -308,11 +308,12 @@ def _request(
         conn = _connection(parts.scheme, host, port, addresses, _remaining(deadline))
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn.request("GET", path, headers=headers)
+        sock = conn.sock  # kept: the connection forgets it once the response says "close"
         raw = conn.getresponse()
         response_headers = {k.lower(): v for k, v in raw.getheaders()}
         if raw.status in REDIRECTS or raw.status == 304 or raw.status >= 400:
             return Response(raw.status, url, response_headers)
-        body = _read_body(raw, conn, settings.max_bytes, deadline)
+        body = _read_body(raw, sock, settings.max_bytes, deadline)
         body = _decode(body, response_headers.get("content-encoding", ""), settings.max_bytes)
         return Response(raw.status, url, response_headers, body)
     except TimeoutError as exc:
@@ -388,7 +389,7 @@ def _connection(
 
 
 def _read_body(
-    raw: http.client.HTTPResponse, conn: http.client.HTTPConnection, cap: int, deadline: float
+    raw: http.client.HTTPResponse, sock: socket.socket | None, cap: int, deadline: float
 ) -> bytes:
     length = raw.getheader("content-length")
     if length and length.isdigit() and int(length) > cap:
@@ -396,8 +397,8 @@ def _read_body(
     chunks: list[bytes] = []
     size = 0
     while True:
-        if conn.sock is not None:
-            conn.sock.settimeout(_remaining(deadline))
+        if sock is not None:
+            sock.settimeout(_remaining(deadline))
         chunk = raw.read1(_CHUNK)
         if not chunk:
             return b"".join(chunks)

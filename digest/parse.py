@@ -205,7 +205,7 @@ def _shorten(text: str) -> str:
 
 
 def _date(raw: Any, key: str) -> dt.datetime | None:
-    value = raw.get(key)
+    value = dict.get(raw, key)  # plain dict lookup: no "updated" -> "published" fallback
     if not isinstance(value, time.struct_time):
         return None
     try:
