@@ -1,0 +1,65 @@
+"""digest build N | --all [--out DIR]"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from digest.build import BuildResult, build_all, build_issue
+from digest.commands import State, pass_state
+from digest.errors import UserError
+
+
+@click.command()
+@click.argument("number", type=int, required=False)
+@click.option("--all", "everything", is_flag=True, help="Rebuild every issue and the whole site.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The site root to write (default: site/ in the newsletter folder).",
+)
+@click.option("--no-pdf", is_flag=True, help="Skip the PDFs (a quick look at the pages).")
+@pass_state
+def build(
+    state: State, number: int | None, everything: bool, out: Path | None, no_pdf: bool
+) -> None:
+    """Render issue NUMBER (issues/NUMBER.yaml) to Markdown, HTML and PDF, and update the site."""
+    if (number is None) == (not everything):
+        raise UserError(
+            "give an issue number or --all, not both"
+            if everything
+            else "which issue? give N or --all",
+            hint="For example: digest build 22, or digest build --all.",
+        )
+    config = state.config()
+    if everything:
+        result = build_all(config, out, pdfs=not no_pdf)
+    else:
+        assert number is not None
+        result = build_issue(config, number, out, pdf_writer=_skip_pdf if no_pdf else None)
+    _report(result)
+
+
+def _skip_pdf(*_: object) -> None:
+    raise UserError("internal: --no-pdf does not make PDFs")
+
+
+def _report(result: BuildResult) -> None:
+    for path in result.written:
+        click.echo(f"wrote {_shown(path)}")
+    for path in result.removed:
+        click.echo(f"removed {_shown(path)}")
+    summary = f"{len(result.written)} written, {result.unchanged} unchanged"
+    target = result.html_path if result.number is not None else result.out / "index.html"
+    click.echo(f"{summary}; open {_shown(target) if target else _shown(result.out)}")
+
+
+def _shown(path: Path) -> str:
+    """A path as the editor would type it: relative to here when it is below here."""
+    try:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
