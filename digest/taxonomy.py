@@ -35,6 +35,18 @@ def builtin_taxonomy() -> Taxonomy:
     return Taxonomy(countries=countries, topics=topics)
 
 
+@cache
+def relevance_terms() -> tuple[str, ...]:
+    """Terms that make an entry about crypto, blockchain, digital assets or CBDCs.
+
+    Only words with no everyday sense belong here: "bitcoin", "stablecoin", "e-CNY", never
+    "mining", "token" or "exchange", which are topics once an entry is known to be relevant.
+    """
+    text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return tuple(str(term) for term in data.get("relevance") or ())
+
+
 def merge_taxonomy(
     base: Taxonomy, countries: dict[str, Country], topics: dict[str, Topic]
 ) -> Taxonomy:
@@ -51,7 +63,9 @@ def merge_taxonomy(
                 asian=extra.asian,
             )
             if old
-            else Country(code=code, name=extra.name or code, aliases=extra.aliases, asian=extra.asian)
+            else Country(
+                code=code, name=extra.name or code, aliases=extra.aliases, asian=extra.asian
+            )
         )
     merged_topics = dict(base.topics)
     for slug, extra_topic in topics.items():

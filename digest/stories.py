@@ -1,0 +1,197 @@
+"""Which items report the same event: one story id shared by every outlet's version of it.
+
+Two items are one story when they have the same canonical URL, or when their titles and
+summaries are alike (TF-IDF cosine over word stems for Latin text and character bigrams for
+CJK text, titles counting double) and they were published within a few days of each other.
+
+Candidates come from an inverted index over each item's rarest terms, walked in date order
+and limited to the time window, so the work grows with the number of items, not its square.
+Stories are the connected groups (union-find); a story's id is the id of its earliest item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from digest.models import Item
+from digest.urls import canonical_url
+
+WINDOW_DAYS = 4.0
+KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
+CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
+TITLE_WEIGHT = 2.0
+
+_WORD = re.compile(r"[a-z0-9]+(?:['.,][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_STOPWORDS = frozenset(
+    """a about after again against all also an and any are as at be been before being but by
+    can could did do does down during each for from further had has have having he her here
+    his how i if in into is it its just may more most new no nor not now of off on once only
+    or other our out over own said same says she should so some such than that the their them
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would year years you your week weeks day days
+    report reports reported according amid news latest update""".split()  # noqa: SIM905
+)
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "ies", "ied", "ed", "es", "er", "s")
+
+
+@dataclass(frozen=True)
+class Grouping:
+    story: dict[str, str]  # item id -> story id
+    comparisons: int  # similarity computations done (for checking the blocking)
+
+
+def group_stories(
+    items: Sequence[Item], threshold: float, window_days: float = WINDOW_DAYS
+) -> dict[str, str]:
+    """item id -> story id (the id of the story's earliest item). Pure."""
+    return group_stories_counted(items, threshold, window_days).story
+
+
+def group_stories_counted(
+    items: Sequence[Item], threshold: float, window_days: float = WINDOW_DAYS
+) -> Grouping:
+    order = sorted(range(len(items)), key=lambda i: (_seconds(items[i].when), items[i].id))
+    ordered = [items[i] for i in order]
+    groups = _UnionFind(len(ordered))
+    _join_same_urls(ordered, groups)
+    bags = [_terms(item.title, item.summary_text) for item in ordered]
+    idf = _idf(bags)
+    vectors = [_unit_vector(bag, idf) for bag in bags]
+    comparisons = _join_similar(ordered, bags, vectors, idf, groups, threshold, window_days)
+    story: dict[str, str] = {}
+    first_of_root: dict[int, str] = {}
+    for index, item in enumerate(ordered):  # date order: a root's first member is the earliest
+        story[item.id] = first_of_root.setdefault(groups.find(index), item.id)
+    return Grouping(story=story, comparisons=comparisons)
+
+
+def similarity(first: Item, second: Item, reference: Sequence[Item] = ()) -> float:
+    """How alike two items read (0 to 1), term weights taken from reference and the pair."""
+    bags = [_terms(it.title, it.summary_text) for it in (first, second, *reference)]
+    idf = _idf(bags)
+    return _cosine(_unit_vector(bags[0], idf), _unit_vector(bags[1], idf))
+
+
+# ---------------------------------------------------------------- text to weighted terms
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and not word[0].isdigit():
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                return word[: -len(suffix)]
+    return word
+
+
+def _tokens(text: str) -> Iterable[str]:
+    for run in _WORD.findall(text.lower()):
+        if _CJK.match(run):
+            if len(run) == 1:
+                yield run
+            for i in range(len(run) - 1):
+                yield run[i : i + 2]
+        elif run not in _STOPWORDS and (len(run) > 1 or run.isdigit()):
+            yield _stem(run.replace(",", ""))
+
+
+def _terms(title: str, summary: str) -> dict[str, float]:
+    bag: dict[str, float] = {}
+    for token in _tokens(summary):
+        bag[token] = 1.0
+    for token in _tokens(title):
+        bag[token] = TITLE_WEIGHT
+    return bag
+
+
+def _idf(bags: Sequence[dict[str, float]]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for bag in bags:
+        df.update(bag.keys())
+    n = len(bags)
+    return {term: math.log((n + 1) / (count + 1)) + 1.0 for term, count in df.items()}
+
+
+def _unit_vector(bag: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
+    vector = {term: weight * idf.get(term, 1.0) for term, weight in bag.items()}
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {term: v / norm for term, v in vector.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(term, 0.0) for term, v in a.items())
+
+
+# ---------------------------------------------------------------- grouping
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            # the earlier item (smaller index in date order) stays the root
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+def _join_same_urls(items: Sequence[Item], groups: _UnionFind) -> None:
+    first_with_url: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.url:
+            groups.union(first_with_url.setdefault(canonical_url(item.url), index), index)
+
+
+def _join_similar(
+    items: Sequence[Item],
+    bags: Sequence[dict[str, float]],
+    vectors: Sequence[dict[str, float]],
+    idf: dict[str, float],
+    groups: _UnionFind,
+    threshold: float,
+    window_days: float,
+) -> int:
+    window = window_days * 86400.0
+    recent: dict[str, deque[tuple[float, int]]] = {}
+    comparisons = 0
+    for index, item in enumerate(items):
+        now = _seconds(item.when)
+        keys = sorted(bags[index], key=lambda t: -idf[t])[:KEYS_PER_ITEM]
+        candidates: set[int] = set()
+        for key in keys:
+            queue = recent.get(key)
+            if not queue:
+                continue
+            while queue and now - queue[0][0] > window:
+                queue.popleft()
+            if len(queue) <= CROWDED_KEY:
+                candidates.update(other for _, other in queue)
+        for other in candidates:
+            if groups.find(other) == groups.find(index):
+                continue
+            comparisons += 1
+            if _cosine(vectors[index], vectors[other]) >= threshold:
+                groups.union(other, index)
+        for term in bags[index]:
+            recent.setdefault(term, deque()).append((now, index))
+    return comparisons
+
+
+def _seconds(when: dt.datetime) -> float:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()
