@@ -1,0 +1,114 @@
+"""Feed documents -> entries. Each tests/feeds/<case>.xml sits beside <case>.expected.json:
+the HTTP headers to parse it with, then the entries expected (only the fields listed are
+compared), or the error, and whether a warning is expected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.errors import DigestError, FetchError
+from digest.models import Entry, FeedConfig
+from digest.parse import defuse_entities, parse_feed
+
+FEEDS = Path(__file__).parent / "feeds"
+CASES = sorted(p.name.removesuffix(".expected.json") for p in FEEDS.glob("*.expected.json"))
+FEED = FeedConfig(name="ledger", url="https://ledger.example.com/feed.xml")
+
+
+def test_every_case_has_its_feed_file() -> None:
+    assert len(CASES) >= 19
+    for case in CASES:
+        assert (FEEDS / f"{case}.xml").is_file(), case
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_feed_file_gives_expected_entries(case: str) -> None:
+    expected: dict[str, Any] = json.loads((FEEDS / f"{case}.expected.json").read_text("utf-8"))
+    body = (FEEDS / f"{case}.xml").read_bytes()
+    headers = expected.get("headers", {})
+    url = expected.get("url", FEED.url)
+    if "error" in expected:
+        with pytest.raises(FetchError) as info:
+            parse_feed(body, headers, FEED, url)
+        assert info.value.message.startswith(expected["error"])
+        return
+    entries, warning = parse_feed(body, headers, FEED, url)
+    assert (warning is not None) == expected.get("warning", False), warning
+    assert [
+        _subset(entry, want) for entry, want in zip(entries, expected["entries"], strict=False)
+    ] == (expected["entries"])
+    assert len(entries) == len(expected["entries"])
+
+
+def _subset(entry: Entry, want: dict[str, Any]) -> dict[str, Any]:
+    got = {}
+    for key in want:
+        value = getattr(entry, key)
+        got[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return got
+
+
+def test_every_format_is_read() -> None:
+    for case in ("rss091", "rss092", "rss10", "rss20", "atom03", "atom10"):
+        entries, warning = parse_feed((FEEDS / f"{case}.xml").read_bytes(), {}, FEED, FEED.url)
+        assert entries and warning is None, case
+
+
+def test_entity_expansion_stays_small() -> None:
+    body = (FEEDS / "billion-laughs.xml").read_bytes()
+    defused = defuse_entities(body)
+    assert b"lol9" not in defused.split(b"]>")[0]  # the nested declarations are gone
+    entries, _ = parse_feed(body, {}, FEED, FEED.url)
+    assert all(len(e.title) < 100 for e in entries)
+
+
+def test_external_entities_are_never_read() -> None:
+    entries, _ = parse_feed((FEEDS / "external-entity.xml").read_bytes(), {}, FEED, FEED.url)
+    assert "root:" not in entries[0].title
+
+
+def test_simple_internal_entities_still_work() -> None:
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY site "ledger.example.com">]>'
+        b'<rss version="2.0"><channel><title>t</title><item><title>On &site;</title>'
+        b"<link>https://ledger.example.com/x</link></item></channel></rss>"
+    )
+    entries, warning = parse_feed(body, {}, FEED, FEED.url)
+    assert (entries[0].title, warning) == ("On ledger.example.com", None)
+
+
+def test_an_empty_body_is_an_error() -> None:
+    with pytest.raises(FetchError, match="empty"):
+        parse_feed(b"  \n", {}, FEED, FEED.url)
+
+
+def test_title_falls_back_on_the_summary() -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>t</title><item><link>https://a.example.com/1</link>'
+        b"<description>Only a summary here</description></item></channel></rss>"
+    )
+    entries, _ = parse_feed(body, {}, FEED, FEED.url)
+    assert entries[0].title == "Only a summary here"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.binary(max_size=400)
+    | st.text(max_size=300).map(
+        lambda t: f"<rss version='2.0'><channel><item><title>{t}</title></item>".encode()
+    )
+)
+def test_any_bytes_give_entries_or_our_error(body: bytes) -> None:
+    try:
+        entries, _ = parse_feed(body, {}, FEED, FEED.url)
+    except DigestError:
+        return
+    for entry in entries:
+        assert "<script" not in entry.summary_html.lower()
+        assert entry.url is None or entry.url.startswith(("http://", "https://"))
