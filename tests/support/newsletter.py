@@ -1,53 +1,81 @@
-"""A throwaway newsletter folder with the feeds a test names."""
+"""A small newsletter folder for build, render and serve tests, and helpers to check output."""
 
 from __future__ import annotations
 
+import difflib
+import os
+import shutil
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
-import yaml
+import pytest
 
-from digest.config import load_config
-from digest.models import Config
+from digest.models import Config, Issue
 
-
-def make_newsletter(root: Path, feeds: list[dict[str, Any]], **fetch: Any) -> Config:
-    settings = {"timeout": 5, "workers": 4, "allow_private": True, **fetch}
-    data = {
-        "newsletter": {"name": "Test Asia", "url": "https://news.example.org/"},
-        "fetch": settings,
-        "feeds": feeds,
-    }
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "feeds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return load_config(root)
+DATA = Path(__file__).resolve().parent.parent / "data"
+FIXTURE = DATA / "newsletter"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
 
-def rss(*items: str, title: str = "Test feed", encoding: str = "utf-8") -> bytes:
-    """An RSS 2.0 document around the given <item> fragments."""
-    text = (
-        f'<?xml version="1.0" encoding="{encoding}"?>\n'
-        f'<rss version="2.0"><channel><title>{title}</title><link>https://example.com/</link>\n'
-        + "\n".join(items)
-        + "\n</channel></rss>\n"
-    )
-    return text.encode(encoding)
+def copy_newsletter(tmp_path: Path) -> Path:
+    """A fresh copy of tests/data/newsletter (feeds.yaml + issues 1 and 2) to build from."""
+    root = tmp_path / "newsletter"
+    shutil.copytree(FIXTURE, root)
+    return root
 
 
-def item(
-    title: str,
-    link: str | None = None,
-    guid: str | None = None,
-    summary: str = "",
-    date: str | None = "Tue, 15 Jun 2021 08:00:00 GMT",
-) -> str:
-    parts = [f"<title>{title}</title>"]
-    if link:
-        parts.append(f"<link>{link}</link>")
-    if guid:
-        parts.append(f'<guid isPermaLink="false">{guid}</guid>')
-    if summary:
-        parts.append(f"<description><![CDATA[{summary}]]></description>")
-    if date:
-        parts.append(f"<pubDate>{date}</pubDate>")
-    return "<item>" + "".join(parts) + "</item>"
+def small_pdf(issue: Issue, config: Config, path: Path) -> None:
+    """A stand-in PDF writer for site tests that are about pages, not PDF layout: its bytes
+    depend only on the issue, like the real one."""
+    path.write_bytes(f"%PDF-1.4\n% {config.newsletter.name} #{issue.number} {issue.title}\n".encode())
+
+
+def assert_golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/<name>; DIGEST_UPDATE_GOLDEN=1 rewrites the expected file."""
+    expected_path = GOLDEN / name
+    if os.environ.get("DIGEST_UPDATE_GOLDEN") == "1":
+        expected_path.parent.mkdir(parents=True, exist_ok=True)
+        expected_path.write_text(actual, "utf-8")
+        return
+    if not expected_path.is_file():
+        pytest.fail(f"no golden file {expected_path}; make it with DIGEST_UPDATE_GOLDEN=1 pytest")
+    expected = expected_path.read_text("utf-8")
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                fromfile=f"golden/{name}",
+                tofile="rendered",
+            )
+        )
+        pytest.fail(f"output differs from golden/{name} (DIGEST_UPDATE_GOLDEN=1 to accept):\n{diff}")
+
+
+class PageParser(HTMLParser):
+    """Collects what link and structure checks need from one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.headings: list[int] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        for name in ("href", "src"):
+            value = attributes.get(name)
+            if value is not None:
+                self.links.append(value)
+        if attributes.get("id"):
+            self.ids.add(str(attributes["id"]))
+        if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
+            self.headings.append(int(tag[1]))
+
+
+def parse_page(path: Path) -> PageParser:
+    parser = PageParser()
+    parser.feed(path.read_text("utf-8"))
+    return parser
