@@ -27,7 +27,8 @@ def copy_newsletter(tmp_path: Path) -> Path:
 def small_pdf(issue: Issue, config: Config, path: Path) -> None:
     """A stand-in PDF writer for site tests that are about pages, not PDF layout: its bytes
     depend only on the issue, like the real one."""
-    path.write_bytes(f"%PDF-1.4\n% {config.newsletter.name} #{issue.number} {issue.title}\n".encode())
+    text = f"%PDF-1.4\n% {config.newsletter.name} #{issue.number} {issue.title}\n"
+    path.write_bytes(text.encode())
 
 
 def assert_golden(name: str, actual: str) -> None:
@@ -49,7 +50,8 @@ def assert_golden(name: str, actual: str) -> None:
                 tofile="rendered",
             )
         )
-        pytest.fail(f"output differs from golden/{name} (DIGEST_UPDATE_GOLDEN=1 to accept):\n{diff}")
+        hint = "DIGEST_UPDATE_GOLDEN=1 to accept"
+        pytest.fail(f"output differs from golden/{name} ({hint}):\n{diff}")
 
 
 class PageParser(HTMLParser):
