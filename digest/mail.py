@@ -205,13 +205,15 @@ def email_html(env: Any, context: dict[str, Any]) -> tuple[str, bool]:
 
 def issue_pdf(config: Config, issue: Issue) -> bytes:
     """The issue's built PDF, built first when it is missing or older than the issue file."""
-    path = (
-        config.site_dir / "issues" / str(issue.number) / pdf_name(config.newsletter, issue.number)
-    )
-    if not _is_fresh(path, issue.path):
-        from digest.build import build_issue
+    from digest.build import build_issue, issue_folder
 
+    path: Path | None = issue_folder(config.site_dir, issue.number) / pdf_name(
+        config.newsletter, issue.number
+    )
+    if path is None or not _is_fresh(path, issue.path):
         path = build_issue(config, issue.number).pdf_path
+    if path is None or not path.is_file():
+        raise MailError(f"building issue #{issue.number} made no PDF to attach")
     return path.read_bytes()
 
 

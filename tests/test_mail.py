@@ -1,0 +1,509 @@
+"""`digest send` and `digest sent` against a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from support.smtpserver import RecordingHandler, SmtpServer, free_port
+
+from digest.addresses import (
+    AddressError,
+    HeaderError,
+    check_header_text,
+    gather_recipients,
+    parse_recipient,
+    read_recipient_file,
+)
+from digest.build import build_issue
+from digest.cli import main
+from digest.config import load_config
+from digest.issuefile import load_issue
+from digest.mail import GMAIL_CLIP_BYTES, compose
+
+DATA = Path(__file__).parent / "data" / "mail"
+TITLE = "四川 Miners on the Move"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def digest(root: Path, *args: str) -> Run:
+    """Run the CLI in-process, as `digest --root ROOT ARGS...`."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        pytest.raises(SystemExit) as exited,
+    ):
+        main(["--root", str(root), *args])
+    code = exited.value.code
+    return Run(code if isinstance(code, int) else 1, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def server() -> Iterator[SmtpServer]:
+    with SmtpServer(RecordingHandler()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test issue built once (PDF included), so most tests need not build it again."""
+    folder = tmp_path_factory.mktemp("built") / "newsletter"
+    shutil.copytree(DATA, folder)
+    build_issue(load_config(folder), 22)
+    return folder / "site"
+
+
+@pytest.fixture
+def root(
+    tmp_path: Path, server: SmtpServer, built_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A small newsletter, already built, whose email settings point at the test server."""
+    monkeypatch.delenv("DIGEST_SMTP_USER", raising=False)
+    monkeypatch.delenv("DIGEST_SMTP_PASSWORD", raising=False)
+    folder = tmp_path / "newsletter"
+    shutil.copytree(DATA, folder)
+    shutil.copytree(built_site, folder / "site")  # keeps the build times: newer than the issue
+    set_email(folder, host=server.host, port=server.port, security="none")
+    return folder
+
+
+@pytest.fixture
+def unbuilt_root(root: Path) -> Path:
+    shutil.rmtree(root / "site")
+    return root
+
+
+def set_email(root: Path, **settings: object) -> None:
+    path = root / "feeds.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.setdefault("email", {}).update(settings)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def built_pdf(root: Path) -> Path:
+    return root / "site" / "issues" / "22" / "blockchain-asia-22.pdf"
+
+
+def html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def write_list(root: Path, text: str) -> Path:
+    path = root / "subscribers.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- the message
+
+
+def test_each_recipient_gets_one_well_formed_message(root: Path, server: SmtpServer) -> None:
+    run = digest(root, "send", "22", "--to", "ann@example.org", "--to", "Bo 李 <bo@example.net>")
+    assert run.code == 0, run.err
+    assert "2 sent" in run.out
+
+    received = server.handler.received
+    assert [r.rcpt_tos for r in received] == [("ann@example.org",), ("bo@example.net",)]
+    assert {r.mail_from for r in received} == {"coco@example.org"}
+    messages = server.handler.messages()
+    ids = {m["Message-ID"] for m in messages}
+    assert len(ids) == 2 and all(i.endswith("@example.org>") for i in ids)
+
+    for message, to in zip(messages, ["ann@example.org", "bo@example.net"], strict=True):
+        assert message.get_all("To") == [to]
+        assert message["Cc"] is None and message["Bcc"] is None
+        assert str(message["Subject"]) == f"Blockchain Asia #22: {TITLE}"
+        assert message["From"].addresses[0].display_name == "Coco 可可"
+        assert str(message["Reply-To"]) == "editor@example.org"
+        assert parsedate_to_datetime(message["Date"]).tzinfo is not None
+        assert message["List-Unsubscribe"] == "<mailto:coco@example.org?subject=unsubscribe>"
+        assert message["List-Unsubscribe-Post"] is None  # only for https unsubscribe links
+
+        assert message.get_content_type() == "multipart/mixed"
+        outer = list(message.iter_parts())
+        assert [p.get_content_type() for p in outer] == ["multipart/alternative", "application/pdf"]
+        inner = list(outer[0].iter_parts())
+        assert [p.get_content_type() for p in inner] == ["text/plain", "text/html"]
+
+        pdf = outer[1]
+        assert pdf.get_filename() == "blockchain-asia-22.pdf"
+        assert pdf.get_content_disposition() == "attachment"
+        assert pdf.get_content() == built_pdf(root).read_bytes()
+
+    named = messages[1]["To"].addresses[0]
+    assert named.display_name == "Bo 李"
+    raw_headers = received[0].data.split(b"\r\n\r\n", 1)[0]
+    assert "四川".encode() not in raw_headers  # RFC 2047 encoded words, not raw UTF-8
+    assert b"=?utf-8?" in raw_headers
+
+
+def test_text_and_html_bodies_read_well(root: Path, server: SmtpServer) -> None:
+    assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
+    message = server.handler.messages()[0]
+
+    text = text_part(message)
+    assert TITLE in text and "四川 miners switch off" in text
+    assert "https://news.example.org/blockchain-asia/issues/22/" in text
+
+    html = html_part(message)
+    assert len(html.encode("utf-8")) < GMAIL_CLIP_BYTES
+    assert "<style" not in html and "<script" not in html.lower() and "<img" not in html
+    assert 'style="' in html and "max-width: 600px" in html
+    assert 'href="https://news.example.org/blockchain-asia/issues/22/"' in html
+    assert "四川 miners switch off" in html
+    assert 'href="https://example.com/notice"' in html  # the editor's Markdown link
+
+
+def test_https_unsubscribe_adds_one_click_header(root: Path) -> None:
+    set_email(root, list_unsubscribe="https://news.example.org/unsubscribe?list=ba")
+    config = load_config(root)
+    letter = compose(config, load_issue(config, 22), b"%PDF-1.7", now=dt.datetime.now(dt.UTC))
+    head = letter.shared.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert "List-Unsubscribe: <https://news.example.org/unsubscribe?list=ba>" in head
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head
+
+
+def test_a_long_issue_falls_back_to_headlines_under_the_clipping_limit(root: Path) -> None:
+    path = root / "issues" / "22.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    body = "Paragraph of commentary on the market. " * 60
+    data["sections"][1]["items"] = [
+        {"title": f"Story {n}", "url": f"https://example.com/{n}", "body": body} for n in range(80)
+    ]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config(root)
+    letter = compose(config, load_issue(config, 22), b"%PDF-1.7", now=dt.datetime.now(dt.UTC))
+    assert letter.compact
+    assert letter.html_bytes < GMAIL_CLIP_BYTES
+
+
+# ---------------------------------------------------------------- the PDF
+
+
+def test_pdf_is_built_when_missing_and_rebuilt_when_the_issue_changes(
+    unbuilt_root: Path, server: SmtpServer
+) -> None:
+    root = unbuilt_root
+    assert not built_pdf(root).exists()
+    assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
+    first = built_pdf(root).read_bytes()
+    issue = root / "issues" / "22.yaml"
+    text = issue.read_text(encoding="utf-8").replace("That is all", "That is everything")
+    issue.write_text(text, encoding="utf-8")
+    later = time.time() + 5
+    os.utime(issue, (later, later))
+    assert digest(root, "send", "22", "--to", "bo@example.org").code == 0
+    assert built_pdf(root).read_bytes() != first
+    pdf = next(server.handler.messages()[1].iter_attachments())
+    assert pdf.get_content() == built_pdf(root).read_bytes()
+
+
+# ---------------------------------------------------------------- exactly once
+
+
+def test_second_run_skips_everyone_already_sent(root: Path, server: SmtpServer) -> None:
+    subscribers = write_list(root, "ann@example.org\nbo@example.org\n")
+    assert digest(root, "send", "22", "--list", str(subscribers)).code == 0
+    again = digest(root, "send", "22", "--list", str(subscribers))
+    assert again.code == 0
+    assert "everyone already served" in again.out
+    assert len(server.handler.received) == 2
+
+
+def test_one_connection_serves_every_recipient(root: Path, server: SmtpServer) -> None:
+    subscribers = write_list(root, "".join(f"reader{n}@example.org\n" for n in range(6)))
+    assert digest(root, "send", "22", "--list", str(subscribers)).code == 0
+    assert len(server.handler.received) == 6
+    assert server.handler.hellos == 1
+
+
+def test_dropped_connection_is_reopened_and_the_run_goes_on(root: Path, server: SmtpServer) -> None:
+    server.handler.drop_after = 2
+    subscribers = write_list(root, "".join(f"reader{n}@example.org\n" for n in range(5)))
+    run = digest(root, "send", "22", "--list", str(subscribers))
+    assert run.code == 0, run.err
+    assert sorted(server.handler.recipients()) == [f"reader{n}@example.org" for n in range(5)]
+    assert server.handler.hellos == 2
+
+
+def test_server_gone_mid_list_then_next_run_delivers_the_rest_once(
+    root: Path, server: SmtpServer
+) -> None:
+    server.handler.drop_after = 2
+    server.handler.stay_down = True
+    everyone = [f"reader{n}@example.org" for n in range(5)]
+    subscribers = write_list(root, "\n".join(everyone) + "\n")
+
+    first = digest(root, "send", "22", "--list", str(subscribers))
+    assert first.code == 1
+    assert "did not reach everyone" in first.err
+    assert server.handler.recipients() == everyone[:2]
+
+    server.handler.down = False
+    second = digest(root, "send", "22", "--list", str(subscribers))
+    assert second.code == 0, second.err
+    assert "3 sent" in second.out and "2 already sent" in second.out
+    assert sorted(server.handler.recipients()) == everyone  # each exactly once
+
+    log = json.loads(digest(root, "sent", "22", "--json").out)
+    sent = [e["recipient"] for e in log if e["result"] == "sent"]
+    assert sorted(sent) == everyone
+
+
+def test_refusals_temporary_retried_permanent_not(root: Path, server: SmtpServer) -> None:
+    server.handler.refuse = {"busy@example.org": 450, "gone@example.org": 550}
+    subscribers = write_list(root, "ann@example.org\nbusy@example.org\ngone@example.org\n")
+
+    first = digest(root, "send", "22", "--list", str(subscribers))
+    assert first.code == 1
+    assert "busy@example.org: not sent (will retry): 450" in first.err
+    assert "gone@example.org: refused (permanent): 550" in first.err
+    assert server.handler.recipients() == ["ann@example.org"]
+
+    server.handler.refuse = {"gone@example.org": 550}
+    second = digest(root, "send", "22", "--list", str(subscribers))
+    assert second.code == 0, second.err
+    assert server.handler.recipients() == ["ann@example.org", "busy@example.org"]
+    assert "gone@example.org: refused earlier (550" in second.err
+
+    log = json.loads(digest(root, "sent", "22", "--json").out)
+    assert [(e["recipient"], e["result"], e["code"]) for e in log] == [
+        ("ann@example.org", "sent", 250),
+        ("busy@example.org", "failed", 450),
+        ("gone@example.org", "refused", 550),
+        ("busy@example.org", "sent", 250),
+    ]
+    assert all(e["message_id"].startswith("<") for e in log)
+
+
+def test_resend_sends_to_everyone_again(root: Path, server: SmtpServer) -> None:
+    assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
+    again = digest(root, "send", "22", "--to", "ann@example.org", "--resend")
+    assert again.code == 0
+    assert server.handler.recipients() == ["ann@example.org", "ann@example.org"]
+    ids = [m["Message-ID"] for m in server.handler.messages()]
+    assert ids[0] != ids[1]
+
+
+def test_login_only_from_the_environment_and_never_in_clear_to_a_remote_host(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_email(root, host="mail.example.org")
+    monkeypatch.setenv("DIGEST_SMTP_USER", "coco")
+    monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "secret")
+    run = digest(root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 2
+    assert "unencrypted" in run.err and "secret" not in run.err
+
+
+def test_unreachable_server_fails_with_exit_1(root: Path) -> None:
+    set_email(root, port=free_port())  # nothing listens there
+    run = digest(root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 1
+    assert "cannot reach the SMTP server" in run.err
+    assert "Traceback" not in run.err
+    assert "not been sent" in digest(root, "sent", "22").out  # nobody was tried
+
+
+# ---------------------------------------------------------------- dry run and the log
+
+
+def test_dry_run_writes_one_eml_per_recipient_and_sends_nothing(
+    root: Path, server: SmtpServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "outbox"
+    run = digest(root, "send", "22", "--to", "ann@example.org", "--to", "Bo@Example.net",
+                 "--dry-run", str(out))  # fmt: skip
+    assert run.code == 0, run.err
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["ann@example.org.eml", "bo@example.net.eml"]
+    assert server.handler.received == []
+    import email
+
+    parsed = email.message_from_bytes((out / "bo@example.net.eml").read_bytes())
+    assert parsed["To"] == "Bo@Example.net"
+    assert "not been sent" in digest(root, "sent", "22").out
+
+
+def test_sent_lists_the_log(root: Path, server: SmtpServer) -> None:
+    server.handler.refuse = {"gone@example.org": 550}
+    digest(root, "send", "22", "--to", "ann@example.org", "--to", "gone@example.org")
+    lines = digest(root, "sent", "22").out.splitlines()
+    assert len(lines) == 2
+    assert "sent" in lines[0] and "ann@example.org" in lines[0]
+    assert "refused" in lines[1] and "gone@example.org" in lines[1] and "550" in lines[1]
+    entries = json.loads(digest(root, "sent", "22", "--json").out)
+    assert {e["recipient"] for e in entries} == {"ann@example.org", "gone@example.org"}
+    assert all(dt.datetime.fromisoformat(e["time"]).tzinfo is not None for e in entries)
+
+
+def test_no_recipients_is_a_usage_error(root: Path) -> None:
+    run = digest(root, "send", "22")
+    assert run.code == 2 and "no recipients" in run.err
+
+
+# ---------------------------------------------------------------- header safety
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Miners\r\nBcc: eve@evil.example", "Miners\nX-Injected: yes", "Miners\x00", "Miners\u2028x"],
+)
+def test_control_characters_in_the_title_are_refused(
+    root: Path, server: SmtpServer, title: str
+) -> None:
+    path = root / "issues" / "22.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["title"] = title
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = digest(root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 2
+    assert "title" in run.err and "control character" in run.err
+    assert "Traceback" not in run.err
+    assert server.handler.received == []
+
+
+def test_control_characters_in_a_name_or_address_are_refused(
+    root: Path, server: SmtpServer
+) -> None:
+    run = digest(root, "send", "22", "--to", "Eve\r\nBcc: x@evil.example <eve@example.org>")
+    assert run.code == 2 and "control character" in run.err
+    run = digest(root, "send", "22", "--to", "eve@example.org\nBcc: x@evil.example")
+    assert run.code == 2
+    set_email(root, **{"from": "Coco\r\nBcc: x@evil.example <coco@example.org>"})
+    run = digest(root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 2 and "email.from" in run.err
+    assert server.handler.received == []
+
+
+def test_newsletter_name_with_a_line_break_is_refused(root: Path, server: SmtpServer) -> None:
+    path = root / "feeds.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["newsletter"]["name"] = "Blockchain\nBcc: x@evil.example"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = digest(root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 2 and "newsletter.name" in run.err
+    assert server.handler.received == []
+
+
+@pytest.mark.parametrize("value", ["a\rb", "a\nb", "a\tb", "a\x7fb", "a\x85b", "a\u2029b"])
+def test_check_header_text_refuses_breaks(value: str) -> None:
+    with pytest.raises(HeaderError):
+        check_header_text("value", value)
+
+
+def test_check_header_text_keeps_ordinary_text() -> None:
+    assert check_header_text("title", "四川 Miners – 50% off") == "四川 Miners – 50% off"
+
+
+# ---------------------------------------------------------------- recipients
+
+
+@pytest.mark.parametrize(
+    ("text", "address", "name"),
+    [
+        ("ann@example.org", "ann@example.org", ""),
+        ("Ann Lee <ann@example.org>", "ann@example.org", "Ann Lee"),
+        ('"Lee, Ann" <ann.lee+news@mail.example.org>', "ann.lee+news@mail.example.org", "Lee, Ann"),
+        ("李四 <li@example.cn>", "li@example.cn", "李四"),
+    ],
+)
+def test_parse_recipient_accepts(text: str, address: str, name: str) -> None:
+    recipient = parse_recipient(text)
+    assert (recipient.address, recipient.name) == (address, name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ann",
+        "ann@",
+        "ann@localhost",
+        "ann @example.org",
+        "ann@example.org, bo@example.org",
+        "Lee, Ann <ann@example.org>",
+        "<ann@example.org> extra",
+        "ann..lee@example.org",
+        "ann@-example.org",
+    ],
+)
+def test_parse_recipient_refuses(text: str) -> None:
+    with pytest.raises(AddressError):
+        parse_recipient(text)
+
+
+def test_list_file_comments_invalid_lines_and_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "subscribers.txt"
+    path.write_text(
+        "# subscribers of Blockchain Asia\n"
+        "\n"
+        "ann@example.org\n"
+        "Bo <bo@example.org>   # joined in June\n"
+        "not an address\n"
+        "ANN@example.org\n"
+        "   \n"
+        "cy#1@example.org\n"
+        "eve@example.org\tBcc: x@evil.example\n",
+        encoding="utf-8",
+    )
+    got = read_recipient_file(path)
+    assert [r.address for r in got.recipients] == [
+        "ann@example.org",
+        "bo@example.org",
+        "cy#1@example.org",
+    ]
+    assert got.duplicates == 1
+    assert len(got.problems) == 2
+    assert got.problems[0].startswith(f"{path}:5: ")
+    assert got.problems[1].startswith(f"{path}:9: ")
+
+
+def test_to_and_list_combine_without_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "subscribers.txt"
+    path.write_text("ann@example.org\nbo@example.org\n", encoding="utf-8")
+    got = gather_recipients(["Ann@Example.org", "cy@example.org"], path)
+    assert [r.address for r in got.recipients] == [
+        "Ann@Example.org",
+        "cy@example.org",
+        "bo@example.org",
+    ]
+
+
+def test_invalid_list_lines_are_reported_and_the_rest_sent(root: Path, server: SmtpServer) -> None:
+    subscribers = write_list(root, "ann@example.org\nbroken@\nbo@example.org\n")
+    run = digest(root, "send", "22", "--list", str(subscribers))
+    assert run.code == 0, run.err
+    assert f"{subscribers}:2:" in run.err and "skipped" in run.err
+    assert server.handler.recipients() == ["ann@example.org", "bo@example.org"]
+
+
+def test_missing_list_file_is_a_clear_error(root: Path) -> None:
+    run = digest(root, "send", "22", "--list", str(root / "nope.txt"))
+    assert run.code == 2 and "nope.txt: file not found" in run.err
