@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.feedserver import FeedServer, Route, Seen, serving
-from support.newsletter import item, make_newsletter, rss
+from support.feedfolder import item, make_newsletter, rss
 
 from digest import __version__
 from digest.fetch import Client, FeedState, fetch_one, retry_after
