@@ -57,13 +57,21 @@ _REFERENCE = re.compile(r"^( {0,3}\[(?:[^\[\]\\]|\\.)+\]:)[ \t]*(<[^>\n]*>|\S+)(
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>]+)>", re.I)
 _BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#!|~&])")
-_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])(?=\s|$)")
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+)([.)]?)(?=\s|$)")
 
 
 def markdown_text(text: str) -> str:
     """Plain text (a headline, an outlet's name) escaped so CommonMark shows it as it is."""
     escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _LINE_START.sub(_escape_line_start, escaped)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """'- x' and '1. x' would start a list: escape the marker ('\\- x', '1\\. x')."""
+    indent, marker, dot = match.groups()
+    if marker.isdigit():
+        return f"{indent}{marker}\\{dot}" if dot else match.group(0)
+    return f"{indent}\\{marker}"
 
 
 def markdown_link(text: str, url: str | None) -> str:
