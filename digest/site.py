@@ -112,7 +112,12 @@ class _Plan:
         self.pending[rel] = data
 
     def put_file(self, rel: str, staged: Path, key: str) -> None:
-        self.outputs[rel] = {"key": key, "sha": _file_sha(staged)}
+        sha = _file_sha(staged)
+        old = self.old.get("outputs", {}).get(rel)
+        self.outputs[rel] = {"key": key, "sha": sha}
+        if old and old.get("sha") == sha and (self.out / rel).is_file():
+            self.unchanged += 1
+            return
         self.pending[rel] = staged
 
     def keep(self, rel: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import shutil
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,7 +29,8 @@ def copy_newsletter(tmp_path: Path) -> Path:
 def small_pdf(issue: Issue, config: Config, path: Path) -> None:
     """A stand-in PDF writer for site tests that are about pages, not PDF layout: its bytes
     depend only on the issue, like the real one."""
-    text = f"%PDF-1.4\n% {config.newsletter.name} #{issue.number} {issue.title}\n"
+    fingerprint = hashlib.sha256(repr(replace(issue, path=None)).encode()).hexdigest()
+    text = f"%PDF-1.4\n% {config.newsletter.name} #{issue.number} {fingerprint}\n"
     path.write_bytes(text.encode())
 
 
