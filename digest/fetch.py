@@ -9,12 +9,14 @@ bounded, loop-checked and never reach a loopback or private address unless allow
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import datetime as dt
 import email.utils
 import http.client
 import ipaddress
 import multiprocessing
 import os
+import signal
 import socket
 import ssl
 import time
@@ -33,6 +35,7 @@ PARSE_PROCESSES = 2
 # Below this many bodies a process pool costs more to start than it saves.
 POOL_THRESHOLD = 8
 _CHUNK = 65536
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -140,10 +143,27 @@ def _resting(state: FeedState | None, now: dt.datetime) -> bool:
 
 
 def _parse_pool() -> cf.ProcessPoolExecutor:
-    # forkserver: workers start from a clean process, not a fork of one running threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["digest.parse"])
-    return cf.ProcessPoolExecutor(max_workers=PARSE_PROCESSES, mp_context=context)
+    """Parse processes forked now, before any network thread starts, with the parser loaded."""
+    import digest.parse  # noqa: F401  (imported before the fork, so workers start warm)
+
+    pool = cf.ProcessPoolExecutor(
+        max_workers=PARSE_PROCESSES,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+    )
+    pool.submit(int).result()  # with fork, every worker starts at the first task
+    return pool
+
+
+def _die_with_parent() -> None:
+    """A parse process must not outlive a fetch killed with SIGKILL (Linux only)."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 @dataclass(frozen=True)
