@@ -33,17 +33,19 @@ def build_issue(
     number: int,
     out: Path | None = None,
     *,
+    pdf: bool = True,
     pdf_writer: PdfWriter | None = None,
 ) -> BuildResult:
     """Issue number's page, Markdown and PDF, plus the rest of the site kept up to date."""
     load_issue(config, number)  # a missing or broken file fails here, naming the file
-    result = build_site(config, out, pdf_for={number}, pdf_writer=pdf_writer)
+    result = build_site(config, out, pdf_for={number} if pdf else (), pdf_writer=pdf_writer)
     folder = issue_folder(result.out, number)
+    pdf_path = folder / pdf_name(config.newsletter, number)
     return BuildResult(
         number=number,
         out=result.out,
         html_path=folder / "index.html",
-        pdf_path=folder / pdf_name(config.newsletter, number),
+        pdf_path=pdf_path if pdf_path.is_file() else None,
         markdown_path=folder / markdown_name(number),
         written=result.written,
         unchanged=result.unchanged,

@@ -39,12 +39,8 @@ def build(
         result = build_all(config, out, pdfs=not no_pdf)
     else:
         assert number is not None
-        result = build_issue(config, number, out, pdf_writer=_skip_pdf if no_pdf else None)
+        result = build_issue(config, number, out, pdf=not no_pdf)
     _report(result)
-
-
-def _skip_pdf(*_: object) -> None:
-    raise UserError("internal: --no-pdf does not make PDFs")
 
 
 def _report(result: BuildResult) -> None:
