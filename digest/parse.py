@@ -43,6 +43,7 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(.*?)>", re.DOTALL)
 _SIMPLE_VALUE = re.compile(rb"""^(["'])([^&%<]*)\1\s*$""", re.DOTALL)
 _MAX_ENTITY_EXPANSION = 1_000_000  # characters an internal entity may add to a document
 _SUMMARY_TITLE_CHARS = 100
+UNTITLED = "(untitled)"
 
 
 def parse_feed(
@@ -139,7 +140,9 @@ def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry |
     if not title:
         title = _shorten(summary_text) or (link or "")
     if not title:
-        return None
+        if not (_text_of(raw, "title") or summary_html):
+            return None  # nothing to show for it
+        title = UNTITLED
     published = _date(raw, "published_parsed") or _date(raw, "updated_parsed")
     guid = " ".join(str(raw.get("id") or "").split()) or None
     language = feed.language or (raw.get("title_detail") or {}).get("language")
