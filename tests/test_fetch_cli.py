@@ -1,0 +1,135 @@
+"""digest init, fetch, feeds and items from the command line: exit codes, messages, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from support.feedfolder import item, make_newsletter, rss
+from support.feedserver import FeedServer, serving
+
+ITEM_KEYS = {"id", "title", "url", "feed", "published", "summary", "countries", "topics",
+             "relevant", "story"}  # fmt: skip
+FEED_KEYS = {"name", "url", "status", "error", "items", "last_fetched"}
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with serving() as server:
+        yield server
+
+
+def digest(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_init_makes_a_folder(tmp_path: Path) -> None:
+    done = digest("init", str(tmp_path / "new"))
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "new"
+    assert (folder / "issues").is_dir() and (folder / "templates").is_dir()
+    assert ".digest/" in (folder / ".gitignore").read_text()
+    assert "site/" in (folder / ".gitignore").read_text()
+    config = yaml.safe_load((folder / "feeds.yaml").read_text())
+    assert config["feeds"] and all(f["url"].startswith("https://") for f in config["feeds"])
+    assert digest("feeds", "--json", cwd=folder).returncode == 0  # it loads
+
+
+def test_init_never_overwrites(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text("# mine\nfeeds: []\n")
+    (tmp_path / ".gitignore").write_text("mine\n")
+    done = digest("init", str(tmp_path))
+    assert done.returncode == 0
+    assert (tmp_path / "feeds.yaml").read_text() == "# mine\nfeeds: []\n"
+    assert (tmp_path / ".gitignore").read_text() == "mine\n"
+    assert f"kept    {tmp_path / 'feeds.yaml'}" in done.stdout
+    assert (tmp_path / "issues").is_dir()
+
+
+def test_fetch_exit_codes_and_json(tmp_path: Path, feed_server: FeedServer) -> None:
+    good = feed_server.route(
+        "/good",
+        body=rss(item("Bitcoin miners leave Sichuan as China cracks down", "https://news.example.com/a?utm_source=x",
+                      summary="<p>Mining farms in <b>Sichuan</b> shut.</p>")),
+    )  # fmt: skip
+    config = make_newsletter(
+        tmp_path / "nl",
+        [{"name": "good", "url": good}, {"name": "dead", "url": feed_server.url("/missing")}],
+    )
+    done = digest("fetch", cwd=config.root)
+    assert done.returncode == 0, done.stderr
+    assert "1 feed ok, 1 failed; 1 new item, 0 updated" in done.stdout
+    assert "dead: HTTP 404 Not Found" in done.stderr
+    assert done.stdout.count("\n") == 1  # silent but for the closing line when not a terminal
+
+    feeds = json.loads(digest("feeds", "--json", cwd=config.root).stdout)
+    assert [f["name"] for f in feeds] == ["good", "dead"]
+    assert all(set(f) >= FEED_KEYS for f in feeds)
+    assert (feeds[0]["status"], feeds[0]["items"], feeds[0]["error"]) == ("ok", 1, None)
+    assert (feeds[1]["status"], feeds[1]["error"]) == ("error", "HTTP 404 Not Found")
+
+    items = json.loads(digest("items", "--all", "--json", cwd=config.root).stdout)
+    assert len(items) == 1 and set(items[0]) >= ITEM_KEYS
+    first = items[0]
+    assert first["url"] == "https://news.example.com/a"
+    assert first["published"] == "2021-06-15T08:00:00Z"
+    assert first["summary"] == "<p>Mining farms in <b>Sichuan</b> shut.</p>"
+    assert isinstance(first["relevant"], bool) and first["story"]
+    assert (
+        digest("items", "--all", "--since", "2021-06-16", "--json", cwd=config.root).stdout.strip()
+        == "[]"
+    )
+    text = digest("items", "--all", "--search", "Sichuan", cwd=config.root).stdout
+    assert first["id"] in text
+
+    only_dead = digest("fetch", "--feed", "dead", cwd=config.root)
+    assert only_dead.returncode == 1
+    assert "digest: error: every feed failed" in only_dead.stderr
+    assert "Traceback" not in only_dead.stderr
+
+
+def test_a_bad_feeds_yaml_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "feeds.yaml").write_text(
+        "feeds:\n  - name: a\n    url: https://a.example/f\n  - name: a\n    url: x\n"
+    )
+    done = digest("fetch", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "feeds.yaml:4" in done.stderr and "two feeds are named 'a'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / ".digest").exists()
+
+
+def test_unknown_feed_and_bad_date_are_usage_errors(tmp_path: Path) -> None:
+    config = make_newsletter(tmp_path / "nl", [{"name": "a", "url": "a.xml"}])
+    unknown = digest("fetch", "--feed", "nope", cwd=config.root)
+    assert unknown.returncode == 2 and "no feed named 'nope'" in unknown.stderr
+    bad_date = digest("items", "--since", "June", cwd=config.root)
+    assert bad_date.returncode == 2 and "is not a date like" in bad_date.stderr
+
+
+def test_the_real_feeds_fail_cleanly_without_network(tmp_path: Path) -> None:
+    settings = yaml.safe_load((ROOT / "feeds.yaml").read_text("utf-8"))
+    assert len(settings["feeds"]) >= 3
+    settings["fetch"] = {**settings.get("fetch", {}), "timeout": 2, "workers": 32}
+    (tmp_path / "feeds.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+    done = digest("fetch", cwd=tmp_path)
+    if done.returncode == 0:
+        pytest.skip("this machine reached the real feeds: the no-network case cannot be shown")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"0 feeds ok, {len(settings['feeds'])} failed" in done.stdout
+    for feed in settings["feeds"]:
+        assert f"  {feed['name']}: " in done.stderr
+    feeds = json.loads(digest("feeds", "--json", cwd=tmp_path).stdout)
+    assert all(f["status"] == "error" and f["error"] for f in feeds)
