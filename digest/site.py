@@ -44,6 +44,7 @@ from digest.models import (
 from digest.render import (
     PageLinks,
     absolute_issue_url,
+    display_url,
     item_anchor,
     markdown_html,
     markdown_name,
@@ -77,9 +78,15 @@ class SiteResult:
 
 @dataclass(frozen=True)
 class TagEntry:
-    issue: Issue
-    position: int
-    item: IssueItem
+    """One item as a country or topic page lists it; hrefs relative to that page."""
+
+    number: int  # the issue
+    href: str  # the item on its issue's page
+    title: str
+    lang: str | None
+    date: dt.date  # the item's date, else its issue's
+    source: str
+    source_url: str | None
 
 
 @dataclass
@@ -149,7 +156,7 @@ def build_site(
         env = theme.environment(config)
         _plan_assets(plan, config)
         _plan_issues(plan, config, env, issues, records, base, wanted_pdfs, pdf_writer)
-        _plan_shared(plan, config, env, issues)
+        _plan_shared(plan, config, env, issues, records, base)
         manifest = {
             "format": MANIFEST_FORMAT,
             "base": base,
@@ -158,7 +165,9 @@ def build_site(
         }
         written = _commit(plan)
         removed = _remove_stale(out, old, plan.outputs)
-        atomic_write(out / MANIFEST, json.dumps(manifest, sort_keys=True, indent=1) + "\n")
+        atomic_write(
+            out / MANIFEST, json.dumps(manifest, sort_keys=True, separators=(",", ":")) + "\n"
+        )
     return SiteResult(
         out=out,
         written=tuple(written),
@@ -291,40 +300,69 @@ def _cited(issue: Issue) -> list[int]:
     return sorted({n for item in issue.items for n in item.previously})
 
 
-def _plan_shared(plan: _Plan, config: Config, env: Any, issues: dict[int, Issue]) -> None:
-    helpers = template_helpers(config)
-    newest_first = [issues[n] for n in sorted(issues, reverse=True)]
-    countries, topics = collect_tags(newest_first)
-    plan.put("index.html", _front_page(plan, config, env, helpers, newest_first, countries, topics))
-    plan.put("feed.xml", render_feed(config, env, newest_first).encode())
-    for code, entries in countries.items():
-        name = helpers["country_name"](code)
-        page = _tag_page(env, helpers, "country", name, entries, config)
-        plan.put(f"countries/{code}/index.html", page)
-    for slug, entries in topics.items():
-        name = helpers["topic_name"](slug)
-        plan.put(
-            f"topics/{slug}/index.html", _tag_page(env, helpers, "topic", name, entries, config)
-        )
-
-
-def _front_page(
+def _plan_shared(
     plan: _Plan,
     config: Config,
     env: Any,
+    issues: dict[int, Issue],
+    records: dict[str, dict[str, Any]],
+    base: str,
+) -> None:
+    """Front page, feed and tag pages: each rendered only when an issue it shows changed."""
+    helpers = template_helpers(config)
+    newest_first = [issues[n] for n in sorted(issues, reverse=True)]
+    file_key = {n: str(records[str(n)]["key"]) for n in issues}
+    countries, topics = collect_tags(newest_first)
+
+    def key_of(kind: str, shown: list[int], *extra: str) -> str:
+        return _hash(base, kind, *extra, *(f"{n}:{file_key[n]}" for n in shown))
+
+    every = [issue.number for issue in newest_first]
+    latest_pdf = _latest_pdf(plan, config, newest_first)
+    archive = [(i.number, i.title, i.date, i.subtitle) for i in newest_first]
+    counts = [(tag, len(e)) for tags in (countries, topics) for tag, e in tags.items()]
+    key = key_of("index", every[:1], repr(archive), repr(counts), latest_pdf or "")
+    if not plan.fresh("index.html", key):
+        page = _front_page(env, helpers, config, newest_first, countries, topics, latest_pdf)
+        plan.put("index.html", page, key)
+    key = key_of("feed", every[:FEED_ENTRIES])
+    if not plan.fresh("feed.xml", key):
+        plan.put("feed.xml", render_feed(config, env, newest_first).encode(), key)
+    for kind, folder, tags, name_of in (
+        ("country", "countries", countries, helpers["country_name"]),
+        ("topic", "topics", topics, helpers["topic_name"]),
+    ):
+        for tag, entries in tags.items():
+            rel = f"{folder}/{tag}/index.html"
+            key = key_of(rel, [], repr(entries))
+            if not plan.fresh(rel, key):
+                plan.put(rel, _tag_page(env, helpers, kind, name_of(tag), entries, config), key)
+
+
+def _latest_pdf(plan: _Plan, config: Config, newest_first: list[Issue]) -> str | None:
+    if not newest_first:
+        return None
+    number = newest_first[0].number
+    rel = f"issues/{number}/{pdf_name(config.newsletter, number)}"
+    return rel if rel in plan.outputs else None
+
+
+def _front_page(
+    env: Any,
     helpers: dict[str, Any],
+    config: Config,
     newest_first: list[Issue],
     countries: dict[str, list[TagEntry]],
     topics: dict[str, list[TagEntry]],
+    latest_pdf: str | None,
 ) -> bytes:
     latest = newest_first[0] if newest_first else None
     links = PageLinks(root="", existing=frozenset(issue.number for issue in newest_first))
     if latest is not None:
         folder = f"issues/{latest.number}"
-        pdf_rel = f"{folder}/{pdf_name(config.newsletter, latest.number)}"
         links = PageLinks(
             root="",
-            pdf=pdf_rel if pdf_rel in plan.outputs else None,
+            pdf=latest_pdf,
             markdown=f"{folder}/{markdown_name(latest.number)}",
             existing=links.existing,
         )
@@ -375,7 +413,16 @@ def collect_tags(
     for issue in newest_first:
         for section_items in numbered_items(issue):
             for position, item in section_items:
-                entry = TagEntry(issue=issue, position=position, item=item)
+                url = safe_url(item.url)
+                entry = TagEntry(
+                    number=issue.number,
+                    href=f"../../issues/{issue.number}/index.html#{item_anchor(position)}",
+                    title=item.title,
+                    lang=item.lang,
+                    date=item.date or issue.date,
+                    source=item.source or (display_url(url) if url else ""),
+                    source_url=url,
+                )
                 for code in item.countries:
                     countries.setdefault(code, []).append(entry)
                 for slug in item.topics:
@@ -467,6 +514,15 @@ def _remove_stale(out: Path, old: dict[str, Any], now: dict[str, Any]) -> list[P
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only when empty
     return removed
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    data = (json.dumps(manifest, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    path = out / MANIFEST
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    atomic_write(path, data)
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:
