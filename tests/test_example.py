@@ -122,6 +122,18 @@ def test_every_item_is_tagged_linked_and_written(
             assert link.source and link.source != item.source, item.title
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*\"‘“(])|(?<=[。！？])")
+
+
+@pytest.mark.parametrize("number", EXAMPLE_ISSUES)
+def test_each_item_is_a_paragraph_of_two_to_four_sentences(
+    issues: dict[int, Issue], number: int
+) -> None:
+    for item in issues[number].items:
+        sentences = [s for s in SENTENCE_END.split(" ".join(item.body.split())) if s.strip()]
+        assert 2 <= len(sentences) <= 4, f"{item.title}: {len(sentences)} sentences"
+
+
 @pytest.mark.parametrize("number", EXAMPLE_ISSUES)
 def test_item_dates_fall_before_the_issue(issues: dict[int, Issue], number: int) -> None:
     issue = issues[number]
