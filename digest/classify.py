@@ -14,11 +14,11 @@ only to relevant entries. Every tag keeps the terms that earned it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
-from digest.taxonomy import relevance_terms
+from digest.taxonomy import ignored_terms, relevance_terms
 
 RELEVANT = "relevant"
 TITLE_WEIGHT = 2
@@ -29,7 +29,7 @@ PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
 
 _LATIN = re.compile(r"[A-Za-z0-9]")
-_CASED_AFTER_FIRST = re.compile(r".[^\W\d_a-z]", re.UNICODE)
+_SEPARATOR = re.compile(r"[\s\-]")
 
 
 # ---------------------------------------------------------------- the compiled matcher
@@ -42,43 +42,80 @@ class Hit:
 
 
 def is_case_sensitive(term: str) -> bool:
-    """MAS, BoJ, PBoC, e-CNY match as written; China, bitcoin, hong kong in any case."""
-    return any(ch.isupper() for ch in term[1:])
+    """MAS, BoJ, e-CNY, Fed and Thai match as written; China, bitcoin, Hong Kong in any case."""
+    if any(ch.isupper() for ch in term[1:]):
+        return True
+    return term[:1].isupper() and len(term) <= 4 and term.isalpha()
 
 
 class Matcher:
-    """Finds every taxonomy term in a text with one regular expression."""
+    """Finds every taxonomy term in a text; built once per taxonomy.
+
+    One compiled regular expression, shaped like a trie of every term, scans the lowercased
+    text for Latin terms (a second one, over CJK terms, runs only on text that has any). A
+    match of an exact-case term is then checked against the text as written. No loop over
+    keywords runs per text.
+    """
 
     def __init__(self, terms: dict[str, set[str]]) -> None:
-        # exact spelling -> tags (case-sensitive terms), casefolded spelling -> tags (others)
-        self._exact: dict[str, tuple[Hit, ...]] = {}
-        self._folded: dict[str, tuple[Hit, ...]] = {}
-        trie: dict[str, _Node] = {}
+        """terms: each spelling and its tags; a term with no tags is recognised and ignored
+        (so "exchange rate" hides the "exchange" inside it)."""
+        any_case: dict[str, tuple[str, set[str]]] = {}
+        exact: dict[str, dict[str, tuple[str, set[str]]]] = {}
         for term, tags in terms.items():
-            hit = Hit(term, tuple(sorted(tags)))
-            if is_case_sensitive(term):
-                self._exact[term] = (*self._exact.get(term, ()), hit)
+            key = _fold(term)
+            if is_case_sensitive(term) and _LATIN.match(term):
+                spelling = exact.setdefault(key, {})
+                spelling.setdefault(_spaced(term), (term, set()))[1].update(tags)
             else:
-                key = term.casefold()
-                self._folded[key] = (*self._folded.get(key, ()), hit)
-            _insert(trie, term)
-        self.pattern = re.compile(_trie_regex(trie))
+                any_case.setdefault(key, (term, set()))[1].update(tags)
+        self._any_case = {k: Hit(term, tuple(sorted(tags))) for k, (term, tags) in any_case.items()}
+        self._exact = {
+            k: {spelled: Hit(term, tuple(sorted(tags))) for spelled, (term, tags) in v.items()}
+            for k, v in exact.items()
+        }
+        keys = {*any_case, *exact}
+        self.latin_pattern = _trie_regex(k for k in keys if _LATIN.match(k))
+        self.cjk_pattern = _trie_regex(k for k in keys if not _LATIN.match(k))
 
-    def find(self, text: str) -> list[Hit]:
-        """Every term in text, leftmost-longest, not overlapping."""
-        found: list[Hit] = []
-        search = self.pattern.search
-        pos = 0
-        while (m := search(text, pos)) is not None:
-            start, end = m.span()
-            word = m.group()
-            if start > 0 and _LATIN.match(word, 0) and _LATIN.match(text, start - 1):
-                pos = start + 1  # inside a word: "Indiana" is not "India"
-                continue
-            hits = self._exact.get(word) or self._folded.get(word.casefold()) or ()
-            found.extend(hits)
-            pos = end if end > start else start + 1
+    def find(self, text: str) -> list[tuple[int, Hit]]:
+        """Every term in text with where it starts: leftmost-longest, not overlapping."""
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a rare letter whose lowercase is longer (İ)
+            lowered = text.translate(_ASCII_LOWER)
+        found = self._scan(self.latin_pattern, text, lowered)
+        if not text.isascii():
+            found.extend(self._scan(self.cjk_pattern, text, lowered))
+            found.sort(key=lambda hit: hit[0])
         return found
+
+    def _scan(self, pattern: re.Pattern[str], text: str, lowered: str) -> list[tuple[int, Hit]]:
+        found: list[tuple[int, Hit]] = []
+        for m in pattern.finditer(lowered):
+            key = m.group()
+            if key not in self._any_case and key not in self._exact:
+                key = _spaced(key)
+            hit = self._any_case.get(key)
+            spellings = self._exact.get(key)
+            if spellings is not None:
+                start, end = m.span()
+                hit = spellings.get(_spaced(text[start:end]), hit)
+            if hit is not None and hit.tags:
+                found.append((m.start(), hit))
+        return found
+
+
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+
+
+def _spaced(term: str) -> str:
+    """A line break or hyphen between words reads as a space: "Hong-Kong" is "Hong Kong"."""
+    return _SEPARATOR.sub(" ", term)
+
+
+def _fold(term: str) -> str:
+    """The lookup key of a term that matches in any case."""
+    return _spaced(term.lower())
 
 
 class _Node(dict[str, "_Node"]):
@@ -86,52 +123,42 @@ class _Node(dict[str, "_Node"]):
     boundary: bool = False  # the term ends in a Latin letter or digit: needs a word end
 
 
-def _atoms(term: str) -> list[str]:
-    if is_case_sensitive(term):
-        return [re.escape(ch) for ch in term]
-    atoms = []
-    for ch in term.casefold():
-        upper = ch.upper()
-        if upper != ch and len(upper) == 1:
-            atoms.append(f"[{ch}{upper}]")
-        elif ch == " ":
-            atoms.append(r"[\s\-]")  # "Hong Kong", "Hong-Kong" and a line break all count
-        else:
-            atoms.append(re.escape(ch))
-    return atoms
+def _atoms(key: str) -> list[str]:
+    return [r"[\s\-]" if ch == " " else re.escape(ch) for ch in key]
 
 
-def _insert(trie: dict[str, _Node], term: str) -> None:
+def _trie_regex(keys: Iterable[str]) -> re.Pattern[str]:
+    """One regex whose alternatives branch like a trie of the keys, longest first.
+
+    A term starting (ending) with a Latin letter or digit must start (end) a word; ASCII
+    word boundaries make "比特币BTC" count. CJK terms match anywhere.
+    """
+    trie: dict[str, _Node] = {}
+    for key in keys:
+        _insert(trie, key)
+    if not trie:
+        return re.compile(r"(?!x)x")
+    if all(_LATIN.match(atom) for atom in trie):
+        return re.compile(rf"\b(?:{_branches(trie)})", re.ASCII)
+    return re.compile(_branches(trie), re.ASCII)
+
+
+def _insert(trie: dict[str, _Node], key: str) -> None:
     node: dict[str, _Node] = trie
     leaf: _Node | None = None
-    for atom in _atoms(term):
+    for atom in _atoms(key):
         leaf = node.setdefault(atom, _Node())
         node = leaf
     if leaf is not None:
         leaf.end = True
-        leaf.boundary = leaf.boundary or bool(_LATIN.match(term[-1]))
-
-
-def _trie_regex(trie: dict[str, _Node]) -> str:
-    """A regex whose alternatives branch like the trie, longest continuation first."""
-    if not trie:
-        return r"(?!x)x"
-    # Positions that cannot start any term are rejected with one character test.
-    firsts = "".join(sorted({_first_chars(atom) for atom in trie}))
-    return f"(?=[{firsts}])(?:{_branches(trie)})"
-
-
-def _first_chars(atom: str) -> str:
-    if atom.startswith("[") and atom.endswith("]"):
-        return atom[1:-1]
-    return atom
+        leaf.boundary = leaf.boundary or bool(_LATIN.match(key[-1]))
 
 
 def _branches(trie: dict[str, _Node]) -> str:
     parts = []
     for atom, child in trie.items():
         tail = _branches(child) if child else ""
-        stop = r"(?![A-Za-z0-9])" if child.boundary else ""
+        stop = r"\b" if child.boundary else ""
         if child.end and tail:
             parts.append(f"{atom}(?:{tail}|{stop})" if stop else f"{atom}(?:{tail})?")
         elif child.end:
@@ -158,6 +185,8 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
             terms.setdefault(keyword, set()).add(slug)
     for term in relevance_terms():
         terms.setdefault(term, set()).add(RELEVANT)
+    for term in ignored_terms():
+        terms.setdefault(term, set())
     matcher = Matcher({t: tags for t, tags in terms.items() if t.strip()})
     if len(_cache) > 8:
         _cache.clear()
@@ -179,8 +208,14 @@ class _Tally:
         if term not in seen:
             seen.append(term)
 
-    def passing(self, tags: Iterable[str]) -> list[str]:
-        return [t for t in tags if self.score.get(t, 0) >= TAG_THRESHOLD]
+    def passing(self, known: Container[str]) -> list[str]:
+        """The known tags that scored enough, strongest first."""
+        ranked = sorted(
+            (-score, tag)
+            for tag, score in self.score.items()
+            if score >= TAG_THRESHOLD and tag in known
+        )
+        return [tag for _, tag in ranked]
 
 
 def classify_entry(entry: Entry, feed: FeedConfig | None, taxonomy: Taxonomy) -> Classification:
@@ -193,10 +228,11 @@ def classify_text(
 ) -> Classification:
     matcher = matcher_for(taxonomy)
     tally = _Tally()
-    for weight, text in ((TITLE_WEIGHT, title), (SUMMARY_WEIGHT, summary)):
-        for hit in matcher.find(text):
-            for tag in hit.tags:
-                tally.add(tag, weight, hit.term)
+    summary_starts = len(title) + 1
+    for start, hit in matcher.find(f"{title}\n{summary}"):
+        weight = TITLE_WEIGHT if start < summary_starts else SUMMARY_WEIGHT
+        for tag in hit.tags:
+            tally.add(tag, weight, hit.term)
     relevant = RELEVANT in tally.score
     countries = _countries(tally, feed, taxonomy, relevant)
     topics = _topics(tally, feed, taxonomy) if relevant else []
@@ -217,7 +253,7 @@ def _countries(
     prior = feed.country if feed and feed.country in taxonomy.countries else None
     if prior and prior in tally.score:
         tally.score[prior] += PRIOR_WEIGHT
-    found = tally.passing(sorted(taxonomy.countries, key=lambda c: -tally.score.get(c, 0)))
+    found = tally.passing(taxonomy.countries)
     if not found and prior and relevant:
         # Nothing points elsewhere: an item from a country's feed is about that country.
         found = [prior]
@@ -228,8 +264,7 @@ def _topics(tally: _Tally, feed: FeedConfig | None, taxonomy: Taxonomy) -> list[
     for slug in feed.topics if feed else ():
         if slug in tally.score:
             tally.score[slug] += PRIOR_WEIGHT
-    ordered = sorted(taxonomy.topics, key=lambda s: -tally.score.get(s, 0))
-    found = tally.passing(ordered)
+    found = tally.passing(taxonomy.topics)
     if not found and feed:
         found = [s for s in feed.topics if s in taxonomy.topics]
     return found

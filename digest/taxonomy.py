@@ -42,9 +42,19 @@ def relevance_terms() -> tuple[str, ...]:
     Only words with no everyday sense belong here: "bitcoin", "stablecoin", "e-CNY", never
     "mining", "token" or "exchange", which are topics once an entry is known to be relevant.
     """
+    return _word_list("relevance")
+
+
+@cache
+def ignored_terms() -> tuple[str, ...]:
+    """Phrases that contain a term but mean something else ("exchange rate", "coal mining")."""
+    return _word_list("ignore")
+
+
+def _word_list(key: str) -> tuple[str, ...]:
     text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
-    return tuple(str(term) for term in data.get("relevance") or ())
+    return tuple(str(term) for term in data.get(key) or ())
 
 
 def merge_taxonomy(
