@@ -45,8 +45,10 @@ def main(argv: list[str]) -> int:
     print()
     print_table(figures)
     missed = [f for f in figures if f.met is False]
-    print(f"\n{len(figures) - len(missed)} of {len(figures)} figures meet their target"
-          + (f"; {failed} benchmark(s) failed to run" if failed else ""))
+    print(
+        f"\n{len(figures) - len(missed)} of {len(figures)} figures meet their target"
+        + (f"; {failed} benchmark(s) failed to run" if failed else "")
+    )
     return 1 if failed else 0
 
 

@@ -50,7 +50,9 @@ def load_config(root: Path) -> Config:
     check.mapping(data, ())
     for key in data:
         if key not in _TOP_KEYS:
-            check.fail((key,), f"unknown key '{key}'", f"Known keys: {', '.join(sorted(_TOP_KEYS))}.")
+            check.fail(
+                (key,), f"unknown key '{key}'", f"Known keys: {', '.join(sorted(_TOP_KEYS))}."
+            )
     taxonomy = merge_taxonomy(
         builtin_taxonomy(),
         _countries(check, data.get("countries") or {}),
@@ -93,10 +95,12 @@ class _Checker:
     def known_keys(self, value: dict[str, Any], keypath: KeyPath, known: set[str]) -> None:
         for key in value:
             if key not in known:
-                self.fail((*keypath, key), f"unknown key '{key}'", f"Known: {', '.join(sorted(known))}.")
+                self.fail(
+                    (*keypath, key), f"unknown key '{key}'", f"Known: {', '.join(sorted(known))}."
+                )
 
     def text(self, value: dict[str, Any], keypath: KeyPath, default: str = "") -> str:
-        got = value.get(keypath[-1], default)
+        got = value.get(str(keypath[-1]), default)
         if got is None:
             return default
         if isinstance(got, bool) or not isinstance(got, str | int | float):
@@ -118,7 +122,7 @@ class _Checker:
         low: float | None = None,
         high: float | None = None,
     ) -> float:
-        got = value.get(keypath[-1], default)
+        got = value.get(str(keypath[-1]), default)
         if isinstance(got, bool) or not isinstance(got, int | float):
             self.fail(keypath, f"expected a number, got {_kind(got)}")
         if (low is not None and got < low) or (high is not None and got > high):
@@ -126,7 +130,7 @@ class _Checker:
         return float(got)
 
     def whole(self, value: dict[str, Any], keypath: KeyPath, default: int, low: int = 1) -> int:
-        got = value.get(keypath[-1], default)
+        got = value.get(str(keypath[-1]), default)
         if isinstance(got, bool) or not isinstance(got, int):
             self.fail(keypath, f"expected a whole number, got {_kind(got)}")
         if got < low:
@@ -134,13 +138,13 @@ class _Checker:
         return int(got)
 
     def flag(self, value: dict[str, Any], keypath: KeyPath, default: bool) -> bool:
-        got = value.get(keypath[-1], default)
+        got = value.get(str(keypath[-1]), default)
         if not isinstance(got, bool):
             self.fail(keypath, f"expected true or false, got {_kind(got)}")
         return bool(got)
 
     def words(self, value: dict[str, Any], keypath: KeyPath) -> tuple[str, ...]:
-        got = value.get(keypath[-1]) or []
+        got = value.get(str(keypath[-1])) or []
         if isinstance(got, str):
             got = [got]
         if not isinstance(got, list) or not all(isinstance(w, str | int) for w in got):
@@ -152,7 +156,9 @@ class _Checker:
     ) -> list[T]:
         if not isinstance(items, list):
             self.fail(keypath, f"expected a list, got {_kind(items)}")
-        return [read(self.mapping(item, (*keypath, i)), (*keypath, i)) for i, item in enumerate(items)]
+        return [
+            read(self.mapping(item, (*keypath, i)), (*keypath, i)) for i, item in enumerate(items)
+        ]
 
 
 def _kind(value: Any) -> str:
@@ -205,7 +211,16 @@ def _fetch(check: _Checker, raw: Any) -> FetchSettings:
 def _email(check: _Checker, raw: Any) -> EmailSettings:
     k: KeyPath = ("email",)
     data = check.mapping(raw, k)
-    known = {"host", "port", "security", "from", "reply_to", "list_unsubscribe", "subject", "timeout"}
+    known = {
+        "host",
+        "port",
+        "security",
+        "from",
+        "reply_to",
+        "list_unsubscribe",
+        "subject",
+        "timeout",
+    }
     check.known_keys(data, k, known)
     security = check.choice(data, (*k, "security"), _SECURITY)
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
@@ -242,7 +257,9 @@ def _feeds(check: _Checker, raw: Any, taxonomy: Taxonomy) -> tuple[FeedConfig, .
         if not name:
             check.fail((*k, "name"), "every feed needs a name")
         if name in seen:
-            check.fail((*k, "name"), f"two feeds are named '{name}'", "Give each feed its own name.")
+            check.fail(
+                (*k, "name"), f"two feeds are named '{name}'", "Give each feed its own name."
+            )
         seen.add(name)
         if not url:
             check.fail((*k, "url"), f"feed '{name}' has no url")

@@ -32,7 +32,9 @@ _DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "ma
                       "template", "form", "textarea", "select", "button", "title"}  # fmt: skip
 
 
-def safe_url(url: str | None, base: str | None = None, schemes: set[str] = LINK_SCHEMES) -> str | None:
+def safe_url(
+    url: str | None, base: str | None = None, schemes: set[str] = LINK_SCHEMES
+) -> str | None:
     """An absolute URL with an allowed scheme, or None.
 
     The scheme is judged after entity decoding, control-character removal and case folding,

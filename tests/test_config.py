@@ -49,7 +49,9 @@ def test_unsubscribe_defaults_to_mailto_from(tmp_path: Path) -> None:
 
 
 def test_taxonomy_additions_merge(tmp_path: Path) -> None:
-    text = "countries:\n  MN: {name: Mongolia, aliases: [Ulaanbaatar]}\n  CN: {aliases: [Chengdu]}\n"
+    text = (
+        "countries:\n  MN: {name: Mongolia, aliases: [Ulaanbaatar]}\n  CN: {aliases: [Chengdu]}\n"
+    )
     config = load_config(write(tmp_path, text))
     assert config.taxonomy.countries["MN"].name == "Mongolia"
     assert "Chengdu" in config.taxonomy.countries["CN"].aliases
