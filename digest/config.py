@@ -38,7 +38,7 @@ def find_root(start: Path | None = None) -> Path:
             return folder
     raise UserError(
         f"no {CONFIG_NAME} in {here} or any folder above it",
-        hint="Run digest from a newsletter folder, pass --root DIR, or make one with 'digest init'.",
+        hint="Run digest in a newsletter folder, pass --root DIR, or make one with 'digest init'.",
     )
 
 
