@@ -137,7 +137,7 @@ def test_each_recipient_gets_one_well_formed_message(root: Path, server: SmtpSer
     assert len(ids) == 2 and all(i.endswith("@example.org>") for i in ids)
 
     for message, to in zip(messages, ["ann@example.org", "bo@example.net"], strict=True):
-        (only_to,) = message.get_all("To")
+        (only_to,) = message.get_all("To") or []
         assert [a.addr_spec for a in only_to.addresses] == [to]
         assert message["Cc"] is None and message["Bcc"] is None
         assert str(message["Subject"]) == f"Blockchain Asia #22: {TITLE}"
