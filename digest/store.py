@@ -235,8 +235,10 @@ class Store:
             self._save_feed_row(outcome, now)
             counts = SaveCounts()
             malformed = outcome.status == "warning"
-            for entry in outcome.entries:
-                new, updated = self._save_entry(entry, outcome.feed, malformed, now)
+            verdicts = outcome.classifications
+            for n, entry in enumerate(outcome.entries):
+                verdict = verdicts[n] if len(verdicts) == len(outcome.entries) else None
+                new, updated = self._save_entry(entry, outcome.feed, malformed, now, verdict)
                 counts = SaveCounts(counts.new + new, counts.updated + updated)
         return counts
 
@@ -274,14 +276,19 @@ class Store:
             )
 
     def _save_entry(
-        self, entry: Entry, feed: FeedConfig, malformed: bool, now: dt.datetime
+        self,
+        entry: Entry,
+        feed: FeedConfig,
+        malformed: bool,
+        now: dt.datetime,
+        verdict: Classification | None = None,
     ) -> tuple[int, int]:
         keys = _source_keys(entry)
         found = self._find(feed.name, entry, keys)
         content_hash = _content_hash(entry)
         if found is None:
             item_id = self._new_id(entry)
-            classification = self._classify(entry, feed, item_id)
+            classification = verdict or self._classify(entry, feed, item_id)
             self.conn.execute(
                 "INSERT INTO items (id, feed, guid, url, title, summary_html, summary_text, "
                 "published, published_guessed, first_seen, updated, author, language, "
@@ -305,7 +312,7 @@ class Store:
         same_feed_update = owner == feed.name and (not malformed or bool(old_malformed))
         if not (clean_over_malformed or same_feed_update):
             return 0, 0
-        classification = self._classify(entry, feed, item_id)
+        classification = self._classify(entry, feed, item_id, verdict)
         self.conn.execute(
             "UPDATE items SET guid = coalesce(?, guid), url = coalesce(?, url), title = ?, "
             "summary_html = ?, summary_text = ?, published = coalesce(?, published), "
@@ -355,8 +362,17 @@ class Store:
                 return item_id
         raise StoreError("cannot find a free item id")  # pragma: no cover
 
-    def _classify(self, entry: Entry, feed: FeedConfig | None, item_id: str) -> Classification:
+    def _classify(
+        self,
+        entry: Entry,
+        feed: FeedConfig | None,
+        item_id: str,
+        verdict: Classification | None = None,
+    ) -> Classification:
+        """The rules' verdict (computed now unless given) with the editor's corrections."""
         add, remove = self.tag_overrides(item_id)
+        if verdict is not None and not (add or remove):
+            return verdict
         return classify_with_overrides(entry, feed, self.config.taxonomy, add, remove)
 
     def feed_health(self) -> list[FeedHealth]:
@@ -433,6 +449,31 @@ class Store:
             for item_id, feed in rows:
                 out.setdefault(item_id, []).append(feed)
         return out
+
+    def feeds_in_range(self, since: dt.datetime, until: dt.datetime) -> dict[str, set[str]]:
+        """For each item dated in [since, until), every feed that delivered it."""
+        rows = self.conn.execute(
+            "SELECT s.item_id, s.feed FROM sources s WHERE s.item_id IN (SELECT id FROM items "
+            "WHERE coalesce(published, first_seen) >= ? AND coalesce(published, first_seen) < ?)",
+            (_time(since), _time(until)),
+        )
+        out: dict[str, set[str]] = {}
+        for item_id, feed in rows:
+            out.setdefault(item_id, set()).add(feed)
+        return out
+
+    def stories_of(self, item_ids: Iterable[str], urls: Iterable[str]) -> set[str]:
+        """The story ids of the items with these ids or these canonical URLs."""
+        stories: set[str] = set()
+        for column, values in (("id", list(item_ids)), ("url", list(urls))):
+            for chunk in _chunks(sorted(set(values)), 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self.conn.execute(
+                    f"SELECT DISTINCT coalesce(story, id) FROM items WHERE {column} IN ({marks})",
+                    chunk,
+                )
+                stories.update(row[0] for row in rows)
+        return stories
 
     # -- editors' corrections and classification
 

@@ -128,6 +128,17 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+class FlowList(list[Any]):
+    """A short list dump_yaml writes on one line: countries: [CN, HK]."""
+
+
+def _represent_flow_list(dumper: yaml.SafeDumper, value: FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+_Dumper.add_representer(FlowList, _represent_flow_list)
+
+
 def dump_yaml(data: Any) -> str:
     """YAML an editor can read: keys in the given order, multi-line text as blocks."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
