@@ -28,7 +28,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from digest import __version__
 from digest.errors import FetchError
-from digest.models import Entry, FeedConfig, FetchSettings
+from digest.models import Classification, Entry, FeedConfig, FetchSettings, Taxonomy
 
 REDIRECTS = {301, 302, 303, 307, 308}
 PARSE_PROCESSES = 2
@@ -62,6 +62,8 @@ class FeedOutcome:
     feed: FeedConfig
     status: str
     entries: tuple[Entry, ...] = ()
+    # The rules' verdict on each entry, in order, when the fetch classified them (no overrides).
+    classifications: tuple[Classification, ...] = ()
     warning: str | None = None
     error: str | None = None
     etag: str | None = None
@@ -83,6 +85,7 @@ class Client:
     settings: FetchSettings
     user_agent: str
     root: Path = field(default_factory=Path.cwd)  # local feed paths are relative to it
+    taxonomy: Taxonomy | None = None  # when given, entries are classified beside the parsing
 
 
 def user_agent(newsletter_url: str) -> str:
@@ -111,6 +114,7 @@ def fetch_feeds(
                               etag=state.etag, last_modified=state.last_modified)  # fmt: skip
     if not waiting:
         return
+    _WORKER.taxonomy = client.taxonomy
     pool = _parse_pool() if len(waiting) >= POOL_THRESHOLD else None
     try:
         with cf.ThreadPoolExecutor(max_workers=min(client.settings.workers, len(waiting))) as net:
@@ -175,6 +179,15 @@ class Download:
     started: float
 
 
+class _WorkerState:
+    """What parse processes inherit when forked: the taxonomy to classify with."""
+
+    taxonomy: Taxonomy | None = None
+
+
+_WORKER = _WorkerState()
+
+
 def parse_download(download: Download) -> FeedOutcome:
     from digest.parse import parse_feed
 
@@ -189,11 +202,23 @@ def parse_download(download: Download) -> FeedOutcome:
         download.feed,
         "warning" if warning else "ok",
         entries=tuple(entries),
+        classifications=_classify_all(entries, download.feed),
         warning=warning,
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),
         seconds=time.monotonic() - download.started,
     )
+
+
+def _classify_all(entries: list[Entry], feed: FeedConfig) -> tuple[Classification, ...]:
+    taxonomy = _WORKER.taxonomy
+    if taxonomy is None:
+        return ()
+    try:
+        from digest.classify import classify_entry
+    except ImportError:
+        return ()
+    return tuple(classify_entry(entry, feed, taxonomy) for entry in entries)
 
 
 def _download(feed: FeedConfig, client: Client, state: FeedState) -> FeedOutcome | Download:

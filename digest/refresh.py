@@ -39,7 +39,7 @@ def run_fetch(
     """Fetch every feed (or the one named), store what they gave, and say how it went."""
     started = time.monotonic()
     feeds = _chosen(config, only)
-    client = Client(config.fetch, user_agent(config.newsletter.url), config.root)
+    client = Client(config.fetch, user_agent(config.newsletter.url), config.root, config.taxonomy)
     outcomes: list[FeedOutcome] = []
     new = updated = 0
     now = dt.datetime.now(dt.UTC)

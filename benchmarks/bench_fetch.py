@@ -1,0 +1,236 @@
+"""`digest fetch` of 200 feeds x 50 items served on loopback with 100 ms latency per request.
+
+Side by side in one run:
+- the whole `digest fetch` (network, parse, sanitize, classify, store) in its own process,
+  against bare feedparser.parse (its defaults, sanitizer on) over the same 200 files in one
+  process: target at most half the bare parse time;
+- the same 200 feeds fetched again, all 304: target under 1 s;
+- peak memory of the fetch: target under 300 MB;
+- lemon24's reader updating the same feeds with its default settings: the peer, as a ratio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+import feedparser  # noqa: E402
+import yaml  # noqa: E402
+from figures import Figure  # noqa: E402
+
+FEEDS = 200
+ITEMS = 50
+LATENCY = 0.1
+WORKERS = 64
+WORDS = str.split(
+    "bitcoin miners Sichuan hashrate exchange regulator Singapore stablecoin Hong Kong licence "
+    "central bank digital currency e-CNY pilot Shenzhen Japan FSA Korea Upbit Binance fund "
+    "investment DeFi protocol hack Thailand SEC Vietnam Indonesia Bappebti token market price "
+    "the a of in on and to for with says report week year new plan rules crackdown"
+)
+
+
+def make_feed(n: int, rng: random.Random) -> bytes:
+    items = []
+    for k in range(ITEMS):
+        title = " ".join(rng.choice(WORDS) for _ in range(9)).capitalize()
+        paragraphs = "".join(
+            f"<p>{' '.join(rng.choice(WORDS) for _ in range(24))} "
+            f'<a href="https://news{n}.example.com/tag/{k}">more</a> <b>bold</b></p>'
+            for _ in range(4)
+        )
+        summary = paragraphs + '<img src="/img/x.png" alt="chart">'
+        items.append(
+            f"<item><title>{title}</title>"
+            f"<link>https://news{n}.example.com/2021/06/{k}?utm_source=rss</link>"
+            f'<guid isPermaLink="false">feed{n}-item{k}</guid>'
+            f"<pubDate>Tue, {1 + k % 28:02d} Jun 2021 08:{k % 60:02d}:00 GMT</pubDate>"
+            f"<description><![CDATA[{summary}]]></description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {n}</title><link>https://news{n}.example.com/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+class Served:
+    """The generated feeds on 127.0.0.1, every response 100 ms late, with ETags."""
+
+    def __init__(self, folder: Path) -> None:
+        bodies = {f"/feed{n}.xml": (folder / f"feed{n}.xml").read_bytes() for n in range(FEEDS)}
+        tags = {
+            path: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for path, body in bodies.items()
+        }
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                time.sleep(LATENCY)
+                body = bodies.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                if self.headers.get("If-None-Match") == tags[self.path]:
+                    self.send_response(304)
+                    self.send_header("ETag", tags[self.path])
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", tags[self.path])
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.request_queue_size = 256
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def url(self, n: int) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/feed{n}.xml"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def timed_fetch(root: Path) -> tuple[float, float, str]:
+    """Seconds, peak memory (MB) and closing line of `digest fetch` in its own process."""
+    script = (
+        "import resource, sys, time\n"
+        "from digest.cli import main\n"
+        "started = time.perf_counter()\n"
+        "try:\n"
+        "    main(['--root', sys.argv[1], 'fetch'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "took = time.perf_counter() - started\n"
+        "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(f'@@ {took} {(own + kids) / 1024}', file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(root)], env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    marker = [line for line in done.stderr.splitlines() if line.startswith("@@ ")]
+    if not marker:
+        raise RuntimeError(f"digest fetch failed: {done.stderr[-500:]}")
+    _, _inner, memory = marker[0].split()
+    return wall, float(memory), done.stdout.strip()
+
+
+def bare_parse(folder: Path) -> float:
+    started = time.perf_counter()
+    for n in range(FEEDS):
+        feedparser.parse((folder / f"feed{n}.xml").read_bytes())
+    return time.perf_counter() - started
+
+
+def reader_update(served: Served, folder: Path) -> float | None:
+    """lemon24's reader, default settings, updating the same feeds (in its own process)."""
+    script = (
+        "import sys, time\n"
+        "from reader import make_reader\n"
+        "r = make_reader(sys.argv[1])\n"
+        "for url in sys.argv[2:]:\n"
+        "    r.add_feed(url)\n"
+        "started = time.perf_counter()\n"
+        "r.update_feeds()\n"
+        "print(time.perf_counter() - started)\n"
+        "print(r.get_entry_counts().total)\n"
+    )
+    urls = [served.url(n) for n in range(FEEDS)]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(folder / "reader.sqlite"), *urls],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        print(f"   reader failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
+        return None
+    seconds, count = done.stdout.split()
+    if int(count) != FEEDS * ITEMS:
+        print(f"   reader stored {count} entries", flush=True)
+    return float(seconds)
+
+
+def run() -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
+        folder = Path(tmp)
+        rng = random.Random(2021)
+        for n in range(FEEDS):
+            (folder / f"feed{n}.xml").write_bytes(make_feed(n, rng))
+        served = Served(folder)
+        try:
+            root = folder / "newsletter"
+            root.mkdir()
+            settings = {
+                "newsletter": {"name": "Bench", "url": "https://bench.example.org"},
+                # 200 requests at 100 ms each cannot finish in 1 s with 16 at a time (1.3 s at
+                # best), so the benchmark newsletter fetches 64 at once.
+                "fetch": {"allow_private": True, "workers": WORKERS},
+                "feeds": [{"name": f"feed{n}", "url": served.url(n)} for n in range(FEEDS)],
+            }
+            (root / "feeds.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+            bare = bare_parse(folder)
+            fetch_s, memory, line = timed_fetch(root)
+            print(f"   first fetch: {line}", flush=True)
+            again_s, _, line = timed_fetch(root)
+            print(f"   second fetch: {line}", flush=True)
+            peer = reader_update(served, folder)
+        finally:
+            served.close()
+    items = FEEDS * ITEMS
+    figures = [
+        Figure(
+            "fetch 200x50 (whole digest fetch)",
+            fetch_s,
+            "s",
+            "<= 0.5x bare feedparser",
+            fetch_s <= 0.5 * bare,
+            f"feedparser.parse x200: {bare:.2f} s ({items / bare:,.0f} items/s); "
+            f"ratio {fetch_s / bare:.2f}",
+        ),
+        Figure(f"fetch again, all 304 ({WORKERS} workers)", again_s, "s", "< 1 s", again_s < 1.0),
+        Figure("fetch peak memory", memory, "MB", "< 300 MB", memory < 300),
+    ]
+    if peer is not None:
+        figures.append(
+            Figure(
+                "reader / digest fetch time",
+                peer / fetch_s,
+                "x",
+                "> 1 (faster than reader)",
+                peer > fetch_s,
+                f"reader.update_feeds(): {peer:.2f} s",
+            )
+        )
+    return figures
+
+
+if __name__ == "__main__":
+    for figure in run():
+        print(figure.line())
+    print(f"(bench peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
