@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -28,6 +29,7 @@ from digest.yamlfile import FlowList, dump_yaml
 DEFAULT_DAYS = 30  # the range of a first issue
 DEFAULT_MAX_ITEMS = 25
 BODY_LIMIT = 700  # characters of summary kept as the starting body
+WRAP_WIDTH = 88
 TIMELINE_LIMIT = 12  # stories in a seeded timeline
 QUICK_TAKE_POINTS = 5
 SUBTITLE_NAMES = 6
@@ -203,7 +205,9 @@ def issue_names(issue: Issue, taxonomy: Taxonomy) -> set[str]:
     return {name for name in found if _distinctive(name, generic)}
 
 
-_NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9]*(?:[.&'’-][A-Za-z0-9]+)*|[a-z]+-[A-Z][A-Za-z0-9]*")
+_NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9]*(?:[.&'’-][A-Za-z0-9]+)*|[a-z]{1,2}-[A-Z][A-Za-z0-9]*")
+_SUFFIX = re.compile(r"-(?:based|listed|led|backed|owned|run|born)$")
+_CONNECTORS = frozenset({"of", "&", "de"})
 _TOKEN = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?:;\"“”]$")
 _TRIM = ".,:;!?\"'()[]{}*_`’‘“”"
@@ -219,6 +223,19 @@ _STOPWORDS = frozenset(
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()  # noqa: SIM905
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_GENERIC_WORDS = frozenset(
+    [
+        *"""Bitcoin BTC Ether Ethereum ETH Crypto Cryptocurrency Blockchain CBDC CBDCs NFT NFTs
+        DeFi Web3 ICO ICOs IEO VASP VASPs Stablecoin Stablecoins Token Tokens Satoshi Altcoin
+        Mining Asia Asian Europe European America American Africa African Americas Western
+        Eastern U.S U.S. US USA UK EU UN IMF Bank Government Ministry Minister Payment Payments
+        Series Fintech FinTech Sciences Company Group Exchange Exchanges Association Committee
+        Authority Commission Council Court Police Act Law Market Markets Fund Capital Lab Labs
+        CEO CFO CTO Chairman President Twitter WeChat Telegram Reddit""".split(),  # noqa: SIM905
+        "Central Bank", "Prime Minister", "Southeast Asia", "South Asia", "East Asia",
+        "Central Asia", "North America", "Latin America", "Middle East",
+    ]
+)  # fmt: skip
 
 
 def names_in(text: str, taxonomy: Taxonomy) -> list[str]:
@@ -227,23 +244,33 @@ def names_in(text: str, taxonomy: Taxonomy) -> list[str]:
     keywords written with a capital or in CJK script."""
     found: list[str] = []
     run: list[str] = []
+    pending: list[str] = []  # "of" in "Bank of Japan", kept if a name follows
+    tentative = False  # the run is one plain word opening a sentence ("Miners", "El")
+
+    def close_run() -> None:
+        if run and not (tentative and len(run) == 1):
+            found.append(" ".join(run))
+        run.clear()
+        pending.clear()
+
     sentence_start = True
     for raw in _TOKEN.findall(text):
-        word = raw.strip(_TRIM)
+        word = _SUFFIX.sub("", raw.strip(_TRIM))
         possessive = word.endswith(("'s", "’s"))
         word = word[:-2] if possessive else word
         if _NAME_WORD.fullmatch(word) and word not in _STOPWORDS and len(word) > 1:
-            if not (sentence_start and not run and _plain_capitalised(word)):
-                run.append(word)
-        elif run:
-            found.append(" ".join(run))
-            run = []
-        if run and (possessive or len(run) == 4 or raw[-1] in ",;:)" or _SENTENCE_END.search(raw)):
-            found.append(" ".join(run))
-            run = []
+            if not run:
+                tentative = sentence_start and _plain_capitalised(word)
+            run.extend([*pending, word])
+            pending.clear()
+        elif run and word in _CONNECTORS and not pending and raw == word:
+            pending.append(word)
+        else:
+            close_run()
+        if run and (possessive or len(run) >= 4 or raw[-1] in ",;:)" or _SENTENCE_END.search(raw)):
+            close_run()
         sentence_start = bool(_SENTENCE_END.search(raw))
-    if run:
-        found.append(" ".join(run))
+    close_run()
     found.extend(_taxonomy_terms(text, taxonomy))
     return list(dict.fromkeys(found))
 
@@ -255,27 +282,31 @@ def _plain_capitalised(word: str) -> bool:
 def _taxonomy_terms(text: str, taxonomy: Taxonomy) -> list[str]:
     from digest.classify import matcher_for  # the taxonomy's compiled matcher, shared
 
-    terms = [hit.term for _, hit in matcher_for(taxonomy).find(text)]
-    return [t for t in terms if any(ch.isupper() for ch in t) or _CJK.search(t)]
+    found = []
+    for _, hit in matcher_for(taxonomy).find(text):
+        place = any(tag in taxonomy.countries for tag in hit.tags)
+        if any(ch.isupper() for ch in hit.term) or (place and _CJK.search(hit.term)):
+            found.append(hit.term)
+    return found
 
 
 def generic_names(taxonomy: Taxonomy) -> frozenset[str]:
-    """Names too broad to link issues: countries and their people, topics, crypto itself."""
-    from digest.taxonomy import relevance_terms
-
-    out: set[str] = set()
+    """Names too broad to link issues: countries and their people, regions, topics, crypto
+    itself, and words that name an institution without saying which."""
+    out: set[str] = set(_GENERIC_WORDS)
     for country in taxonomy.countries.values():
         out.update([country.code, country.name])
-        stem = country.name[:4].casefold()
+        stems = tuple(word[:4].casefold() for word in country.name.split())
         for alias in country.aliases:
             folded = alias.casefold()
-            demonym = folded.startswith(stem) or country.name.casefold() in folded
+            demonym = folded == country.name.casefold() or (
+                folded.startswith(stems) and len(alias.split()) <= len(country.name.split())
+            )  # Chinese, Korean, South Korean, Thai
             short_native = bool(_CJK.search(alias)) and len(alias) <= 2  # 中国, 日本, 한국
             if demonym or short_native:
                 out.add(alias)
     for topic in taxonomy.topics.values():
         out.update([topic.slug, topic.name])
-    out.update(relevance_terms())
     return frozenset(n.casefold() for n in out)
 
 
@@ -298,7 +329,7 @@ def previously(item: Item, memory: Memory, taxonomy: Taxonomy) -> tuple[int, ...
 
 def _names_mentioned(text: str, names: tuple[str, ...]) -> list[str]:
     pattern = _name_pattern(names)
-    return [m.group(1) for m in pattern.finditer(text)] if pattern else []
+    return [m.group(0) for m in pattern.finditer(text)] if pattern else []
 
 
 _pattern_cache: dict[tuple[str, ...], re.Pattern[str] | None] = {}
@@ -316,7 +347,7 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 def _bounded(name: str) -> str:
     before = r"(?<![A-Za-z0-9])" if name[0].isascii() and name[0].isalnum() else ""
     after = r"(?![A-Za-z0-9])" if name[-1].isascii() and name[-1].isalnum() else ""
-    return f"{before}({re.escape(name)}){after}"
+    return f"{before}{re.escape(name)}{after}"
 
 
 # ---------------------------------------------------------------- stories
@@ -556,8 +587,23 @@ def summary_markdown(summary_html: str, limit: int = BODY_LIMIT) -> str:
             break
         kept.append(paragraph)
         size += len(paragraph)
-    text = "\n\n".join(kept)
+    text = "\n\n".join(_wrap(paragraph) for paragraph in kept)
     return text + "\n" if "\n" in text else text
+
+
+def _wrap(paragraph: str) -> str:
+    """Lines an editor can read; a wrapped line that would start a list or heading is escaped."""
+    bullet = paragraph.startswith("- ")
+    lines = textwrap.wrap(
+        paragraph[2:] if bullet else paragraph,
+        width=WRAP_WIDTH,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    lines = [lines[0], *(_LINE_START.sub(_escape_marker, line) for line in lines[1:])]
+    if bullet:
+        return "- " + "\n  ".join(lines)
+    return "\n".join(lines)
 
 
 _LINK_SPAN = re.compile(r"\[(?:[^\]\\]|\\.)*\]\([^)\s]*\)")
@@ -683,11 +729,15 @@ def draft_subtitle(
 def main_name(item: Item, taxonomy: Taxonomy, generic: frozenset[str]) -> str | None:
     """The name an item is most about: what tagged it (Sichuan, PBoC, Bitmain), else the
     first name in its headline."""
-    for tag in (*item.countries, *item.topics):
-        for term in item.reasons.get(tag, ()):
-            has_capital = any(ch.isupper() for ch in term) or _CJK.search(term)
-            if has_capital and term in item.title and _distinctive(term, generic):
-                return term
+    tagged = [
+        term
+        for tag in (*item.countries, *item.topics)
+        for term in item.reasons.get(tag, ())
+        if (any(ch.isupper() for ch in term) or _CJK.search(term)) and term in item.title
+    ]
+    for term in sorted(tagged, key=item.title.find):
+        if _distinctive(term, generic):
+            return term
     for name in names_in(item.title, taxonomy):
         if _distinctive(name, generic):
             return name
