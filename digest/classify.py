@@ -185,6 +185,7 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
             terms.setdefault(keyword, set()).add(slug)
     for term in relevance_terms():
         terms.setdefault(term, set()).add(RELEVANT)
+    _inherit_relevance(terms)
     for term in ignored_terms():
         terms.setdefault(term, set())
     matcher = Matcher({t: tags for t, tags in terms.items() if t.strip()})
@@ -192,6 +193,15 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
         _cache.clear()
     _cache[id(taxonomy)] = (taxonomy, matcher)
     return matcher
+
+
+def _inherit_relevance(terms: dict[str, set[str]]) -> None:
+    """A longer term holding a crypto word is itself one: "crypto mining" is matched whole,
+    so it must carry the relevance that the "crypto" inside it would have given."""
+    crypto_words = Matcher({t: {RELEVANT} for t, tags in terms.items() if RELEVANT in tags})
+    for term, tags in terms.items():
+        if RELEVANT not in tags and crypto_words.find(term):
+            tags.add(RELEVANT)
 
 
 # ---------------------------------------------------------------- classification
