@@ -24,7 +24,8 @@ RELEVANT = "relevant"
 TITLE_WEIGHT = 2
 SUMMARY_WEIGHT = 1
 PRIOR_WEIGHT = 1
-TAG_THRESHOLD = 2  # one title hit, two summary hits, or a summary hit plus the feed's prior
+COUNTRY_THRESHOLD = 2  # one title hit, two summary hits, or a summary hit plus the feed's prior
+TOPIC_THRESHOLD = 1  # topics are asked of relevant items only: one mention is enough
 PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
 
@@ -218,12 +219,12 @@ class _Tally:
         if term not in seen:
             seen.append(term)
 
-    def passing(self, known: Container[str]) -> list[str]:
+    def passing(self, known: Container[str], threshold: int) -> list[str]:
         """The known tags that scored enough, strongest first."""
         ranked = sorted(
             (-score, tag)
             for tag, score in self.score.items()
-            if score >= TAG_THRESHOLD and tag in known
+            if score >= threshold and tag in known
         )
         return [tag for _, tag in ranked]
 
@@ -263,7 +264,7 @@ def _countries(
     prior = feed.country if feed and feed.country in taxonomy.countries else None
     if prior and prior in tally.score:
         tally.score[prior] += PRIOR_WEIGHT
-    found = tally.passing(taxonomy.countries)
+    found = tally.passing(taxonomy.countries, COUNTRY_THRESHOLD)
     if not found and prior and relevant:
         # Nothing points elsewhere: an item from a country's feed is about that country.
         found = [prior]
@@ -274,7 +275,7 @@ def _topics(tally: _Tally, feed: FeedConfig | None, taxonomy: Taxonomy) -> list[
     for slug in feed.topics if feed else ():
         if slug in tally.score:
             tally.score[slug] += PRIOR_WEIGHT
-    found = tally.passing(taxonomy.topics)
+    found = tally.passing(taxonomy.topics, TOPIC_THRESHOLD)
     if not found and feed:
         found = [s for s in feed.topics if s in taxonomy.topics]
     return found
