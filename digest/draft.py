@@ -21,7 +21,6 @@ from digest.errors import UserError, WorkFailed
 from digest.fsutil import atomic_write, write_new
 from digest.issuefile import issue_numbers, issue_path, load_issue
 from digest.models import Config, Issue, IssueItem, Item, Link, Section, Taxonomy, TimelineEntry
-from digest.render import markdown_text
 from digest.sanitize import safe_url
 from digest.urls import canonical_url
 from digest.yamlfile import FlowList, dump_yaml
@@ -491,8 +490,11 @@ def _item_lang(language: str | None, newsletter: str) -> str | None:
 
 # ---------------------------------------------------------------- summary HTML -> Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#!|~&])")
-_LINE_START = re.compile(r"^([-+=>]|\d+)([.)]?)(?=\s|$)")
+# Escaped the same way by Python-Markdown (the pages, the PDF) and CommonMark (the .md file):
+# backslash escapes for these, character references for & < >.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_LINE_START = re.compile(r"^(#{1,6}|[-+=]|\d+)([.)]?)(?=\s|$)")
 _BOILERPLATE = re.compile(
     r"^(the post .{0,300} appeared first on|continue reading|read more|read the full)", re.I
 )
@@ -536,7 +538,7 @@ class _MarkdownWriter(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skipping:
             return
-        escaped = _MD_SPECIAL.sub(r"\\\1", data)
+        escaped = escape_markdown(data)
         (self.link_text if self.link is not None else self.parts).append(escaped)
 
     def _end_link(self) -> None:
@@ -561,11 +563,22 @@ class _MarkdownWriter(HTMLParser):
         return self.paragraphs
 
 
+def escape_markdown(text: str) -> str:
+    """Text from a feed as Markdown that shows it as it is: nothing in it acts as markup."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return "".join(_ENTITIES.get(ch, ch) for ch in escaped)
+
+
+def plain_markdown(text: str) -> str:
+    """A headline as one line of Markdown."""
+    return _LINE_START.sub(_escape_marker, escape_markdown(" ".join(text.split())))
+
+
 def _escape_marker(match: re.Match[str]) -> str:
     marker, dot = match.groups()
     if marker.isdigit():
         return f"{marker}\\{dot}" if dot else match.group(0)
-    return f"\\{marker}"
+    return f"\\{marker}{dot}"
 
 
 def _link_destination(url: str) -> str:
@@ -644,9 +657,9 @@ def timeline_section(
 
 
 def _timeline_text(story: Story) -> str:
-    headline = markdown_text(story.lead.title.strip() or "(untitled)")
+    headline = plain_markdown(story.lead.title.strip() or "(untitled)")
     url = _http_url(story.lead.url)
-    source = markdown_text(story.lead.feed)
+    source = plain_markdown(story.lead.feed)
     return f"{headline} ([{source}]({_link_destination(url)}))" if url else headline
 
 
@@ -751,7 +764,7 @@ def quick_take(sections: Sequence[Section]) -> tuple[str, ...]:
     for position in range(depth):
         for section in sections:
             if position < len(section.items) and len(points) < QUICK_TAKE_POINTS:
-                points.append(markdown_text(section.items[position].title))
+                points.append(plain_markdown(section.items[position].title))
     return tuple(points)
 
 

@@ -73,8 +73,9 @@ def items(
     with open_store(config) as store:
         found = store.list_items(query)
         if unused:
-            used = used_in_issues(config)
-            found = [i for i in found if i.id not in used and (i.url or "") not in used]
+            from digest.draft import unused_items  # used by id, canonical URL or story
+
+            found = unused_items(config, found)
             found = found[:limit] if limit else found
         also = store.also_feeds([i.id for i in found])
     if as_json:
