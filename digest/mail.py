@@ -33,13 +33,14 @@ from digest.issuefile import load_issue
 from digest.models import Config, Issue
 from digest.render import absolute_issue_url, pdf_name, render_markdown, template_helpers
 from digest.sendlog import LogEntry
-from digest.smtplink import Answer, ServerGone, SmtpLink
+from digest.smtplink import Answer, ServerGone, SmtpLink, dot_stuff
 from digest.store import open_store
 
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail cuts off HTML bodies larger than this
 EMAIL_HTML = "email.html"
 EMAIL_TEXT = "email.txt"
 SUBJECT_FIELDS = ("name", "number", "title", "subtitle", "date")
+MAX_UNSUBSCRIBE_LENGTH = 900  # an SMTP line holds at most 998 characters
 MAIL_POLICY = policy.SMTP  # CRLF line ends, RFC 2047 for non-ASCII header text
 
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
@@ -59,14 +60,19 @@ class Letter:
     html_bytes: int  # size of the HTML part, to compare with Gmail's clipping limit
     compact: bool  # the HTML shows headlines only, because the full text would be clipped
     shared: bytes = field(repr=False)  # every header but To and Message-ID, and the body
+    shared_wire: bytes = field(repr=False, default=b"")  # the same, dot-stuffed for DATA
 
     def new_message_id(self) -> str:
         return make_msgid(idstring=f"digest{self.issue}", domain=self.sender.domain)
 
-    def copy_for(self, recipient: Recipient, message_id: str) -> bytes:
-        """The bytes to hand to the server for one recipient: only To and Message-ID differ."""
+    def copy_for(self, recipient: Recipient, message_id: str, *, wire: bool = False) -> bytes:
+        """One recipient's copy: only To and Message-ID differ from the shared bytes.
+
+        With wire, the copy is ready for SMTP DATA (dot-stuffed once, when it was composed).
+        """
         to = _fold("To", recipient.header_value())
-        return to + _fold("Message-ID", check_header_text("Message-ID", message_id)) + self.shared
+        head = to + _fold("Message-ID", check_header_text("Message-ID", message_id))
+        return head + (self.shared_wire if wire else self.shared)
 
 
 def _fold(name: str, value: object) -> bytes:
@@ -140,7 +146,8 @@ def checked_unsubscribe(value: str, where: str) -> str:
     check_header_text(f"{where}: email.list_unsubscribe", value)
     url = value.strip().removeprefix("<").removesuffix(">")
     scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("mailto", "https", "http") or re.search(r"[\s<>,\"]", url):
+    plain = url.isascii() and len(url) <= MAX_UNSUBSCRIBE_LENGTH
+    if scheme not in ("mailto", "https", "http") or not plain or re.search(r"[\s<>,\"]", url):
         raise ConfigError(
             where,
             f"email.list_unsubscribe: '{value}' is not a mailto: or https:// address",
@@ -172,12 +179,10 @@ def compose(config: Config, issue: Issue, pdf: bytes, *, now: dt.datetime) -> Le
     if parts.reply_to:
         message["Reply-To"] = parts.reply_to.header_value()
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
-    message["List-Unsubscribe"] = f"<{parts.unsubscribe}>"
-    if parts.unsubscribe.lower().startswith("https://"):
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=parts.pdf_name)
+    shared = _list_headers(parts.unsubscribe) + message.as_bytes(policy=MAIL_POLICY)
     return Letter(
         issue=issue.number,
         sender=parts.sender,
@@ -185,8 +190,21 @@ def compose(config: Config, issue: Issue, pdf: bytes, *, now: dt.datetime) -> Le
         pdf_name=parts.pdf_name,
         html_bytes=len(html.encode("utf-8")),
         compact=compact,
-        shared=message.as_bytes(policy=MAIL_POLICY),
+        shared=shared,
+        shared_wire=dot_stuff(shared),
     )
+
+
+def _list_headers(unsubscribe: str) -> bytes:
+    """List-Unsubscribe (RFC 2369) and, for https, one-click (RFC 8058) on unfolded lines.
+
+    Written by hand so the URL is never folded onto a continuation line, which some
+    receivers misread; checked_unsubscribe guarantees plain ASCII without spaces or breaks.
+    """
+    lines = f"List-Unsubscribe: <{unsubscribe}>\r\n"
+    if unsubscribe.lower().startswith("https://"):
+        lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    return lines.encode("ascii")
 
 
 def email_html(env: Any, context: dict[str, Any]) -> tuple[str, bool]:
@@ -295,7 +313,9 @@ def deliver_all(
         message_id = letter.new_message_id()
         try:
             answer = link.deliver(
-                letter.sender.address, recipient.address, letter.copy_for(recipient, message_id)
+                letter.sender.address,
+                recipient.address,
+                letter.copy_for(recipient, message_id, wire=True),
             )
         except ServerGone as exc:
             delivery = Delivery(recipient, message_id, Answer("failed", None, exc.message))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from digest.sendlog import Result
 
 CLOSING = 421  # "service not available, closing the channel": reconnect and try again
 REOPEN_ATTEMPTS = 2  # a dropped connection is reopened this many times for one message
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class SmtpLink:
     def deliver(self, sender: str, recipient: str, message: bytes) -> Answer:
         """Hand one message for one recipient to the server.
 
+        `message` is on the wire already: CRLF line ends and dot-stuffed (see dot_stuff),
+        so the same prepared bytes serve every recipient without another pass over them.
         A dropped connection is reopened and the message offered again. (If the server
         dropped it after taking the whole message but before saying so, that recipient gets
         it twice; SMTP gives a client no way to tell.)
@@ -117,27 +121,40 @@ class SmtpLink:
         raise ServerGone(f"the SMTP server {where} keeps closing the connection")
 
     def _offer(self, sender: str, recipient: str, message: bytes) -> Answer:
-        assert self._smtp is not None
+        smtp = self._smtp
+        assert smtp is not None
         try:
-            self._smtp.sendmail(sender, [recipient], message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reason = next(iter(exc.recipients.values()), (None, b""))
-            return _refusal(code, reason)
-        except smtplib.SMTPSenderRefused as exc:
-            if exc.smtp_code == CLOSING:
-                raise _Reconnect from None
-            raise MailError(
-                f"the SMTP server refused the sender {sender}: "
-                f"{exc.smtp_code} {_text(exc.smtp_error)}",
-                hint="Check email.from in feeds.yaml against what the server lets you send as.",
-            ) from None
-        except smtplib.SMTPResponseException as exc:  # SMTPDataError and friends
-            if exc.smtp_code == CLOSING:
-                raise _Reconnect from None
-            return _refusal(exc.smtp_code, exc.smtp_error)
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                self._reset_after(code)
+                raise MailError(
+                    f"the SMTP server refused the sender {sender}: {code} {_text(reply)}",
+                    hint="Check email.from in feeds.yaml against what the server lets you send as.",
+                )
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset_after(code)
+                return _refusal(code, reply)
+            smtp.putcmd("data")
+            code, reply = smtp.getreply()
+            if code != 354:
+                self._reset_after(code)
+                return _refusal(code, reply)
+            smtp.send(message + b".\r\n")
+            code, reply = smtp.getreply()
+            if code != 250:
+                self._reset_after(code)
+                return _refusal(code, reply)
         except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError):
             raise _Reconnect from None
-        return Answer("sent", 250, "")
+        return Answer("sent", code, "")
+
+    def _reset_after(self, code: int) -> None:
+        """After a refusal: reconnect if the server is closing, else start a new transaction."""
+        if code == CLOSING or code == -1:
+            raise _Reconnect
+        assert self._smtp is not None
+        self._smtp.rset()
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None
@@ -147,6 +164,12 @@ class SmtpLink:
 
 class _Reconnect(Exception):
     """The connection is gone; open a new one and offer the message again."""
+
+
+def dot_stuff(message: bytes) -> bytes:
+    """A CRLF message as DATA carries it: a leading dot doubled, ending in CRLF (RFC 5321)."""
+    stuffed = _LEADING_DOT.sub(b"..", message)
+    return stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
 
 
 def _hello(smtp: smtplib.SMTP) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 from support.smtpserver import RecordingHandler, SmtpServer, free_port
 
 from digest.addresses import (
@@ -34,7 +35,10 @@ from digest.issuefile import load_issue
 from digest.mail import GMAIL_CLIP_BYTES, compose
 
 DATA = Path(__file__).parent / "data" / "mail"
-TITLE = "四川 Miners on the Move"
+SMALL_TITLE = "四川 Miners on the Move"
+EXAMPLE_TITLE = "Miners on the Move, Regulators on the March"
+CHINESE_ITEM = "数字人民币红包开进北京"
+SENDER = "editor@blockchain-asia.example.org"
 
 
 @dataclass(frozen=True)
@@ -64,32 +68,38 @@ def server() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test issue built once (PDF included), so most tests need not build it again."""
+def built_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example newsletter's site built once (PDF included), for the tests to copy."""
     folder = tmp_path_factory.mktemp("built") / "newsletter"
-    shutil.copytree(DATA, folder)
+    folder.mkdir()
+    shutil.copy(ROOT / "feeds.yaml", folder / "feeds.yaml")
+    shutil.copytree(ROOT / "issues", folder / "issues")
+    shutil.copytree(ROOT / "templates", folder / "templates")
     build_issue(load_config(folder), 22)
     return folder / "site"
 
 
 @pytest.fixture
 def root(
-    tmp_path: Path, server: SmtpServer, built_site: Path, monkeypatch: pytest.MonkeyPatch
+    example_root: Path, server: SmtpServer, built_example: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """A small newsletter, already built, whose email settings point at the test server."""
+    """The example newsletter, already built, its email settings pointed at the test server."""
     monkeypatch.delenv("DIGEST_SMTP_USER", raising=False)
     monkeypatch.delenv("DIGEST_SMTP_PASSWORD", raising=False)
-    folder = tmp_path / "newsletter"
-    shutil.copytree(DATA, folder)
-    shutil.copytree(built_site, folder / "site")  # keeps the build times: newer than the issue
-    set_email(folder, host=server.host, port=server.port, security="none")
-    return folder
+    shutil.copytree(built_example, example_root / "site")  # build times kept: newer than issues
+    set_email(example_root, host=server.host, port=server.port, security="none")
+    return example_root
 
 
 @pytest.fixture
-def unbuilt_root(root: Path) -> Path:
-    shutil.rmtree(root / "site")
-    return root
+def small_root(tmp_path: Path, server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A one-page newsletter with a Chinese title, not built yet."""
+    monkeypatch.delenv("DIGEST_SMTP_USER", raising=False)
+    monkeypatch.delenv("DIGEST_SMTP_PASSWORD", raising=False)
+    folder = tmp_path / "small"
+    shutil.copytree(DATA, folder)
+    set_email(folder, host=server.host, port=server.port, security="none")
+    return folder
 
 
 def set_email(root: Path, **settings: object) -> None:
@@ -125,26 +135,28 @@ def write_list(root: Path, text: str) -> Path:
 
 
 def test_each_recipient_gets_one_well_formed_message(root: Path, server: SmtpServer) -> None:
+    set_email(root, **{"from": "Coco 可可 <editor@blockchain-asia.example.org>"})
     run = digest(root, "send", "22", "--to", "ann@example.org", "--to", "Bo 李 <bo@example.net>")
     assert run.code == 0, run.err
     assert "2 sent" in run.out
 
     received = server.handler.received
     assert [r.rcpt_tos for r in received] == [("ann@example.org",), ("bo@example.net",)]
-    assert {r.mail_from for r in received} == {"coco@example.org"}
+    assert {r.mail_from for r in received} == {SENDER}
     messages = server.handler.messages()
     ids = {m["Message-ID"] for m in messages}
-    assert len(ids) == 2 and all(i.endswith("@example.org>") for i in ids)
+    assert len(ids) == 2 and all(i.endswith("@blockchain-asia.example.org>") for i in ids)
 
     for message, to in zip(messages, ["ann@example.org", "bo@example.net"], strict=True):
         (only_to,) = message.get_all("To") or []
         assert [a.addr_spec for a in only_to.addresses] == [to]
         assert message["Cc"] is None and message["Bcc"] is None
-        assert str(message["Subject"]) == f"Blockchain Asia #22: {TITLE}"
+        assert str(message["Subject"]) == f"Blockchain Asia #22: {EXAMPLE_TITLE}"
         assert message["From"].addresses[0].display_name == "Coco 可可"
-        assert str(message["Reply-To"]) == "editor@example.org"
+        assert message["From"].addresses[0].addr_spec == SENDER
+        assert str(message["Reply-To"]) == SENDER
         assert parsedate_to_datetime(message["Date"]).tzinfo is not None
-        assert message["List-Unsubscribe"] == "<mailto:coco@example.org?subject=unsubscribe>"
+        assert message["List-Unsubscribe"] == f"<mailto:{SENDER}?subject=unsubscribe>"
         assert message["List-Unsubscribe-Post"] is None  # only for https unsubscribe links
 
         assert message.get_content_type() == "multipart/mixed"
@@ -152,17 +164,17 @@ def test_each_recipient_gets_one_well_formed_message(root: Path, server: SmtpSer
         assert [p.get_content_type() for p in outer] == ["multipart/alternative", "application/pdf"]
         inner = list(outer[0].iter_parts())
         assert [p.get_content_type() for p in inner] == ["text/plain", "text/html"]
+        assert all(p.get_content_charset() in ("utf-8", "us-ascii") for p in inner)
 
         pdf = outer[1]
         assert pdf.get_filename() == "blockchain-asia-22.pdf"
         assert pdf.get_content_disposition() == "attachment"
         assert pdf.get_content() == built_pdf(root).read_bytes()
 
-    named = messages[1]["To"].addresses[0]
-    assert named.display_name == "Bo 李"
-    raw_headers = received[0].data.split(b"\r\n\r\n", 1)[0]
-    assert "四川".encode() not in raw_headers  # RFC 2047 encoded words, not raw UTF-8
-    assert b"=?utf-8?" in raw_headers
+    assert messages[1]["To"].addresses[0].display_name == "Bo 李"
+    raw_headers = received[1].data.split(b"\r\n\r\n", 1)[0]
+    assert "李".encode() not in raw_headers and "可可".encode() not in raw_headers
+    assert b"=?utf-8?" in raw_headers  # RFC 2047 encoded words, not raw UTF-8
 
 
 def test_text_and_html_bodies_read_well(root: Path, server: SmtpServer) -> None:
@@ -170,16 +182,30 @@ def test_text_and_html_bodies_read_well(root: Path, server: SmtpServer) -> None:
     message = server.handler.messages()[0]
 
     text = text_part(message)
-    assert TITLE in text and "四川 miners switch off" in text
-    assert "https://news.example.org/blockchain-asia/issues/22/" in text
+    assert EXAMPLE_TITLE in text and CHINESE_ITEM in text
+    assert "https://blockchain-asia.example.org/issues/22/" in text
 
     html = html_part(message)
     assert len(html.encode("utf-8")) < GMAIL_CLIP_BYTES
     assert "<style" not in html and "<script" not in html.lower() and "<img" not in html
     assert 'style="' in html and "max-width: 600px" in html
-    assert 'href="https://news.example.org/blockchain-asia/issues/22/"' in html
-    assert "四川 miners switch off" in html
-    assert 'href="https://example.com/notice"' in html  # the editor's Markdown link
+    assert 'href="https://blockchain-asia.example.org/issues/22/"' in html
+    assert CHINESE_ITEM in html and 'lang="zh"' in html
+
+
+def test_chinese_title_round_trips(small_root: Path, server: SmtpServer) -> None:
+    path = small_root / "issues" / "22.yaml"
+    text = path.read_text(encoding="utf-8").replace("That is all", ".hidden dot\n  That is all")
+    path.write_text(text, encoding="utf-8")
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 0, run.err
+    message = server.handler.messages()[0]
+    assert str(message["Subject"]) == f"Blockchain Asia #22: {SMALL_TITLE}"
+    assert message["From"].addresses[0].display_name == "Coco 可可"
+    raw = server.handler.received[0].data
+    assert "四川".encode() not in raw  # headers are RFC 2047, bodies transfer-encoded
+    assert SMALL_TITLE in text_part(message) and SMALL_TITLE in html_part(message)
+    assert "\n.hidden dot" in text_part(message)  # a line starting with a dot survives SMTP
 
 
 def test_https_unsubscribe_adds_one_click_header(root: Path) -> None:
@@ -209,9 +235,9 @@ def test_a_long_issue_falls_back_to_headlines_under_the_clipping_limit(root: Pat
 
 
 def test_pdf_is_built_when_missing_and_rebuilt_when_the_issue_changes(
-    unbuilt_root: Path, server: SmtpServer
+    small_root: Path, server: SmtpServer
 ) -> None:
-    root = unbuilt_root
+    root = small_root
     assert not built_pdf(root).exists()
     assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
     first = built_pdf(root).read_bytes()
