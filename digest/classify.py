@@ -3,8 +3,9 @@
 One matcher is compiled per taxonomy: a single regular expression shaped like a trie of every
 alias, keyword and crypto term, so an entry is scanned once whatever the taxonomy's size.
 Latin terms match on word boundaries; CJK terms match inside running text (no spaces there).
-A term written with an uppercase letter after its first character (MAS, BoJ, e-CNY) matches
-only as written, so "mas" or "sec" in running text do not count; other terms match in any case.
+A term with an uppercase letter after the first character of a word (MAS, BoJ, e-CNY) matches
+only as written, so "mas" or "sec" in running text do not count; so does a short capitalised
+word (Fed, Thai). Other terms, "Hong Kong" among them, match in any case.
 
 Scoring: a hit in the title weighs more than one in the summary; a feed's default country and
 topics add a little weight (a prior, not a verdict). Topics are crypto topics, so they are given
@@ -44,9 +45,10 @@ class Hit:
 
 def is_case_sensitive(term: str) -> bool:
     """MAS, BoJ, e-CNY, Fed and Thai match as written; China, bitcoin, Hong Kong in any case."""
-    if any(ch.isupper() for ch in term[1:]):
+    words = term.split()
+    if any(ch.isupper() for word in words for ch in word[1:]):
         return True
-    return term[:1].isupper() and len(term) <= 4 and term.isalpha()
+    return len(words) == 1 and term[:1].isupper() and len(term) <= 4 and term.isalpha()
 
 
 class Matcher:

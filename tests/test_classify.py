@@ -1,0 +1,185 @@
+"""Classification: word boundaries, CJK text, case, traps, feed priors, corrections, reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.classify import (
+    RELEVANT,
+    Matcher,
+    apply_overrides,
+    classify_entry,
+    classify_text,
+    explain,
+    is_case_sensitive,
+)
+from digest.models import Classification, Entry, FeedConfig, Taxonomy
+from digest.taxonomy import builtin_taxonomy
+
+TAX = builtin_taxonomy()
+
+
+def classify(title: str, summary: str = "", feed: FeedConfig | None = None) -> Classification:
+    return classify_text(title, summary, feed, TAX)
+
+
+def terms_found(matcher: Matcher, text: str) -> list[str]:
+    return [hit.term for _, hit in matcher.find(text)]
+
+
+def test_latin_terms_match_whole_words_only() -> None:
+    m = Matcher({"India": {"IN"}, "bitcoin": {RELEVANT}})
+    assert terms_found(m, "Indiana miners") == []
+    assert terms_found(m, "India's bitcoin rules") == ["India", "bitcoin"]
+    assert terms_found(m, "bitcoins and bitcoin-based") == ["bitcoin"]
+
+
+def test_cjk_terms_match_inside_running_text_and_beside_latin() -> None:
+    m = Matcher({"数字人民币": {"cbdc"}, "BTC": {RELEVANT}, "香港": {"HK"}})
+    text = "香港试点数字人民币跨境支付，BTC价格上涨"
+    assert terms_found(m, text) == ["香港", "数字人民币", "BTC"]
+    assert terms_found(m, "比特币BTC") == ["BTC"]
+
+
+def test_acronyms_match_only_as_written() -> None:
+    assert is_case_sensitive("MAS") and is_case_sensitive("BoJ") and is_case_sensitive("Fed")
+    assert not is_case_sensitive("Singapore") and not is_case_sensitive("bitcoin")
+    m = Matcher({"MAS": {"SG"}, "SEC": {"US"}, "Singapore": {"SG"}})
+    assert terms_found(m, "mas and sec, Sec and Mas") == []
+    assert terms_found(m, "MAS and SEC; SINGAPORE") == ["MAS", "SEC", "Singapore"]
+
+
+def test_longest_term_wins_across_case_rules() -> None:
+    got = classify("Thailand's SEC bans crypto lending")
+    assert got.countries == ("TH",)
+    got = classify("Inner Mongolia shuts crypto mining farms")
+    assert got.countries == ("CN",)
+
+
+def test_words_between_lines_or_hyphens_still_match() -> None:
+    m = Matcher({"Hong Kong": {"HK"}})
+    assert terms_found(m, "Hong\nKong and Hong-Kong and hong kong") == ["Hong Kong"] * 3
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Coal mining output hits record in Inner Mongolia", "Miners worked extra shifts."),
+        ("Data mining startup raises funds", "The company mines retail data."),
+        ("Bank of Japan keeps rates on hold", "The BoJ left its yield curve control in place."),
+        ("IPO on the Hong Kong stock exchange", "Shares of the tea chain fell."),
+        ("Staff receive hampers as a token of appreciation", "A token of thanks."),
+        ("Rupiah slides as exchange rate weakens", "Bank Indonesia intervened."),
+        ("Vietnam's digital economy to double", "E-commerce and digital payments grow."),
+        ("Gold mining company lifts output in Indonesia", "Grasberg produced more."),
+    ],
+)
+def test_same_words_in_other_senses_are_not_relevant(title: str, summary: str) -> None:
+    got = classify(title, summary)
+    assert not got.relevant
+    assert got.topics == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Sichuan orders bitcoin miners to shut down", {"mining"}),
+        ("PBoC expands digital yuan pilot", {"cbdc"}),
+        ("数字人民币试点扩大", {"cbdc"}),
+        ("內蒙古嚴查虛擬貨幣挖礦", {"mining"}),
+        ("金融庁、暗号資産交換業者に業務改善命令", {"regulation", "exchanges"}),
+        ("업비트, 가상자산 거래 지원 종료", {"exchanges"}),
+    ],
+)
+def test_crypto_items_get_their_topics(title: str, expected: set[str]) -> None:
+    got = classify(title)
+    assert got.relevant
+    assert expected <= set(got.topics)
+
+
+def test_a_crypto_word_inside_a_longer_term_still_makes_it_relevant() -> None:
+    got = classify("Miners switch off rigs", "Operators shut crypto mining sites.")
+    assert got.relevant
+    assert "mining" in got.topics
+
+
+def test_title_outweighs_summary_for_countries() -> None:
+    once_in_summary = classify("Exchange lists new bitcoin fund", "Similar funds trade in Canada.")
+    assert "CA" not in once_in_summary.countries
+    in_title = classify("Canada approves bitcoin fund", "The fund starts trading next week.")
+    assert in_title.countries == ("CA",)
+
+
+def test_feed_country_is_a_prior_not_a_verdict() -> None:
+    korean_feed = FeedConfig(name="kr", url="", country="KR")
+    no_place = classify("Exchange halts withdrawals of a bitcoin token", feed=korean_feed)
+    assert no_place.countries == ("KR",)
+    assert no_place.reasons["KR"] == ("feed default",)
+    elsewhere = classify("SEC sues Binance over bitcoin trading in the US", feed=korean_feed)
+    assert elsewhere.countries == ("US",)
+    weak = classify("Bitcoin exchange fined", "Seoul officials said so.", feed=korean_feed)
+    assert weak.countries == ("KR",)
+    off_topic = classify("Rainy season starts", feed=korean_feed)
+    assert off_topic.countries == ()
+
+
+def test_feed_topics_fill_in_only_when_the_item_names_none() -> None:
+    mining_feed = FeedConfig(name="m", url="", topics=("mining",))
+    assert classify("Bitcoin climbs past $30,000", feed=mining_feed).topics == ("mining",)
+    got = classify("Bitcoin stablecoin issuer hacked", feed=mining_feed)
+    assert "mining" not in got.topics and "security" in got.topics
+
+
+def test_items_outside_asia_can_be_relevant() -> None:
+    got = classify("El Salvador makes bitcoin legal tender")
+    assert got.relevant and got.countries == ("SV",)
+    assert not TAX.countries["SV"].asian
+
+
+def test_reasons_name_the_matched_terms() -> None:
+    got = classify("Sichuan orders bitcoin miners to shut down", "The PBoC backed the move.")
+    assert got.reasons["CN"] == ("Sichuan", "PBoC")
+    assert got.reasons["mining"] == ("miners",)
+    assert got.reasons[RELEVANT] == ("bitcoin",)
+    lines = explain(got)
+    assert lines[0] == 'relevant: "bitcoin"'
+    assert 'country CN: "Sichuan", "PBoC"' in lines
+
+
+def test_explain_says_why_an_item_is_not_relevant() -> None:
+    assert explain(classify("Rainy season starts"))[0].startswith("not relevant")
+
+
+def test_editor_corrections_win_over_the_rules() -> None:
+    got = classify("Singapore exchange lists bitcoin fund")
+    assert got.countries == ("SG",) and got.relevant
+    fixed = apply_overrides(got, add=["CN", "mining"], remove=["SG", RELEVANT], taxonomy=TAX)
+    assert fixed.countries == ("CN",)
+    assert "mining" in fixed.topics
+    assert not fixed.relevant
+    assert fixed.reasons["CN"] == ("editor",)
+    assert "SG" not in fixed.reasons and RELEVANT not in fixed.reasons
+    back = apply_overrides(fixed, add=[RELEVANT], remove=[], taxonomy=TAX)
+    assert back.relevant and back.reasons[RELEVANT] == ("editor",)
+
+
+def test_classify_entry_reads_title_and_plain_summary() -> None:
+    entry = Entry(
+        feed="x", guid=None, url=None, title="Japan's FSA warns exchange",
+        summary_html="<p>Bitcoin</p>", summary_text="Bitcoin trading surged.", published=None,
+    )  # fmt: skip
+    got = classify_entry(entry, None, TAX)
+    assert got.relevant and got.countries == ("JP",)
+
+
+def test_feeds_yaml_additions_are_matched() -> None:
+    extra = Taxonomy(
+        countries={**TAX.countries},
+        topics={**TAX.topics},
+    )
+    from digest.models import Topic
+    from digest.taxonomy import merge_taxonomy
+
+    merged = merge_taxonomy(extra, {}, {"gaming": Topic("gaming", "Gaming", ("GameFi guild",))})
+    got = classify_text("GameFi guild raises bitcoin", "", None, merged)
+    assert "gaming" in got.topics
