@@ -1,0 +1,129 @@
+"""Stories: same URL, paraphrased titles, Chinese text, the time window, near-linear blocking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from digest.models import Item
+from digest.stories import group_stories, group_stories_counted, similarity
+
+DAY0 = dt.datetime(2021, 6, 19, 8, tzinfo=dt.UTC)
+
+
+def item(
+    item_id: str, title: str, summary: str = "", *, day: float = 0, url: str | None = None
+) -> Item:
+    when = DAY0 + dt.timedelta(days=day)
+    return Item(
+        id=item_id, feed="f", guid=None, url=url, title=title, summary_html="",
+        summary_text=summary, published=when, first_seen=when,
+    )  # fmt: skip
+
+
+BACKGROUND = [
+    item("bg1", "Bitcoin price climbs as traders eye inflation data", day=0),
+    item(
+        "bg2", "Japan's FSA warns unregistered exchange", "The regulator named a Tokyo firm.", day=1
+    ),
+    item("bg3", "Korean exchange Upbit lists new token", "Trading starts on Friday.", day=2),
+    item("bg4", "Thailand tests retail CBDC", "The central bank picked ten thousand users.", day=1),
+]
+
+
+def test_same_canonical_url_is_one_story_whatever_the_text() -> None:
+    items = [
+        item("a", "Completely different words", url="https://News.example.com/x/?utm_source=t"),
+        item("b", "Nothing alike here", url="https://news.example.com/x", day=30),
+    ]
+    assert group_stories(items, 0.5) == {"a": "a", "b": "a"}
+
+
+def test_paraphrased_reports_of_one_event_share_a_story() -> None:
+    items = [
+        *BACKGROUND,
+        item("s1", "Sichuan tells power companies to stop supplying crypto miners",
+             "Utilities must cut electricity to 26 bitcoin mining projects in the province.", day=0),
+        item("s2", "Sichuan miners switch off rigs after provincial order",
+             "Grid companies ordered to end supply to 26 crypto mining sites in Sichuan.", day=1),
+        item("other", "Inner Mongolia punishes crypto miners",
+             "The region will fine firms that use power for mining.", day=1),
+    ]  # fmt: skip
+    story = group_stories(items, 0.5)
+    assert story["s1"] == story["s2"] == "s1"  # the earliest item names the story
+    assert story["other"] == "other"
+    assert all(story[b.id] == b.id for b in BACKGROUND)
+
+
+def test_chinese_reports_are_compared_by_character_pairs() -> None:
+    items = [
+        *BACKGROUND,
+        item(
+            "c1", "内蒙古发布虚拟货币挖矿举报平台", "内蒙古发改委设立举报电话，鼓励举报挖矿企业。"
+        ),
+        item(
+            "c2",
+            "内蒙古开通虚拟货币挖矿举报电话",
+            "自治区发改委公布举报平台，严查挖矿企业。",
+            day=1,
+        ),
+        item("c3", "数字人民币试点扩大到更多城市", "央行宣布新增试点地区。", day=1),
+    ]
+    story = group_stories(items, 0.5)
+    assert story["c1"] == story["c2"]
+    assert story["c3"] == "c3"
+
+
+def test_reports_further_apart_than_the_window_are_separate() -> None:
+    first = item("w1", "Poly Network hacked for $600 million", "Attacker drained the bridge.")
+    again = item(
+        "w2", "Poly Network hacked for $600 million", "Attacker drained the bridge.", day=6
+    )
+    assert group_stories([first, again], 0.5) == {"w1": "w1", "w2": "w2"}
+    assert group_stories([first, again], 0.5, window_days=7) == {"w1": "w1", "w2": "w1"}
+
+
+def test_threshold_decides() -> None:
+    a = item("t1", "Binance buys Japanese exchange Sakura", "The deal gives it a licence.")
+    b = item("t2", "Binance acquires Sakura Exchange BitCoin in Japan", "A route back in.", day=1)
+    score = similarity(a, b)
+    assert 0 < score < 1
+    assert group_stories([a, b], score - 0.01)["t2"] == "t1"
+    assert group_stories([a, b], score + 0.01)["t2"] == "t2"
+
+
+def test_order_of_input_does_not_change_stories() -> None:
+    items = [
+        *BACKGROUND,
+        item("x1", "Terra stablecoin UST loses dollar peg", "Luna plunges.", day=0),
+        item("x2", "UST stablecoin breaks peg as Luna collapses", "Terra in turmoil.", day=1),
+    ]
+    forward = group_stories(items, 0.5)
+    assert forward == group_stories(list(reversed(items)), 0.5)
+
+
+def generated(n: int, seed: int = 7) -> list[Item]:
+    """n items on made-up events: each event told twice, two days apart at most."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(5000)]
+    common = ["bitcoin", "crypto", "exchange", "china", "regulator", "miners"]
+    items: list[Item] = []
+    for event in range(n // 2):
+        names = rng.sample(vocab, 6)
+        day = event * 0.05  # twenty events a day
+        for copy in range(2):
+            words = [*rng.sample(names, 5), *rng.sample(common, 3)]
+            rng.shuffle(words)
+            items.append(item(f"e{event}-{copy}", " ".join(words), day=day + copy))
+    return items
+
+
+def test_blocking_keeps_comparisons_near_linear() -> None:
+    small = group_stories_counted(generated(1000), 0.5)
+    large = group_stories_counted(generated(4000), 0.5)
+    pairs = 4000 * 3999 // 2
+    assert large.comparisons < pairs / 100
+    assert large.comparisons < 6 * small.comparisons  # 4x the items, far from 16x the work
+    found = sum(large.story[f"e{e}-1"] == large.story[f"e{e}-0"] for e in range(2000))
+    assert found / 2000 > 0.95
+    assert len(set(large.story.values())) >= 1900
