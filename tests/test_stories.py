@@ -43,7 +43,7 @@ def test_paraphrased_reports_of_one_event_share_a_story() -> None:
     items = [
         *BACKGROUND,
         item("s1", "Sichuan tells power companies to stop supplying crypto miners",
-             "Utilities must cut electricity to 26 bitcoin mining projects in the province.", day=0),
+             "Utilities must cut power to 26 bitcoin mining projects in the province.", day=0),
         item("s2", "Sichuan miners switch off rigs after provincial order",
              "Grid companies ordered to end supply to 26 crypto mining sites in Sichuan.", day=1),
         item("other", "Inner Mongolia punishes crypto miners",
