@@ -1,0 +1,461 @@
+"""digest draft: choosing, grouping and ranking (pure), then feeds on a loopback server through
+fetch -> draft -> build, and the paths that must never lose an editor's file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from pypdf import PdfReader
+from support.feedfolder import item as rss_item
+from support.feedfolder import rss
+from support.feedserver import FeedServer, serving
+
+from digest.draft import (
+    DraftRange,
+    DraftSettings,
+    Memory,
+    build_draft,
+    covered_names,
+    draft_range,
+    draft_yaml,
+    summary_markdown,
+)
+from digest.errors import UserError
+from digest.issuefile import load_issue_file
+from digest.models import Issue, IssueItem, Item, Section
+from digest.render import markdown_html
+from digest.taxonomy import builtin_taxonomy
+
+TAXONOMY = builtin_taxonomy()
+NOW = dt.datetime(2021, 7, 31, 12, tzinfo=dt.UTC)
+RANGE = DraftRange(since=dt.datetime(2021, 7, 16, tzinfo=dt.UTC), until=NOW, previous=22)
+SETTINGS = DraftSettings(section_order=("China", "Hong Kong", "Singapore", "Japan", "Elsewhere"))
+
+
+def story_item(
+    item_id: str,
+    title: str,
+    *,
+    day: int = 20,
+    feed: str = "Wire",
+    summary: str = "<p>Short.</p>",
+    countries: tuple[str, ...] = ("CN",),
+    topics: tuple[str, ...] = ("mining",),
+    story: str | None = None,
+    relevant: bool = True,
+    url: str | None = None,
+) -> Item:
+    when = dt.datetime(2021, 7, day, 8, tzinfo=dt.UTC)
+    return Item(
+        id=item_id,
+        feed=feed,
+        guid=None,
+        url=url or f"https://news.example.com/{item_id}",
+        title=title,
+        summary_html=summary,
+        summary_text=" ".join(summary.replace("<p>", " ").replace("</p>", " ").split()),
+        published=when,
+        first_seen=when,
+        countries=countries,
+        topics=topics,
+        relevant=relevant,
+        story=story or item_id,
+    )
+
+
+def draft_of(items: list[Item], memory: Memory | None = None, settings: DraftSettings = SETTINGS,
+             feeds: dict[str, set[str]] | None = None) -> Issue:  # fmt: skip
+    draft = build_draft(
+        23, items, memory or Memory(), settings, TAXONOMY, RANGE, feeds_by_item=feeds
+    )
+    return draft.issue
+
+
+def headings(issue: Issue) -> list[str]:
+    return [s.heading for s in issue.sections]
+
+
+# ---------------------------------------------------------------- pure: choosing and grouping
+
+
+def test_sections_follow_the_configured_order_with_elsewhere_last() -> None:
+    items = [
+        story_item("us", "SEC sues a crypto lender", countries=("US",), topics=("regulation",)),
+        story_item("jp", "FSA warns an exchange", countries=("JP",), topics=("exchanges",)),
+        story_item("th", "Thai SEC licenses a broker", countries=("TH",), topics=("regulation",)),
+        story_item("cn", "Miners leave Sichuan", countries=("CN",)),
+        story_item("hk", "HKMA starts e-HKD work", countries=("HK", "CN"), topics=("cbdc",)),
+    ]
+    issue = draft_of(items)
+    # Thailand is not in this section_order: after the named ones, before Elsewhere.
+    assert headings(issue) == ["China", "Hong Kong", "Japan", "Thailand", "Elsewhere"]
+    assert [i.id for i in issue.sections[-1].items] == ["us"]
+
+
+def test_group_by_topic_uses_topic_names() -> None:
+    items = [
+        story_item("a", "Miners leave Sichuan", topics=("mining",)),
+        story_item("b", "PBoC expands e-CNY trials", topics=("cbdc",)),
+        story_item("c", "A US exchange lists a token", countries=("US",), topics=("exchanges",)),
+    ]
+    settings = DraftSettings(group_by="topic", section_order=("cbdc", "Mining"))
+    assert headings(draft_of(items, settings=settings)) == ["CBDC", "Mining", "Elsewhere"]
+
+
+def test_items_ranked_by_outlets_then_recency() -> None:
+    items = [
+        story_item("old-wide", "Widely carried, older", day=17),
+        story_item("new-narrow", "One outlet, newest", day=25),
+        story_item("mid-narrow", "One outlet, older", day=22),
+    ]
+    feeds = {"old-wide": {"Wire", "Other", "Third"}}
+    issue = draft_of(items, feeds=feeds)
+    assert [i.id for i in issue.sections[0].items] == ["old-wide", "new-narrow", "mid-narrow"]
+
+
+def test_one_entry_per_story_the_most_informative_leads() -> None:
+    long = "<p>" + "Bitmain ships its machines to Kazakhstan by rail. " * 3 + "</p>"
+    items = [
+        story_item("first", "Bitmain moves rigs", day=18, feed="A", story="s1"),
+        story_item("longest", "Bitmain ships rigs", day=19, feed="B", summary=long, story="s1"),
+        story_item("third", "Rigs moved", day=20, feed="C", story="s1"),
+    ]
+    issue = draft_of(items)
+    assert len(issue.items) == 1
+    entry = issue.items[0]
+    assert entry.id == "longest" and entry.source == "B"
+    assert [link.source for link in entry.also] == ["A", "C"]
+    assert "Kazakhstan" in entry.body
+
+
+def test_a_tie_in_summary_length_goes_to_the_earliest() -> None:
+    items = [
+        story_item("later", "Same", day=21, story="s"),
+        story_item("earlier", "Same", day=19, story="s"),
+    ]
+    assert draft_of(items).items[0].id == "earlier"
+
+
+def test_used_items_are_skipped_by_id_url_or_story() -> None:
+    items = [
+        story_item("by-id", "Used by id"),
+        story_item("by-url", "Used by url", url="https://news.example.com/u?utm_source=x"),
+        story_item("by-story", "Another outlet's version", story="old-story"),
+        story_item("fresh", "Not used yet"),
+    ]
+    memory = Memory(
+        ids=frozenset({"by-id"}),
+        urls=frozenset({"https://news.example.com/u"}),
+        stories=frozenset({"old-story"}),
+    )
+    draft = build_draft(23, items, memory, SETTINGS, TAXONOMY, RANGE)
+    assert [i.id for i in draft.issue.items] == ["fresh"]
+    assert (draft.stats.seen, draft.stats.used, draft.stats.stories) == (4, 3, 1)
+
+
+def test_off_topic_items_are_counted_not_drafted() -> None:
+    items = [story_item("x", "Tokyo stocks fall", relevant=False), story_item("y", "Miners go")]
+    draft = build_draft(23, items, Memory(), SETTINGS, TAXONOMY, RANGE)
+    assert [i.id for i in draft.issue.items] == ["y"]
+    assert draft.stats.off_topic == 1
+
+
+def test_max_items_keeps_the_widest_carried() -> None:
+    items = [story_item(f"i{n}", f"Story {n}", day=10 + n) for n in range(6)]
+    settings = DraftSettings(section_order=SETTINGS.section_order, max_items=2)
+    draft = build_draft(23, items, Memory(), settings, TAXONOMY, RANGE)
+    assert [i.id for i in draft.issue.items] == ["i5", "i4"]
+    assert draft.stats.left_out == 4
+
+
+def test_previously_names_the_earlier_issue_that_covered_a_name() -> None:
+    earlier = Issue(
+        number=20,
+        date=dt.date(2021, 6, 1),
+        title="Earlier",
+        sections=(Section("China", items=(IssueItem(title="Bitmain opens a Texas farm",
+                                                   body="The PBoC said nothing."),)),),
+    )  # fmt: skip
+    names = covered_names([earlier], TAXONOMY)
+    assert {"Bitmain", "PBoC", "Texas"} <= set(names)
+    assert "China" not in names and "Bitcoin" not in names  # too broad to link issues
+    items = [
+        story_item("a", "Bitmain moves rigs to Kazakhstan"),
+        story_item("b", "Miners in China go quiet", summary="<p>Bitcoin falls.</p>"),
+    ]
+    issue = draft_of(items, memory=Memory(names=names))
+    by_id = {entry.id: entry for entry in issue.items}
+    assert by_id["a"].previously == (20,)
+    assert by_id["b"].previously == ()
+
+
+def test_timeline_is_one_line_per_story_in_date_order() -> None:
+    items = [
+        story_item("late", "Sichuan goes dark", day=24, story="s2"),
+        story_item("late-copy", "Sichuan goes dark, again", day=25, story="s2"),
+        story_item("early", "Inner Mongolia sets penalties", day=17),
+        story_item("other", "An exchange lists", day=18, topics=("exchanges",)),
+    ]
+    settings = DraftSettings(section_order=SETTINGS.section_order, timeline_topic="mining")
+    issue = draft_of(items, settings=settings)
+    timeline = issue.sections[0]
+    assert timeline.heading == "Timeline: Mining"
+    assert [e.date for e in timeline.timeline] == [dt.date(2021, 7, 17), dt.date(2021, 7, 24)]
+    assert "Inner Mongolia" in timeline.timeline[0].text
+
+
+def test_derived_parts_title_subtitle_quick_take_date() -> None:
+    items = [
+        story_item("a", "Bitmain moves rigs to Kazakhstan", countries=("CN",)),
+        story_item("b", "HKMA starts e-HKD work", countries=("HK",), topics=("cbdc",)),
+    ]
+    issue = draft_of(items)
+    assert issue.title.startswith("TODO")
+    assert issue.date == dt.date(2021, 7, 31)
+    assert issue.quick_take == ("Bitmain moves rigs to Kazakhstan", "HKMA starts e-HKD work")
+    assert issue.subtitle.split("/")[:2] == ["Bitmain", "HKMA"]
+
+
+# ---------------------------------------------------------------- pure: the body
+
+
+def test_body_is_markdown_not_html() -> None:
+    html = (
+        '<p>Miners move to <a href="https://example.com/kz">Kazakhstan</a> now.</p>'
+        "<ul><li>first</li><li>second</li></ul><p>The post X appeared first on Y.</p>"
+    )
+    body = summary_markdown(html)
+    assert "<" not in body and "appeared first" not in body
+    assert "[Kazakhstan](https://example.com/kz)" in body
+    assert "- first\n\n- second" in body
+
+
+def test_hostile_summary_text_stays_inert() -> None:
+    html = (
+        '<p>Click <a href="javascript:alert(1)">here</a> [x](javascript:alert(2)) '
+        "&lt;script&gt;alert(3)&lt;/script&gt; *bold* &amp; _under_</p>"
+        "<p># not a heading</p><p>1. not a list</p>"
+    )
+    body = summary_markdown(html)
+    assert "javascript:alert(1)" not in body
+    page = " ".join(str(markdown_html(body)).split())
+    assert "<script" not in page and 'href="javascript' not in page
+    assert "<em>" not in page and "<strong>" not in page and "<h1>" not in page
+    assert "<ol>" not in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page  # shown as text, as written
+    assert "[x](javascript:alert(2))" in page and "*bold* &amp; _under_" in page
+
+
+def test_long_summaries_are_cut_at_a_sentence() -> None:
+    html = "<p>" + "One sentence about miners. " * 60 + "</p>"
+    body = summary_markdown(html, limit=200)
+    assert len(body) <= 210 and body.rstrip().endswith(".")
+
+
+# ---------------------------------------------------------------- pure: range and YAML
+
+
+def test_range_follows_the_previous_issue() -> None:
+    previous = Issue(number=22, date=dt.date(2021, 7, 15), title="x")
+    span = draft_range(previous, None, None, NOW)
+    assert span.since == dt.datetime(2021, 7, 16, tzinfo=dt.UTC) and span.until == NOW
+    first = draft_range(None, None, dt.date(2021, 7, 31), NOW)
+    assert first.since == dt.datetime(2021, 7, 2, tzinfo=dt.UTC)  # 30 days before Aug 1
+    forced = draft_range(previous, dt.date(2021, 7, 1), None, NOW)
+    assert forced.since.date() == dt.date(2021, 7, 1)
+    with pytest.raises(UserError):
+        draft_range(None, dt.date(2021, 8, 2), dt.date(2021, 8, 1), NOW)
+
+
+def test_the_yaml_loads_back_as_the_same_issue(tmp_path: Path) -> None:
+    items = [
+        story_item("a", "Bitmain: moves # rigs - to Kazakhstan", summary="<p>A: b. - c</p>"),
+        story_item("b", "HKMA starts e-HKD work", countries=("HK",), topics=("cbdc",)),
+    ]
+    draft = build_draft(23, items, Memory(), SETTINGS, TAXONOMY, RANGE)
+    text = draft_yaml(draft)
+    assert text.startswith("# Draft of issue 23: 2 entries from 2021-07-16 to 2021-07-31")
+    assert "2 items seen, 0 off-topic, 0 already used, 2 stories" in text
+    path = tmp_path / "23.yaml"
+    path.write_text(text, "utf-8")
+    loaded = load_issue_file(path, TAXONOMY)
+    assert loaded.items == draft.issue.items
+    assert list(yaml.safe_load(text))[:4] == ["number", "date", "title", "subtitle"]
+
+
+# ---------------------------------------------------------------- end to end
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with serving() as server:
+        yield server
+
+
+def digest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--root", str(root), *args],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+
+
+def days_ago(days: float) -> str:
+    return email.utils.format_datetime(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+
+
+KZ = (
+    "Bitmain is moving thousands of bitcoin mining machines from Sichuan to Kazakhstan after "
+    "the crackdown, shipping rigs by rail to new farms near Ekibastuz."
+)
+
+
+def serve_feeds(server: FeedServer, root: Path, extra: list[str] | None = None) -> None:
+    """Two outlets with one shared story, an off-topic item, an item issue 22 already used,
+    one with no Asian tie and one with a hostile summary; dated in the last days."""
+    wu = [
+        rss_item("Bitmain moves bitcoin mining machines from Sichuan to Kazakhstan",
+                 "https://wu.example.com/bitmain-kz",
+                 summary=f"<p>{KZ}</p><p>The first 10,000 machines already run there.</p>",
+                 date=days_ago(6)),
+        rss_item("Tokyo stocks fall on weak exports", "https://wu.example.com/stocks",
+                 summary="<p>The Nikkei fell as exports slowed.</p>", date=days_ago(6)),
+        rss_item("MAS warns on crypto ads in Singapore", "https://wu.example.com/mas",
+                 summary='<p>Click <a href="javascript:alert(1)">here</a> '
+                 "&lt;script&gt;alert(1)&lt;/script&gt;</p>", date=days_ago(5)),
+        *(extra or []),
+    ]  # fmt: skip
+    cd = [
+        rss_item("Bitmain moves bitcoin mining machines from Sichuan to Kazakhstan",
+                 "https://cd.example.com/bitmain?utm_source=x", summary=f"<p>{KZ}</p>",
+                 date=days_ago(5.5)),
+        rss_item("Binance halts derivatives trading in Hong Kong",
+                 "https://cd.example.com/binance-hk",
+                 summary="<p>Binance stops futures for Hong Kong users after the SFC objected.</p>",
+                 date=days_ago(4)),
+        rss_item("El Salvador prepares Chivo bitcoin wallet", "https://cd.example.com/chivo",
+                 summary="<p>The government wallet launches in September.</p>", date=days_ago(3)),
+        rss_item("Bitcoin difficulty drops 28% as Chinese miners go offline",
+                 "https://www.coindesk.com/markets/2021/07/03/bitcoin-mining-difficulty-drops-28-as-chinese-miners-go-offline/",
+                 summary="<p>The largest cut ever.</p>", date=days_ago(7)),
+    ]  # fmt: skip
+    server.route("/wu.xml", body=rss(*wu))
+    server.route("/cd.xml", body=rss(*cd))
+    data = yaml.safe_load((root / "feeds.yaml").read_text("utf-8"))
+    data["feeds"] = [
+        {"name": "Wu Blockchain", "url": server.url("/wu.xml"), "country": "CN"},
+        {"name": "CoinDesk", "url": server.url("/cd.xml")},
+    ]
+    data["fetch"] = {"timeout": 5, "workers": 2, "allow_private": True}
+    (root / "feeds.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+
+
+@pytest.fixture
+def fetched(example_root: Path, feed_server: FeedServer) -> Path:
+    serve_feeds(feed_server, example_root)
+    done = digest(example_root, "fetch")
+    assert done.returncode == 0, done.stderr
+    return example_root
+
+
+@pytest.mark.slow
+def test_fetch_draft_build(fetched: Path) -> None:
+    done = digest(fetched, "draft", "23", "--timeline", "mining")
+    assert done.returncode == 0, done.stderr
+    assert "7 items seen, 1 off-topic, 1 already used, 4 stories" in done.stdout
+    text = (fetched / "issues" / "23.yaml").read_text("utf-8")
+    issue = load_issue_file(fetched / "issues" / "23.yaml", TAXONOMY)
+    assert [s.heading for s in issue.sections] == [
+        "Timeline: Mining", "China", "Hong Kong", "Singapore", "Elsewhere",
+    ]  # fmt: skip
+    bitmain = issue.sections[1].items[0]
+    assert bitmain.source == "Wu Blockchain"  # the longer summary leads
+    assert [a.source for a in bitmain.also] == ["CoinDesk"]
+    assert 21 in bitmain.previously  # issue 21 covered Sichuan and Bitmain's rivals
+    assert "difficulty drops" not in text.split("sections:")[1].split("- heading: China")[1]
+    assert "javascript" not in text
+    built = digest(fetched, "build", "23")
+    assert built.returncode == 0, built.stderr
+    folder = fetched / "site" / "issues" / "23"
+    page = (folder / "index.html").read_text("utf-8")
+    assert "Bitmain moves bitcoin mining machines" in page and "<script>" not in page
+    assert 'href="../../issues/21/index.html"' in page  # Previously links to issue 21
+    markdown = (folder / "23.md").read_text("utf-8")
+    assert "## Hong Kong" in markdown and "## Elsewhere" in markdown
+    pdf = next(folder.glob("*.pdf"))
+    pdf_text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Binance halts derivatives" in pdf_text
+
+
+def test_an_existing_issue_is_never_overwritten(fetched: Path) -> None:
+    target = fetched / "issues" / "23.yaml"
+    target.write_text("number: 23\n# the editor's words\n", "utf-8")
+    refused = digest(fetched, "draft", "23")
+    assert refused.returncode == 2
+    assert "already exists" in refused.stderr and "--force" in refused.stderr
+    assert target.read_text("utf-8") == "number: 23\n# the editor's words\n"
+    forced = digest(fetched, "draft", "23", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (fetched / "issues" / "23.yaml.bak").read_text("utf-8").endswith("editor's words\n")
+    assert target.read_text("utf-8").startswith("# Draft of issue 23")
+    again = digest(fetched, "draft", "23", "--force")
+    assert again.returncode == 0, again.stderr
+    assert (fetched / "issues" / "23.yaml.bak").read_text("utf-8").endswith("editor's words\n")
+    assert (fetched / "issues" / "23.yaml.bak.1").read_text("utf-8").startswith("# Draft")
+
+
+def test_nothing_qualifies_writes_nothing_and_says_why(fetched: Path) -> None:
+    done = digest(fetched, "draft", "23", "--since", "2021-08-01", "--until", "2021-08-31")
+    assert done.returncode == 1
+    assert "nothing to draft" in done.stderr
+    assert "0 items seen" in done.stderr and "2021-08-01 to 2021-08-31" in done.stderr
+    assert not (fetched / "issues" / "23.yaml").exists()
+
+
+def test_a_later_draft_does_not_repeat_items(fetched: Path, feed_server: FeedServer) -> None:
+    assert digest(fetched, "draft", "23").returncode == 0
+    first = load_issue_file(fetched / "issues" / "23.yaml", TAXONOMY)
+    serve_feeds(feed_server, fetched, extra=[
+        rss_item("Upbit adds a bank partner in South Korea", "https://wu.example.com/upbit",
+                 summary="<p>Upbit signs with K Bank for real-name crypto accounts.</p>",
+                 date=days_ago(1)),
+    ])  # fmt: skip
+    assert digest(fetched, "fetch").returncode == 0
+    # the same range again: only what issue 23 did not use
+    done = digest(fetched, "draft", "24", "--since", (dt.date.today() - dt.timedelta(days=30))
+                  .isoformat())  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    second = load_issue_file(fetched / "issues" / "24.yaml", TAXONOMY)
+    assert [i.title for i in second.items] == ["Upbit adds a bank partner in South Korea"]
+    assert not {i.id for i in first.items} & {i.id for i in second.items}
+    unused = digest(fetched, "items", "--unused")
+    assert "Upbit" not in unused.stdout and "Bitmain" not in unused.stdout
+
+
+def test_items_unused_lists_what_no_issue_used(fetched: Path) -> None:
+    before = digest(fetched, "items", "--unused").stdout
+    assert "Bitmain" in before and "difficulty drops" not in before  # issue 22 used it
+    assert digest(fetched, "draft", "23").returncode == 0
+    after = digest(fetched, "items", "--unused")
+    assert after.returncode == 0 and "Bitmain" not in after.stdout
+
+
+def test_unknown_timeline_topic_is_a_usage_error(fetched: Path) -> None:
+    done = digest(fetched, "draft", "23", "--timeline", "gardening")
+    assert done.returncode == 2 and "unknown topic 'gardening'" in done.stderr
+    assert not (fetched / "issues" / "23.yaml").exists()
+
+
+def test_help_names_every_option() -> None:
+    done = digest(ROOT, "draft", "--help")
+    for option in ("--since", "--until", "--group-by", "--max-items", "--timeline", "--force"):
+        assert option in done.stdout
