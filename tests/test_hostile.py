@@ -1,0 +1,388 @@
+"""Attacks on the whole tool: what a stranger's feed, a pasted issue file, a hostile server, a
+killed process or a mistyped file can do. Nothing may run, leak, reach out or be lost.
+
+The hostile feed (tests/data/hostile/vectors.yaml, one item per vector) is served on loopback
+and goes the editor's whole way: digest fetch -> store -> items --json -> draft -> build ->
+the built pages opened in headless Chromium, the Markdown, the PDF. Every address a vector
+names points at the same loopback server under /leak/: any request there is a leak.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import markdown
+import pypdf
+import pytest
+import yaml
+from conftest import ROOT
+from support.browser import Browser, launch, serve_folder
+from support.feedfolder import make_newsletter
+from support.feedserver import FeedServer, serving
+from support.hostile import Vector, html_problems, html_tags, load_vectors, url_scheme
+from support.tally import Tally
+
+from digest.config import load_config
+from digest.issuefile import load_issue
+
+VECTORS = load_vectors()
+FIRST_DAY = (2020, 1, 1)
+DAYS_APART = 5  # more than the story window, so no two vectors merge into one story
+SINCE, UNTIL = "2020-01-01", "2021-06-30"
+SITE_URL = "https://news.example.org"
+# What Python-Markdown makes of CommonMark without raw HTML; anything else was passed through.
+MARKDOWN_TAGS = {"p", "a", "em", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
+                 "hr", "code", "pre", "blockquote", "br"}  # fmt: skip
+PASSWD_MARK = "root:x:0:0"
+
+
+@pytest.fixture(scope="module")
+def tally() -> Iterator[Tally]:
+    collected = Tally()
+    yield collected
+    collected.save()
+
+
+def digest(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--root", str(root), *args],
+        env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def leak_hits(server: FeedServer) -> list[str]:
+    with server._lock:
+        return [seen.path for seen in server.requests if seen.path.startswith("/leak/")]
+
+
+# ---------------------------------------------------------------- the hostile feed
+
+
+def cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def vector_item(vector: Vector, index: int, leak_base: str) -> str:
+    payload = vector.with_leak(leak_base)
+    day = f"{1 + index % 28:02d}"
+    month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    when = f"{day} {month[(index * DAYS_APART // 28) % 12]} {2020 + index * DAYS_APART // 336}"
+    words = vector.name.replace("-", " ")
+    title = payload if vector.field == "title" else f"Bitcoin exchange in Tokyo, case {words}"
+    link = payload if vector.field == "link" else f"https://news.example.com/{vector.name}"
+    summary = payload if vector.field == "summary" else f"<p>Crypto story about {words}.</p>"
+    return (
+        f"<item><title>{cdata(title)}</title><link>{cdata(link)}</link>"
+        f'<guid isPermaLink="false">vector-{vector.name}</guid>'
+        f"<pubDate>{when} 08:00:00 GMT</pubDate>"
+        f"<description>{cdata(summary + ' Bitcoin and blockchain news from Japan.')}"
+        "</description></item>"
+    )
+
+
+def hostile_feed(vectors: list[Vector], leak_base: str) -> bytes:
+    items = "\n".join(
+        vector_item(v, VECTORS.index(v), leak_base) for v in vectors
+    )  # each vector keeps its own date, whichever feed carries it
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        "<title>Hostile Asia</title><link>https://news.example.com/</link>\n"
+        f"{items}\n</channel></rss>\n"
+    ).encode()
+
+
+@dataclass
+class Pipeline:
+    root: Path
+    server: FeedServer
+    fetch: subprocess.CompletedProcess[str]
+    items: list[dict[str, Any]]
+    draft: subprocess.CompletedProcess[str]
+    build: subprocess.CompletedProcess[str]
+    leaks_after_fetch: list[str]
+    leaks_after_build: list[str]
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FeedServer]:
+    with serving() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory, server: FeedServer) -> Pipeline:
+    """The hostile feed fetched, listed, drafted into issue 1 and built, PDF included."""
+    leak = server.url("")
+    well_formed = [v for v in VECTORS if not v.raw_bytes]
+    malformed = [v for v in VECTORS if v.raw_bytes]
+    server.route("/hostile", body=hostile_feed(well_formed, leak))
+    server.route("/hostile-raw", body=hostile_feed(malformed, leak))
+    server.route("/leak/", status=200, body=b"leaked", content_type="text/plain")
+    feeds = [
+        {"name": "hostile", "url": server.url("/hostile"), "country": "JP"},
+        {"name": "hostile-raw", "url": server.url("/hostile-raw"), "country": "JP"},
+    ]
+    root = tmp_path_factory.mktemp("hostile") / "newsletter"
+    make_newsletter(root, feeds)
+    settings = yaml.safe_load((root / "feeds.yaml").read_text("utf-8"))
+    settings["newsletter"]["url"] = SITE_URL
+    (root / "feeds.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+    fetched = digest(root, "fetch")
+    leaks_after_fetch = leak_hits(server)
+    listed = digest(root, "items", "--all", "--json", "--since", SINCE, "--until", UNTIL)
+    assert listed.returncode == 0, listed.stderr
+    drafted = digest(root, "draft", "1", "--since", SINCE, "--until", UNTIL, "--max-items", "500")
+    built = digest(root, "build", "1")
+    return Pipeline(
+        root=root,
+        server=server,
+        fetch=fetched,
+        items=json.loads(listed.stdout),
+        draft=drafted,
+        build=built,
+        leaks_after_fetch=leaks_after_fetch,
+        leaks_after_build=leak_hits(server),
+    )
+
+
+def item_of(items: list[dict[str, Any]], vector: Vector) -> dict[str, Any] | None:
+    marker = vector.name.replace("-", " ")
+    for entry in items:
+        if marker in entry["title"] or marker in plain(entry["summary"]):
+            return entry
+    for entry in items:  # title vectors: their own words
+        if vector.field == "title" and entry["url"] == f"https://news.example.com/{vector.name}":
+            return entry
+    return None
+
+
+def plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
+
+
+def test_fetch_reads_every_hostile_item_and_stores_nothing_forbidden(
+    pipeline: Pipeline, tally: Tally
+) -> None:
+    assert pipeline.fetch.returncode == 0, pipeline.fetch.stderr
+    assert "Traceback" not in pipeline.fetch.stderr
+    assert pipeline.leaks_after_fetch == []
+    store = sqlite3.connect(pipeline.root / ".digest" / "store.sqlite")
+    stored = store.execute("SELECT guid, title, url, summary_html FROM items").fetchall()
+    store.close()
+    by_guid = {guid: (title, url, summary) for guid, title, url, summary in stored}
+    failures = []
+    for vector in VECTORS:
+        found = by_guid.get(f"vector-{vector.name}")
+        if found is None:
+            problems = ["the item was lost"]
+        else:
+            title, url, summary = found
+            problems = html_problems(summary)
+            if url is not None and url_scheme(url) not in {"http", "https"}:
+                problems.append(f"stored url {url!r}")
+            if "\x00" in title + summary:
+                problems.append("a NUL character was stored")
+        failures += tally.record(vector.kind, f"{vector.name} (store)", problems)
+    assert failures == []
+    assert len(stored) == len(VECTORS)
+
+
+def test_store_path_is_where_the_design_puts_it(pipeline: Pipeline) -> None:
+    assert (pipeline.root / ".digest" / "store.sqlite").is_file()
+
+
+def test_items_json_carries_only_sanitized_html_and_web_links(
+    pipeline: Pipeline, tally: Tally
+) -> None:
+    failures = []
+    for vector in VECTORS:
+        entry = item_of(pipeline.items, vector)
+        if entry is None:
+            problems = ["not listed by items --json"]
+        else:
+            problems = html_problems(entry["summary"])
+            if entry["url"] is not None and url_scheme(entry["url"]) not in {"http", "https"}:
+                problems.append(f"url {entry['url']!r}")
+            if "<" in entry["title"] and vector.name != "title-escaped-script":
+                problems.append(f"markup in a plain-text title: {entry['title']!r}")
+        failures += tally.record(vector.kind, f"{vector.name} (items --json)", problems)
+    assert failures == []
+
+
+def test_draft_writes_a_loadable_issue_with_web_links_and_inert_bodies(
+    pipeline: Pipeline, tally: Tally
+) -> None:
+    assert pipeline.draft.returncode == 0, pipeline.draft.stderr
+    path = pipeline.root / "issues" / "1.yaml"
+    yaml.safe_load(path.read_text("utf-8"))  # plain YAML: no tag a loader would act on
+    issue = load_issue(load_config(pipeline.root), 1)
+    assert not Path("/tmp/digest-pwned").exists()
+    by_url = {item.url: item for item in issue.items}
+    failures = []
+    for vector in VECTORS:
+        problems: list[str] = []
+        for item in issue.items:
+            if item.url and url_scheme(item.url) not in {"http", "https"}:
+                problems.append(f"url {item.url!r}")
+        drafted = by_url.get(f"https://news.example.com/{vector.name}")
+        if drafted is not None:
+            converted = markdown.markdown(drafted.body)
+            problems += html_problems(converted)
+            problems += [f"raw <{t}> in the body" for t in html_tags(converted)
+                         if t not in MARKDOWN_TAGS]  # fmt: skip
+        elif vector.field != "link":
+            problems.append("not drafted")
+        failures += tally.record(vector.kind, f"{vector.name} (draft)", problems)
+    assert failures == []
+    assert len(issue.items) == len(VECTORS)
+
+
+def built_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_built_pages_carry_no_forbidden_construct(pipeline: Pipeline, tally: Tally) -> None:
+    assert pipeline.build.returncode == 0, pipeline.build.stderr
+    pages = built_pages(pipeline.site)
+    assert len(pages) >= 3
+    leak = pipeline.server.url("/leak/")
+    failures = []
+    for page in pages:
+        text = page.read_text("utf-8")
+        problems = html_problems(text, page=True)
+        loads = re.findall(r'<(?!a\s)[a-z]+[^>]*\b(?:src|href)="' + re.escape(leak), text)
+        problems += [f"loads {m[:80]!r}" for m in loads]
+        failures += [f"{page.relative_to(pipeline.site)}: {p}" for p in problems]
+    issue_page = (pipeline.site / "issues" / "1" / "index.html").read_text("utf-8")
+    shown = html.unescape(issue_page)
+    template_text = "{{ 7*7 }} {% raw %}x{% endraw %} Bitcoin in Singapore"
+    if template_text not in shown:
+        failures.append("a headline with template syntax was not shown as written")
+    if "<script>alert(1)</script> Bitcoin ban in Beijing" not in shown:
+        failures.append("an escaped headline was not shown as text")
+    for vector in VECTORS:
+        mine = [f for f in failures if vector.name in f]
+        tally.record(vector.kind, f"{vector.name} (site html)", mine)
+    assert failures == []
+
+
+def test_markdown_output_has_no_raw_html_and_only_web_links(
+    pipeline: Pipeline, tally: Tally
+) -> None:
+    text = (pipeline.site / "issues" / "1" / "1.md").read_text("utf-8")
+    converted = markdown.markdown(text)  # Python-Markdown passes raw HTML through
+    problems = html_problems(converted)
+    problems += [f"raw <{t}>" for t in html_tags(converted) if t not in MARKDOWN_TAGS]
+    links = re.findall(r'<a href="([^"]*)"', converted)
+    assert links, "the Markdown links its sources"
+    problems += [f"link {link!r}" for link in links if url_scheme(html.unescape(link))
+                 not in {"http", "https", "mailto"}]  # fmt: skip
+    tally.record("markdown", "issue 1 Markdown from the hostile feed", problems)
+    assert problems == []
+
+
+def test_the_pdf_embeds_no_file_and_requested_nothing(pipeline: Pipeline, tally: Tally) -> None:
+    pdfs = list((pipeline.site / "issues" / "1").glob("*.pdf"))
+    assert len(pdfs) == 1, pipeline.build.stdout + pipeline.build.stderr
+    problems = pdf_problems(pdfs[0])
+    problems += [f"requested {path}" for path in pipeline.leaks_after_build]
+    tally.record("pdf", "issue 1 PDF from the hostile feed", problems)
+    assert problems == []
+
+
+def pdf_problems(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(path)
+    problems = [f"attachment {name}" for name in reader.attachments]
+    root = reader.trailer["/Root"]
+    if "/EmbeddedFiles" in str(root.get("/Names", {})):
+        problems.append("an /EmbeddedFiles name tree")
+    for number, page in enumerate(reader.pages, 1):
+        for annotation in page.get("/Annots") or []:
+            annot = annotation.get_object()
+            if annot.get("/Subtype") == "/FileAttachment":
+                problems.append(f"page {number}: a file attachment annotation")
+            uri = (annot.get("/A") or {}).get("/URI")
+            if uri is not None and url_scheme(str(uri)) not in {"http", "https", "mailto"}:
+                problems.append(f"page {number}: link to {uri}")
+        if PASSWD_MARK in (page.extract_text() or ""):
+            problems.append(f"page {number} shows /etc/passwd")
+    raw = path.read_bytes()
+    if b"/JavaScript" in raw or b"/JS " in raw or b"/Launch" in raw:
+        problems.append("an action that runs code")
+    return problems
+
+
+# ---------------------------------------------------------------- a real browser
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with launch() as running:
+        yield running
+
+
+CHECK_DOM_JS = """() => ({
+  title: document.title,
+  location: location.href,
+  scripts: document.scripts.length,
+  embedded: document.querySelectorAll(
+    'iframe,frame,object,embed,form,input,button,base,svg,math,style,meta[http-equiv]').length,
+  handlers: [...document.querySelectorAll('*')].flatMap(e =>
+    [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
+  jsLinks: [...document.querySelectorAll('[href],[src]')].map(e => e.href || e.src)
+    .filter(u => !/^(https?|mailto|file):/i.test(u)),
+  pwned: document.querySelectorAll('[data-pwned]').length,
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_built_site_runs_no_script_and_reaches_nothing_in_chromium(
+    pipeline: Pipeline, browser: Browser, tally: Tally
+) -> None:
+    assert pipeline.build.returncode == 0, pipeline.build.stderr
+    before = len(leak_hits(pipeline.server))
+    failures = []
+    with serve_folder(pipeline.site) as site_server:
+        for page in built_pages(pipeline.site):
+            rel = page.relative_to(pipeline.site).as_posix()
+            expected_title = html.unescape(
+                re.search(r"<title>(.*?)</title>", page.read_text("utf-8"), re.S).group(1)  # type: ignore[union-attr]
+            )
+            for url in (page.as_uri(), site_server.url(rel)):
+                with browser.open(url, wait=0.5) as visit:
+                    dom = visit.page.evaluate(CHECK_DOM_JS)
+                problems = [f"dialog {d}" for d in visit.dialogs]
+                problems += [f"uncaught {e}" for e in visit.page_errors]
+                problems += [f"requested {u}" for u in visit.outside_requests + visit.blocked]
+                problems += [f"requested {u}" for u in visit.requests if "/leak/" in u]
+                if dom["title"] != expected_title:
+                    problems.append(f"title became {dom['title']!r}")
+                if dom["location"] != url:
+                    problems.append(f"navigated to {dom['location']}")
+                for key in ("scripts", "embedded", "pwned"):
+                    if dom[key]:
+                        problems.append(f"{dom[key]} {key}")
+                problems += [f"handler {h}" for h in dom["handlers"]]
+                problems += [f"link {u}" for u in dom["jsLinks"]]
+                failures += [f"{url}: {p}" for p in problems]
+    failures += [f"leak server asked for {p}" for p in leak_hits(pipeline.server)[before:]]
+    for vector in VECTORS:
+        mine = [f for f in failures if vector.name in f]
+        tally.record(vector.kind, f"{vector.name} (chromium)", mine)
+    assert failures == []
