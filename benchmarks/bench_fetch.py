@@ -68,6 +68,11 @@ def make_feed(n: int, rng: random.Random) -> bytes:
     ).encode()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # a listen backlog of 5 would drop the burst of connections
+
+
 class Served:
     """The generated feeds on 127.0.0.1, every response 100 ms late, with ETags."""
 
@@ -100,9 +105,7 @@ class Served:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 256
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     def url(self, n: int) -> str:
@@ -113,8 +116,9 @@ class Served:
         self.httpd.server_close()
 
 
-def timed_fetch(root: Path) -> tuple[float, float, str]:
-    """Seconds, peak memory (MB) and closing line of `digest fetch` in its own process."""
+def timed_fetch(root: Path) -> tuple[float, float, float, str]:
+    """Wall seconds (with interpreter start), seconds inside the command, peak memory (MB) and
+    the closing line of `digest fetch` in its own process."""
     script = (
         "import resource, sys, time\n"
         "from digest.cli import main\n"
@@ -137,8 +141,8 @@ def timed_fetch(root: Path) -> tuple[float, float, str]:
     marker = [line for line in done.stderr.splitlines() if line.startswith("@@ ")]
     if not marker:
         raise RuntimeError(f"digest fetch failed: {done.stderr[-500:]}")
-    _, _inner, memory = marker[0].split()
-    return wall, float(memory), done.stdout.strip()
+    _, inner, memory = marker[0].split()
+    return wall, float(inner), float(memory), done.stdout.strip()
 
 
 def bare_parse(folder: Path) -> float:
@@ -195,9 +199,9 @@ def run() -> list[Figure]:
             }
             (root / "feeds.yaml").write_text(yaml.safe_dump(settings), "utf-8")
             bare = bare_parse(folder)
-            fetch_s, memory, line = timed_fetch(root)
+            fetch_s, _, memory, line = timed_fetch(root)
             print(f"   first fetch: {line}", flush=True)
-            again_s, _, line = timed_fetch(root)
+            again_wall, again_s, _, line = timed_fetch(root)
             print(f"   second fetch: {line}", flush=True)
             peer = reader_update(served, folder)
         finally:
@@ -213,7 +217,14 @@ def run() -> list[Figure]:
             f"feedparser.parse x200: {bare:.2f} s ({items / bare:,.0f} items/s); "
             f"ratio {fetch_s / bare:.2f}",
         ),
-        Figure(f"fetch again, all 304 ({WORKERS} workers)", again_s, "s", "< 1 s", again_s < 1.0),
+        Figure(
+            f"fetch again, all 304 ({WORKERS} workers)",
+            again_s,
+            "s",
+            "< 1 s",
+            again_s < 1.0,
+            f"with interpreter start-up: {again_wall:.2f} s",
+        ),
         Figure("fetch peak memory", memory, "MB", "< 300 MB", memory < 300),
     ]
     if peer is not None:

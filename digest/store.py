@@ -289,6 +289,7 @@ class Store:
         if found is None:
             item_id = self._new_id(entry)
             classification = verdict or self._classify(entry, feed, item_id)
+            columns = _classification_columns(classification)
             self.conn.execute(
                 "INSERT INTO items (id, feed, guid, url, title, summary_html, summary_text, "
                 "published, published_guessed, first_seen, updated, author, language, "
@@ -298,8 +299,7 @@ class Store:
                     item_id, feed.name, entry.guid, entry.url, entry.title, entry.summary_html,
                     entry.summary_text, _time(entry.published), int(entry.published is None),
                     _time(now), _time(entry.updated), entry.author, entry.language,
-                    *_classification_columns(classification)[:3], item_id,
-                    _classification_columns(classification)[3], content_hash, int(malformed),
+                    *columns[:3], item_id, columns[3], content_hash, int(malformed),
                 ),
             )  # fmt: skip
             self._remember(feed.name, keys, item_id)

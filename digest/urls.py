@@ -37,7 +37,7 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if not scheme or not host:
-        return text.split("#", 1)[0]
+        return text.split("#", 1)[0].strip()
     if ":" in host:  # an IPv6 literal keeps its brackets
         host = f"[{host}]"
     netloc = host if port is None or _DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.feedserver import FeedServer, Route, Seen, serving
 from support.feedfolder import item, make_newsletter, rss
+from support.feedserver import FeedServer, Route, Seen, serving
 
 from digest import __version__
 from digest.fetch import Client, FeedState, fetch_one, retry_after

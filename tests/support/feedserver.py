@@ -37,6 +37,10 @@ class Seen:
 Dynamic = Callable[[Seen], Route]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default backlog of 5 drops bursts of connections
+
+
 class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route | Dynamic] = {}
@@ -53,7 +57,7 @@ class FeedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
         self.port = self.httpd.server_address[1]
