@@ -65,14 +65,29 @@ class Letter:
     def new_message_id(self) -> str:
         return make_msgid(idstring=f"digest{self.issue}", domain=self.sender.domain)
 
-    def copy_for(self, recipient: Recipient, message_id: str, *, wire: bool = False) -> bytes:
-        """One recipient's copy: only To and Message-ID differ from the shared bytes.
+    def copy_for(self, recipient: Recipient, message_id: str) -> bytes:
+        """One recipient's copy as a file (.eml): only To and Message-ID differ."""
+        return self.head_for(recipient, message_id) + self.shared
 
-        With wire, the copy is ready for SMTP DATA (dot-stuffed once, when it was composed).
-        """
-        to = _fold("To", recipient.header_value())
-        head = to + _fold("Message-ID", check_header_text("Message-ID", message_id))
-        return head + (self.shared_wire if wire else self.shared)
+    def wire_parts_for(self, recipient: Recipient, message_id: str) -> tuple[bytes, bytes]:
+        """One recipient's copy ready for SMTP DATA, in two parts so the body is never copied."""
+        return self.head_for(recipient, message_id), self.shared_wire
+
+    def head_for(self, recipient: Recipient, message_id: str) -> bytes:
+        return _to_header(recipient) + _message_id_header(message_id)
+
+
+def _to_header(recipient: Recipient) -> bytes:
+    if not recipient.name:  # a checked plain ASCII address: nothing to encode or fold
+        return f"To: {recipient.address}\r\n".encode("ascii")
+    return _fold("To", recipient.header_value())
+
+
+def _message_id_header(message_id: str) -> bytes:
+    check_header_text("Message-ID", message_id)
+    if message_id.isascii() and len(message_id) < 200 and " " not in message_id:
+        return f"Message-ID: {message_id}\r\n".encode("ascii")
+    return _fold("Message-ID", message_id)
 
 
 def _fold(name: str, value: object) -> bytes:
@@ -315,7 +330,7 @@ def deliver_all(
             answer = link.deliver(
                 letter.sender.address,
                 recipient.address,
-                letter.copy_for(recipient, message_id, wire=True),
+                letter.wire_parts_for(recipient, message_id),
             )
         except ServerGone as exc:
             delivery = Delivery(recipient, message_id, Answer("failed", None, exc.message))

@@ -6,6 +6,7 @@ import ipaddress
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -102,11 +103,12 @@ class SmtpLink:
         except (OSError, smtplib.SMTPException):
             smtp.close()
 
-    def deliver(self, sender: str, recipient: str, message: bytes) -> Answer:
+    def deliver(self, sender: str, recipient: str, message: Sequence[bytes]) -> Answer:
         """Hand one message for one recipient to the server.
 
-        `message` is on the wire already: CRLF line ends and dot-stuffed (see dot_stuff),
-        so the same prepared bytes serve every recipient without another pass over them.
+        `message` is the message's parts in order, on the wire already: CRLF line ends and
+        dot-stuffed (see dot_stuff), so the same prepared body serves every recipient without
+        another pass over it or a copy of it.
         A dropped connection is reopened and the message offered again. (If the server
         dropped it after taking the whole message but before saying so, that recipient gets
         it twice; SMTP gives a client no way to tell.)
@@ -120,7 +122,7 @@ class SmtpLink:
         where = f"{self.settings.host}:{self.settings.port}"
         raise ServerGone(f"the SMTP server {where} keeps closing the connection")
 
-    def _offer(self, sender: str, recipient: str, message: bytes) -> Answer:
+    def _offer(self, sender: str, recipient: str, message: Sequence[bytes]) -> Answer:
         smtp = self._smtp
         assert smtp is not None
         try:
@@ -140,7 +142,9 @@ class SmtpLink:
             if code != 354:
                 self._reset_after(code)
                 return _refusal(code, reply)
-            smtp.send(message + b".\r\n")
+            for part in message:
+                smtp.send(part)
+            smtp.send(b".\r\n")
             code, reply = smtp.getreply()
             if code != 250:
                 self._reset_after(code)
