@@ -62,7 +62,7 @@ _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+)([.)]?)(?=\s|$)")
 
 def markdown_text(text: str) -> str:
     """Plain text (a headline, an outlet's name) escaped so CommonMark shows it as it is."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    escaped = _escape_special(" ".join(text.split()))
     return _LINE_START.sub(_escape_line_start, escaped)
 
 
@@ -137,7 +137,7 @@ def _safe_reference(match: re.Match[str]) -> str:
     head, destination, rest = match.groups()
     target = _destination_url(destination, LINK_SCHEMES)
     if target is None:
-        return _MD_SPECIAL.sub(r"\\\1", match.group(0).strip())
+        return _escape_special(match.group(0).strip())
     return f"{head} <{_escape_destination(target)}>{rest}"
 
 
@@ -164,7 +164,14 @@ def _escape_angles(text: str) -> str:
 
 
 def _escape_lt(text: str) -> str:
-    return re.sub(r"(?<!\\)<", r"\\<", text)
+    # &lt;, not \<: Python-Markdown (MkDocs, Pelican) has no \< escape and would pass the
+    # tag through as raw HTML; an entity shows "<" in every Markdown dialect.
+    return re.sub(r"\\?<", "&lt;", text)
+
+
+def _escape_special(text: str) -> str:
+    """Backslash before every Markdown punctuation character; "<" becomes &lt; (see above)."""
+    return _MD_SPECIAL.sub(lambda m: "&lt;" if m.group(1) == "<" else "\\" + m.group(1), text)
 
 
 # ---------------------------------------------------------------- helpers for the templates

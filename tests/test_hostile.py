@@ -29,7 +29,14 @@ from conftest import ROOT
 from support.browser import Browser, launch, serve_folder
 from support.feedfolder import make_newsletter
 from support.feedserver import FeedServer, serving
-from support.hostile import Vector, html_problems, html_tags, load_vectors, url_scheme
+from support.hostile import (
+    Vector,
+    html_links,
+    html_problems,
+    html_tags,
+    load_vectors,
+    url_scheme,
+)
 from support.tally import Tally
 
 from digest.config import load_config
@@ -288,10 +295,10 @@ def test_markdown_output_has_no_raw_html_and_only_web_links(
     converted = markdown.markdown(text)  # Python-Markdown passes raw HTML through
     problems = html_problems(converted)
     problems += [f"raw <{t}>" for t in html_tags(converted) if t not in MARKDOWN_TAGS]
-    links = re.findall(r'<a href="([^"]*)"', converted)
+    links = html_links(converted)
     assert links, "the Markdown links its sources"
-    problems += [f"link {link!r}" for link in links if url_scheme(html.unescape(link))
-                 not in {"http", "https", "mailto"}]  # fmt: skip
+    problems += [f"link {link!r}" for link in links
+                 if url_scheme(link) not in {"http", "https", "mailto"}]  # fmt: skip
     tally.record("markdown", "issue 1 Markdown from the hostile feed", problems)
     assert problems == []
 
@@ -386,3 +393,121 @@ def test_the_built_site_runs_no_script_and_reaches_nothing_in_chromium(
         mine = [f for f in failures if vector.name in f]
         tally.record(vector.kind, f"{vector.name} (chromium)", mine)
     assert failures == []
+
+
+# ---------------------------------------------------------------- issue files
+
+
+def newsletter_folder(root: Path, issue_text: str) -> Path:
+    make_newsletter(root, [])
+    settings = yaml.safe_load((root / "feeds.yaml").read_text("utf-8"))
+    settings["newsletter"]["url"] = SITE_URL
+    (root / "feeds.yaml").write_text(yaml.safe_dump(settings), "utf-8")
+    (root / "issues").mkdir(exist_ok=True)
+    (root / "issues" / "1.yaml").write_text(issue_text, "utf-8")
+    return root
+
+
+ISSUE_WITH_URL = """\
+number: 1
+date: 2021-07-15
+title: A link
+sections:
+  - heading: China
+    items:
+      - title: An item
+        url: {url}
+"""
+ISSUE_WITH_ALSO_URL = ISSUE_WITH_URL.replace(
+    "        url: {url}",
+    "        url: https://example.com/a\n        also:\n          - url: {url}",
+)
+BAD_URLS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    '"  javascript:alert(1)"',
+    '"java\\tscript:alert(1)"',
+    "'&#106;avascript:alert(1)'",
+    "vbscript:msgbox(1)",
+    "'data:text/html,<script>alert(1)</script>'",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "mailto:someone@example.com",
+]
+
+
+@pytest.mark.parametrize("template", [ISSUE_WITH_URL, ISSUE_WITH_ALSO_URL], ids=["url", "also"])
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_an_issue_file_with_a_non_web_url_is_refused_with_file_and_line(
+    tmp_path: Path, template: str, url: str, tally: Tally
+) -> None:
+    from digest.errors import IssueFileError
+
+    root = newsletter_folder(tmp_path / "nl", template.format(url=url))
+    expected_line = (
+        template.format(url=url)
+        .splitlines()
+        .index(next(line for line in template.format(url=url).splitlines() if url in line))
+        + 1
+    )
+    problems = []
+    try:
+        load_issue(load_config(root), 1)
+        problems.append("accepted")
+    except IssueFileError as exc:
+        if exc.line != expected_line:
+            problems.append(f"named line {exc.line}, not {expected_line}")
+        if "1.yaml" not in str(exc.path):
+            problems.append(f"named {exc.path}")
+    tally.record("issue-files", f"url {url} ({'also' if 'also' in template else 'url'})", problems)
+    assert problems == []
+
+
+def test_the_command_line_refuses_a_javascript_url_in_two_lines(tmp_path: Path) -> None:
+    root = newsletter_folder(tmp_path / "nl", ISSUE_WITH_URL.format(url="javascript:alert(1)"))
+    done = digest(root, "build", "1")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 2
+    assert "1.yaml:8" in done.stderr and "not an http(s) URL" in done.stderr
+    assert not (root / "site").exists()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_hostile_text_pasted_into_an_issue_file_is_rendered_inert(
+    tmp_path: Path, server: FeedServer, browser: Browser, tally: Tally
+) -> None:
+    leak = server.url("/leak/pasted")
+    text = (ROOT / "tests" / "data" / "hostile" / "pasted-issue.yaml").read_text("utf-8")
+    root = newsletter_folder(tmp_path / "nl", text.replace("LEAK", leak))
+    before = len(leak_hits(server))
+    built = digest(root, "build", "1")
+    assert built.returncode == 0, built.stderr
+    site = root / "site"
+    problems: list[str] = []
+    for page in built_pages(site):
+        problems += [f"{page.name}: {p}" for p in html_problems(page.read_text("utf-8"), page=True)]
+        if re.search(r'<(?!a\s)[a-z]+[^>]*\b(?:src|href)="' + re.escape(leak), page.read_text()):
+            problems.append(f"{page.name} loads from the leak address")
+    page = site / "issues" / "1" / "index.html"
+    shown = html.unescape(page.read_text("utf-8"))
+    if "Pasted {{ 7*7 }} issue" not in shown:
+        problems.append("template syntax in the title was evaluated or lost")
+    md_html = markdown.markdown((site / "issues" / "1" / "1.md").read_text("utf-8"))
+    problems += [f"markdown: {p}" for p in html_problems(md_html)]
+    problems += [
+        f"markdown: raw <{t}>" for t in html_tags(md_html) if t not in MARKDOWN_TAGS | {"img"}
+    ]
+    problems += [f"markdown link {u}" for u in html_links(md_html)
+                 if url_scheme(u) not in {"http", "https", "mailto"}]  # fmt: skip
+    pdfs = list(page.parent.glob("*.pdf"))
+    problems += pdf_problems(pdfs[0]) if pdfs else ["no PDF"]
+    with browser.open(page.as_uri(), wait=0.5) as visit:
+        dom = visit.page.evaluate(CHECK_DOM_JS)
+    problems += [f"dialog {d}" for d in visit.dialogs] + visit.blocked
+    problems += [f"{dom[k]} {k}" for k in ("scripts", "embedded", "pwned") if dom[k]]
+    problems += [f"handler {h}" for h in dom["handlers"]]
+    problems += [f"requested {p}" for p in leak_hits(server)[before:]]
+    tally.record("issue-files", "pasted hostile HTML and Markdown", problems)
+    assert problems == []

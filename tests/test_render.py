@@ -67,13 +67,13 @@ def test_markdown_inline_has_no_paragraph() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("a <script>x</script> b", r"a \<script>x\</script> b"),
+        ("a <script>x</script> b", "a &lt;script>x&lt;/script> b"),
         ("[x](javascript:alert(1))", "x"),
         ("[x](jav&#97;script:alert(1))", "x"),
         (r"[x](javascript\:alert(1))", "x"),
         ("[ok](https://example.com/a)", "[ok](<https://example.com/a>)"),
         ("see <https://example.com>", "see <https://example.com>"),
-        ("see <javascript:alert(1)>", r"see \<javascript:alert(1)>"),
+        ("see <javascript:alert(1)>", "see &lt;javascript:alert(1)>"),
         ("[r]: javascript:alert(1)", r"\[r\]: javascript:alert(1)"),
         ("[r]: https://example.com/", "[r]: <https://example.com/>"),
         ("![i](file:///etc/passwd)", "i"),
@@ -99,7 +99,7 @@ def test_safe_markdown_leaves_no_raw_html_and_no_unsafe_link(text: str) -> None:
 
 
 def test_markdown_text_shows_plain_text_as_it_is() -> None:
-    assert markdown_text("A <b> & *star* [x]") == r"A \<b\> \& \*star\* \[x\]"
+    assert markdown_text("A <b> & *star* [x]") == r"A &lt;b\> \& \*star\* \[x\]"
     assert markdown_text("- not a list") == r"\- not a list"
     assert markdown_text("2021. A year") == r"2021\. A year"
 

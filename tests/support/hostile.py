@@ -74,9 +74,12 @@ class _Judge(HTMLParser):
         self.page = page
         self.problems: list[str] = []
         self.tags: list[str] = []
+        self.links: list[str] = []  # href of every <a>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
+        if tag == "a":
+            self.links += [value or "" for name, value in attrs if name == "href"]
         if tag in FORBIDDEN_TAGS and not (self.page and self._page_tag(tag, dict(attrs))):
             self.problems.append(f"<{tag}> tag")
         for name, value in attrs:
@@ -123,3 +126,11 @@ def html_tags(markup: str) -> list[str]:
     judge.feed(markup)
     judge.close()
     return judge.tags
+
+
+def html_links(markup: str) -> list[str]:
+    """The href of every <a> element, entities decoded."""
+    judge = _Judge(page=True)
+    judge.feed(markup)
+    judge.close()
+    return judge.links
