@@ -350,6 +350,26 @@ def test_login_only_from_the_environment_and_never_in_clear_to_a_remote_host(
     assert "unencrypted" in run.err and "secret" not in run.err
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_login_comes_from_the_environment(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with SmtpServer(RecordingHandler(), login=("coco", "s3cret")) as locked:
+        set_email(root, port=locked.port)
+        refused = digest(root, "send", "22", "--to", "ann@example.org")
+        assert refused.code == 1 and locked.handler.received == []
+
+        monkeypatch.setenv("DIGEST_SMTP_USER", "coco")
+        monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "wrong")
+        wrong = digest(root, "send", "22", "--to", "ann@example.org")
+        assert wrong.code == 1 and "refused the login" in wrong.err
+        assert "wrong" not in wrong.err
+
+        monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "s3cret")
+        run = digest(root, "send", "22", "--to", "ann@example.org")
+        assert run.code == 0, run.err
+        assert locked.logins == ["coco"]
+        assert locked.handler.recipients() == ["ann@example.org"]
+
+
 def test_unreachable_server_fails_with_exit_1(root: Path) -> None:
     set_email(root, port=free_port())  # nothing listens there
     run = digest(root, "send", "22", "--to", "ann@example.org")

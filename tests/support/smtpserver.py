@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass(frozen=True)
@@ -92,17 +93,39 @@ def free_port() -> int:
 class SmtpServer:
     """A running server; `handler` holds what it received."""
 
-    def __init__(self, handler: RecordingHandler) -> None:
+    def __init__(self, handler: RecordingHandler, login: tuple[str, str] | None = None) -> None:
+        """With login, the server demands AUTH with that user and password (plain text is
+        allowed here: the tests run on loopback without TLS)."""
         self.handler = handler
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.logins: list[str] = []  # users that logged in
+        auth: dict[str, Any] = {}
+        if login is not None:
+            auth = {
+                "authenticator": self._authenticator(login),
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
         self.controller = Controller(
             handler,
             hostname=self.host,
             port=self.port,
             decode_data=False,
             data_size_limit=50_000_000,
+            **auth,
         )
+
+    def _authenticator(self, login: tuple[str, str]) -> Any:
+        def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+            user = data.login.decode() if isinstance(data, LoginPassword) else ""
+            password = data.password.decode() if isinstance(data, LoginPassword) else ""
+            if (user, password) == login:
+                self.logins.append(user)
+                return AuthResult(success=True)
+            return AuthResult(success=False, handled=False)
+
+        return check
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
