@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from digest.errors import ConfigError, UserError
 from digest.models import (
@@ -263,6 +264,9 @@ def _feeds(check: _Checker, raw: Any, taxonomy: Taxonomy) -> tuple[FeedConfig, .
         seen.add(name)
         if not url:
             check.fail((*k, "url"), f"feed '{name}' has no url")
+        scheme = urlsplit(url).scheme.lower()
+        if len(scheme) > 1 and scheme not in {"http", "https", "file"}:
+            check.fail((*k, "url"), f"'{url}' is neither an http(s) URL nor a local path")
         country = check.text(data, (*k, "country")).upper() or None
         if country and country not in taxonomy.countries:
             check.fail((*k, "country"), f"unknown country code '{country}'",
