@@ -20,12 +20,14 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from digest.models import Item
 from digest.urls import canonical_url
 
 WINDOW_DAYS = 4.0
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
+SHARED_KEYS = 1  # keys a candidate must share; 2 is four times faster on big stores, less recall
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
 
@@ -84,6 +86,7 @@ def similarity(first: Item, second: Item, reference: Sequence[Item] = ()) -> flo
 # ---------------------------------------------------------------- text to weighted terms
 
 
+@lru_cache(maxsize=1 << 18)
 def _stem(word: str) -> str:
     if len(word) > 4 and not word[0].isdigit():
         for suffix in _SUFFIXES:
@@ -131,9 +134,7 @@ def _unit_vector(bag: dict[str, float], idf: dict[str, float]) -> dict[str, floa
 
 
 def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(term, 0.0) for term, v in a.items())
+    return sum(a[term] * b[term] for term in a.keys() & b.keys())
 
 
 # ---------------------------------------------------------------- grouping
@@ -174,13 +175,15 @@ def _join_similar(
 ) -> int:
     window = window_days * 86400.0
     least_cosine = threshold * threshold
+    # A term in more items than this is crowded in any window: no one looks it up.
+    findable_idf = _idf_of_count(len(items), max(CROWDED_KEY, len(items) // 100))
     shared_idf = _idf_of_count(len(items), 2)  # terms rarer than this are in no other item
     recent: dict[str, deque[tuple[float, int]]] = {}
     comparisons = 0
     for index, item in enumerate(items):
         now = _seconds(item.when)
         keys = _keys(bags[index], idf, shared_idf)
-        candidates: set[int] = set()
+        candidates: Counter[int] = Counter()
         for key in keys:
             queue = recent.get(key)
             if not queue:
@@ -189,14 +192,17 @@ def _join_similar(
                 queue.popleft()
             if len(queue) <= CROWDED_KEY:
                 candidates.update(other for _, other in queue)
-        for other in candidates:
+        for other, shared in candidates.items():
+            if shared < SHARED_KEYS:
+                continue
             if groups.find(other) == groups.find(index):
                 continue
             comparisons += 1
             if _cosine(vectors[index], vectors[other]) >= least_cosine:
                 groups.union(other, index)
         for term in bags[index]:
-            recent.setdefault(term, deque()).append((now, index))
+            if idf[term] >= findable_idf:
+                recent.setdefault(term, deque()).append((now, index))
     return comparisons
 
 
