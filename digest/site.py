@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -481,12 +484,64 @@ def _atom_date(day: dt.date) -> str:
 
 @contextlib.contextmanager
 def _staging_folder(out: Path) -> Iterator[Path]:
-    """A scratch folder beside the site (same file system, so moves are renames)."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    """A scratch folder beside the site (same file system, so moves are renames).
+
+    The build holds a lock inside it while it runs, so a later build can tell the folder of a
+    build that was killed (lock free) from one still running, and clear what the dead one left.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(out)}", dir=out.parent))
+    lock = os.open(staging / _STAGING_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
     try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _clear_interrupted_builds(out, staging)
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        os.close(lock)
+
+
+_STAGING_LOCK = ".lock"
+_STALE_UNLOCKED = 60.0  # seconds: a staging folder this old without its lock file is dead
+_ATOMIC_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # fsutil.atomic_write's temp files
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.staging-"
+
+
+def _clear_interrupted_builds(out: Path, mine: Path) -> None:
+    """Remove the staging folders of killed builds and, when no other build is running, the
+    temporary files they left half-written inside the site."""
+    others_running = killed = False
+    for folder in out.parent.glob(f"{_staging_prefix(out)}*"):
+        if folder == mine or not folder.is_dir():
+            continue
+        if _lock_held(folder):
+            others_running = True
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            killed = True
+    # Every write into the site happens while its build's staging folder exists, so temp
+    # files can only be left where a dead staging folder was found.
+    if others_running or not killed or not out.is_dir():
+        return
+    for path in out.rglob(".*.tmp"):
+        if _ATOMIC_TEMP.match(path.name):
+            path.unlink(missing_ok=True)
+
+
+def _lock_held(folder: Path) -> bool:
+    try:
+        fd = os.open(folder / _STAGING_LOCK, os.O_RDWR)
+    except FileNotFoundError:  # made, but its build has not taken the lock yet (or never will)
+        return time.time() - folder.stat().st_mtime < _STALE_UNLOCKED
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock if this call took it
+    return False
 
 
 def _commit(plan: _Plan) -> list[Path]:

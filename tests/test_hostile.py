@@ -9,13 +9,20 @@ names points at the same loopback server under /leak/: any request there is a le
 
 from __future__ import annotations
 
+import gzip
 import html
 import json
 import os
+import random
 import re
+import resource
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +35,7 @@ import yaml
 from conftest import ROOT
 from support.browser import Browser, launch, serve_folder
 from support.feedfolder import make_newsletter
-from support.feedserver import FeedServer, serving
+from support.feedserver import FeedServer, Route, serving
 from support.hostile import (
     Vector,
     html_links,
@@ -511,3 +518,302 @@ def test_hostile_text_pasted_into_an_issue_file_is_rendered_inert(
     problems += [f"requested {p}" for p in leak_hits(server)[before:]]
     tally.record("issue-files", "pasted hostile HTML and Markdown", problems)
     assert problems == []
+
+
+# ---------------------------------------------------------------- fetch bounds
+
+
+def lol_feed(levels: int = 9) -> bytes:
+    """The billion laughs: ten to the ninth 'lol's from a few hundred bytes."""
+    decls = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels + 1)
+    ]
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n' + "\n".join(decls) + "\n]>\n"
+        '<rss version="2.0"><channel><title>Laughs</title><link>https://example.com/</link>'
+        f"<item><title>Bitcoin &lol{levels};</title><link>https://example.com/a</link>"
+        "<description>Crypto</description></item></channel></rss>"
+    ).encode()
+
+
+def xxe_feed(system_id: str, parameter: bool = False) -> bytes:
+    if parameter:
+        dtd = f'<!ENTITY % remote SYSTEM "{system_id}"> %remote;'
+        use = "Bitcoin parameter entity"
+    else:
+        dtd = f'<!ENTITY xxe SYSTEM "{system_id}">'
+        use = "Bitcoin &xxe; end"
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [ {dtd} ]>\n'
+        '<rss version="2.0"><channel><title>XXE</title><link>https://example.com/</link>'
+        f"<item><title>{use}</title><link>https://example.com/xxe</link>"
+        f"<description>{use}</description></item></channel></rss>"
+    ).encode()
+
+
+def run_measured(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """A digest command, its wall time in seconds and its own peak memory in MB."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest", "--root", str(root), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out, err = process.communicate(timeout=120)
+    # communicate() reaped the child: the largest child so far, an upper bound for this one.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    return done, time.monotonic() - started, peak_mb
+
+
+def feed_rows(root: Path) -> dict[str, dict[str, Any]]:
+    listed = digest(root, "feeds", "--json")
+    return {row["name"]: row for row in json.loads(listed.stdout)}
+
+
+def stored_texts(root: Path) -> str:
+    store = sqlite3.connect(root / ".digest" / "store.sqlite")
+    rows = store.execute("SELECT title || ' ' || summary_html FROM items").fetchall()
+    store.close()
+    return " ".join(row[0] for row in rows)
+
+
+def test_entities_cannot_explode_or_read_files_or_reach_out(
+    tmp_path: Path, server: FeedServer, tally: Tally
+) -> None:
+    leak = server.url("/leak/xxe")
+    server.route("/laughs", body=lol_feed())
+    server.route("/xxe-file", body=xxe_feed("file:///etc/passwd"))
+    server.route("/xxe-http", body=xxe_feed(leak))
+    server.route("/xxe-param", body=xxe_feed(leak + "-param", parameter=True))
+    names = ["laughs", "xxe-file", "xxe-http", "xxe-param"]
+    config = make_newsletter(
+        tmp_path / "nl", [{"name": n, "url": server.url(f"/{n}")} for n in names]
+    )
+    before = len(leak_hits(server))
+    done, _seconds, _peak = run_measured(config.root, "fetch")
+    assert "Traceback" not in done.stderr
+    rows = feed_rows(config.root)
+    texts = stored_texts(config.root)
+    for name in names:
+        problems = []
+        if rows[name]["status"] not in {"ok", "warning", "error"}:
+            problems.append(f"status {rows[name]['status']}")
+        if name == "laughs" and "lol" * 1000 in texts:
+            problems.append("the entities were expanded")
+        if name == "xxe-file" and PASSWD_MARK in texts:
+            problems.append("/etc/passwd was read into the store")
+        if name.startswith("xxe-http") or name == "xxe-param":
+            problems += [f"requested {p}" for p in leak_hits(server)[before:]]
+        tally.record("fetch-bounds", name, problems)
+        assert problems == [], name
+    assert len(texts) < 100_000
+
+
+def gzip_bomb(megabytes: int) -> bytes:
+    return gzip.compress(b"\0" * (megabytes * 1024 * 1024), compresslevel=9)
+
+
+def test_a_gzip_bomb_a_trickle_and_an_endless_body_stay_in_bounds(
+    tmp_path: Path, server: FeedServer, tally: Tally
+) -> None:
+    body = lol_feed(0)
+    server.route("/bomb", Route(raw_encoded=gzip_bomb(64)))
+    server.route("/trickle", Route(body=body, trickle=0.05))
+    server.route("/endless", Route(endless=True))
+    server.route("/silent", Route(body=body, delay=30))
+    names = ["bomb", "trickle", "endless", "silent"]
+    config = make_newsletter(
+        tmp_path / "nl",
+        [{"name": n, "url": server.url(f"/{n}")} for n in names],
+        timeout=2,
+        max_bytes=1_000_000,
+    )
+    done, seconds, peak_mb = run_measured(config.root, "fetch")
+    assert done.returncode == 1, done.stderr  # every feed failed
+    assert "Traceback" not in done.stderr
+    rows = feed_rows(config.root)
+    expected = {"bomb": "max_bytes", "trickle": "timed out", "endless": "max_bytes",
+                "silent": "timed out"}  # fmt: skip
+    for name in names:
+        error = rows[name]["error"] or ""
+        problems = [] if expected[name] in error else [f"error {error!r}"]
+        if rows[name]["status"] != "error":
+            problems.append(f"status {rows[name]['status']}")
+        tally.record("fetch-bounds", name, problems)
+        assert problems == [], name
+    # Generous bounds, far from the 64 MB the bomb unpacks to and the 30 s the server waits.
+    assert peak_mb < 400, peak_mb
+    assert seconds < 25, seconds
+
+
+PRIVATE_TARGETS = {
+    "loopback": "http://127.0.0.1:{port}/internal",
+    "localhost": "http://localhost:{port}/internal",
+    "ipv4-mapped-ipv6": "http://[::ffff:127.0.0.1]:{port}/internal",
+    "decimal-ip": "http://2130706433:{port}/internal",
+    "zero-address": "http://0.0.0.0:{port}/internal",
+    "private-10": "http://10.0.0.1/internal",
+    "private-192": "http://192.168.1.1/internal",
+    "link-local-metadata": "http://169.254.169.254/latest/meta-data/",
+    "file": "file:///etc/passwd",
+}
+
+
+def test_a_redirect_to_a_private_address_is_refused_unless_allowed(
+    tmp_path: Path, server: FeedServer, tally: Tally
+) -> None:
+    server.route("/internal", body=lol_feed(0))
+    feeds = []
+    for name, target in PRIVATE_TARGETS.items():
+        location = target.format(port=server.port)
+        server.route(f"/to-{name}", Route(status=302, location=location))
+        feeds.append({"name": name, "url": server.url(f"/to-{name}")})
+    config = make_newsletter(tmp_path / "nl", feeds, allow_private=False, timeout=3)
+    done = digest(config.root, "fetch")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    rows = feed_rows(config.root)
+    for name in PRIVATE_TARGETS:
+        error = rows[name]["error"] or ""
+        refused = "private or loopback" in error or "only http and https" in error
+        problems = [] if rows[name]["status"] == "error" and refused else [f"{error!r}"]
+        tally.record("fetch-bounds", f"redirect to {name}", problems)
+        assert problems == [], name
+    assert server.hits("/internal") == []
+    allowed = make_newsletter(tmp_path / "intranet", feeds[:1], allow_private=True)
+    assert digest(allowed.root, "fetch").returncode == 0
+    assert feed_rows(allowed.root)["loopback"]["status"] in {"ok", "warning"}
+    assert len(server.hits("/internal")) == 1
+
+
+# ---------------------------------------------------------------- nothing lost
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under root with its size and modification time."""
+    return {
+        path.relative_to(root).as_posix(): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(root.rglob("*"))
+    }
+
+
+BAD_SETTINGS = {
+    "yaml-syntax": "newsletter:\n  name: [unclosed\nfeeds: []\n",
+    "unknown-key": "newsletter:\n  name: X\n  colour: blue\nfeeds: []\n",
+    "bad-feed": "feeds:\n  - name: a\n    url: ftp://example.com/feed\n",
+}
+COMMANDS = [
+    ("fetch",),
+    ("items", "--all"),
+    ("feeds", "--json"),
+    ("draft", "23"),
+    ("build", "22", "--no-pdf"),
+    ("build", "--all", "--no-pdf"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", list(BAD_SETTINGS))
+def test_a_bad_feeds_yaml_writes_nothing(example_root: Path, bad: str, tally: Tally) -> None:
+    assert digest(example_root, "build", "--all", "--no-pdf").returncode == 0
+    (example_root / "feeds.yaml").write_text(BAD_SETTINGS[bad], "utf-8")
+    before = snapshot(example_root)
+    for command in COMMANDS:
+        done = digest(example_root, *command)
+        problems = [] if done.returncode == 2 else [f"exit {done.returncode}: {done.stderr}"]
+        if "Traceback" in done.stderr or "feeds.yaml" not in done.stderr:
+            problems.append(f"message {done.stderr!r}")
+        if snapshot(example_root) != before:
+            problems.append("files changed")
+        tally.record("file-safety", f"feeds.yaml {bad}: {' '.join(command)}", problems)
+        assert problems == [], command
+
+
+BAD_ISSUES = {
+    "yaml-syntax": ("date: 2021-07-15", "date: [2021-07-15"),
+    "unknown-country": ("countries: [CN", "countries: [XX, CN"),
+    "missing-title": ("title:", "headline:"),
+    "javascript-url": ("url: https://", "url: javascript:alert(1)//"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", list(BAD_ISSUES))
+def test_a_bad_issue_file_writes_nothing(example_root: Path, bad: str, tally: Tally) -> None:
+    assert digest(example_root, "build", "--all", "--no-pdf").returncode == 0
+    path = example_root / "issues" / "22.yaml"
+    old, new = BAD_ISSUES[bad]
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    before = snapshot(example_root)
+    for command in [("build", "22", "--no-pdf"), ("build", "--all", "--no-pdf"), ("draft", "23")]:
+        done = digest(example_root, *command)
+        problems = [] if done.returncode == 2 else [f"exit {done.returncode}: {done.stderr}"]
+        if "Traceback" in done.stderr or not re.search(r"22\.yaml:\d+", done.stderr):
+            problems.append(f"message {done.stderr!r}")
+        if snapshot(example_root) != before:
+            problems.append("files changed")
+        tally.record("file-safety", f"issue file {bad}: {' '.join(command)}", problems)
+        assert problems == [], command
+
+
+def whole_outputs(site: Path) -> list[str]:
+    """Files of the site that are cut short or half-written."""
+    return [path.name for path in site.rglob("*") if path.is_file() and not _whole(path)]
+
+
+def _whole(path: Path) -> bool:
+    data = path.read_bytes()
+    if path.suffix == ".html":
+        return data.rstrip().endswith(b"</html>")
+    if path.suffix == ".pdf":
+        return data.startswith(b"%PDF") and b"%%EOF" in data[-64:]
+    if path.suffix == ".xml":
+        try:
+            ET.fromstring(data)
+        except ET.ParseError:
+            return False
+    return True
+
+
+def leftovers(site: Path) -> list[str]:
+    temp = [p.name for p in site.rglob("*") if p.name.endswith(".tmp")]
+    staging = [p.name for p in site.parent.glob(f".{site.name}.staging-*")]
+    return temp + staging
+
+
+@pytest.mark.slow
+def test_a_build_killed_at_random_moments_leaves_whole_files_and_no_temp_files(
+    example_root: Path, tmp_path: Path, tally: Tally
+) -> None:
+    site = example_root / "site"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    rng = random.Random(22)
+    for round_ in range(5):
+        (example_root / "issues" / "22.yaml").write_text(
+            (example_root / "issues" / "22.yaml").read_text("utf-8") + f"\n# edit {round_}\n"
+        )  # a change, so every round has PDF and pages to write
+        process = subprocess.Popen(
+            [sys.executable, "-m", "digest", "--root", str(example_root), "build", "--all"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        moment = rng.uniform(0.5, 6.0)
+        time.sleep(moment)
+        killed = process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        problems = [f"half-written {name}" for name in whole_outputs(site)] if site.is_dir() else []
+        tally.record("crash-points", f"build killed at {moment:.1f} s (killed={killed})", problems)
+        assert problems == []
+    done = digest(example_root, "build", "--all")
+    assert done.returncode == 0, done.stderr
+    left = leftovers(site)
+    tally.record("crash-points", "build after the kills", [f"left {name}" for name in left])
+    assert left == []
+    fresh = tmp_path / "fresh"
+    shutil.copytree(example_root, fresh, ignore=shutil.ignore_patterns("site", ".site.*"))
+    assert digest(fresh, "build", "--all").returncode == 0
+    for page in (fresh / "site").rglob("*.html"):
+        rel = page.relative_to(fresh / "site")
+        assert (site / rel).read_bytes() == page.read_bytes(), rel
