@@ -58,7 +58,18 @@ def load_yaml(path: Path, error: type[FileError] = FileError) -> YamlDoc:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(path, "is not UTF-8 text", line=line, hint="Save it as UTF-8.") from None
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader checks every character up front
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise error(
+            path,
+            f"YAML does not allow the control character U+{exc.character:04X}",
+            line=line,
+            column=column,
+            hint="Delete it; it is invisible in most editors.",
+        ) from None
     try:
         node = loader.get_single_node()
         marks: dict[KeyPath, tuple[int, int]] = {}
