@@ -32,7 +32,7 @@ from digest.build import build_issue
 from digest.cli import main
 from digest.config import load_config
 from digest.issuefile import load_issue
-from digest.mail import GMAIL_CLIP_BYTES, compose
+from digest.mail import GMAIL_CLIP_BYTES, compose, send_lock
 
 DATA = Path(__file__).parent / "data" / "mail"
 SMALL_TITLE = "四川 Miners on the Move"
@@ -368,6 +368,13 @@ def test_login_comes_from_the_environment(root: Path, monkeypatch: pytest.Monkey
         assert run.code == 0, run.err
         assert locked.logins == ["coco"]
         assert locked.handler.recipients() == ["ann@example.org"]
+
+
+def test_a_second_send_of_the_same_issue_waits_its_turn(root: Path, server: SmtpServer) -> None:
+    with send_lock(load_config(root), 22):
+        run = digest(root, "send", "22", "--to", "ann@example.org")
+    assert run.code == 1 and "another 'digest send 22' is running" in run.err
+    assert server.handler.received == []
 
 
 def test_unreachable_server_fails_with_exit_1(root: Path) -> None:
