@@ -228,3 +228,19 @@ def test_the_pdfs_pass_qpdf_check(site: Path) -> None:
         done = subprocess.run([qpdf, "--check", str(pdf)], capture_output=True, text=True)
         assert done.returncode == 0, f"{pdf.name}: {done.stdout}{done.stderr}"
         assert "No syntax or stream encoding errors" in done.stdout
+
+
+def test_the_harness_sees_scripts_dialogs_and_requests(tmp_path: Path, browser: Browser) -> None:
+    """The checks above can fail: a page that does what a hostile one would is caught."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!DOCTYPE html><title>t</title><script>alert('x'); console.error('boom');"
+        "document.title = 'changed'</script><img src='https://tracker.example/p.gif'>",
+        "utf-8",
+    )
+    with browser.open(page.as_uri()) as visit:
+        assert visit.page.title() == "changed"
+    assert visit.dialogs == ["alert: x"]
+    assert "boom" in " ".join(visit.console_errors)
+    assert visit.outside_requests == ["https://tracker.example/p.gif"]
+    assert visit.blocked == ["https://tracker.example/p.gif"]  # and it never left the machine
