@@ -50,9 +50,12 @@ def check_header_text(what: str, value: str) -> str:
     return value
 
 
+_CONTROL_NAMES = {"\r": "carriage return", "\n": "line feed", "\t": "tab", "\x00": "NUL"}
+
+
 def _describe(char: str) -> str:
-    name = unicodedata.name(char, "control character")
-    return f"U+{ord(char):04X} {name}".rstrip()
+    name = _CONTROL_NAMES.get(char) or unicodedata.name(char, "control character").lower()
+    return f"U+{ord(char):04X} {name}"
 
 
 @dataclass(frozen=True)

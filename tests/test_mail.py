@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -442,6 +442,14 @@ def test_control_characters_in_the_title_are_refused(
     assert "title" in run.err and "control character" in run.err
     assert "Traceback" not in run.err
     assert server.handler.received == []
+
+
+def test_compose_itself_refuses_an_unsafe_title(root: Path) -> None:
+    """Whatever made the Issue, the message builder checks the header values again."""
+    config = load_config(root)
+    issue = replace(load_issue(config, 22), title="Miners\r\nBcc: eve@evil.example")
+    with pytest.raises(HeaderError, match="carriage return"):
+        compose(config, issue, b"%PDF-1.7", now=dt.datetime.now(dt.UTC))
 
 
 def test_control_characters_in_a_name_or_address_are_refused(
