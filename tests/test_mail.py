@@ -320,6 +320,11 @@ def test_refusals_temporary_retried_permanent_not(root: Path, server: SmtpServer
     assert server.handler.recipients() == ["ann@example.org", "busy@example.org"]
     assert "gone@example.org: refused earlier (550" in second.err
 
+    third = digest(root, "send", "22", "--list", str(subscribers))
+    assert third.code == 0
+    assert "everyone already served (2 sent earlier, 1 refused for good earlier)" in third.out
+    assert len(server.handler.received) == 2
+
     log = json.loads(digest(root, "sent", "22", "--json").out)
     assert [(e["recipient"], e["result"], e["code"]) for e in log] == [
         ("ann@example.org", "sent", 250),

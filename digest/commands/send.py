@@ -84,10 +84,10 @@ def _summarize(number: int, report: mail.SendReport) -> None:
             err=True,
         )
     if not plan.to_send:
-        served = len(plan.already_sent)
-        click.echo(
-            f"issue #{number}: everyone already served ({served} sent earlier); nothing to do"
-        )
+        served = f"{len(plan.already_sent)} sent earlier"
+        if plan.refused_before:
+            served += f", {len(plan.refused_before)} refused for good earlier"
+        click.echo(f"issue #{number}: everyone already served ({served}); nothing to do")
         return
     parts = [f"{report.count('sent')} sent"]
     if plan.already_sent:
