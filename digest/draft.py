@@ -80,7 +80,7 @@ class Memory:
     def used(self, item: Item) -> bool:
         return (
             item.id in self.ids
-            or (item.url is not None and canonical_url(item.url) in self.urls)
+            or (item.url is not None and item.url in self.urls)  # stored URLs are canonical
             or (item.story or item.id) in self.stories
         )
 
@@ -279,13 +279,41 @@ def _plain_capitalised(word: str) -> bool:
 
 
 def _taxonomy_terms(text: str, taxonomy: Taxonomy) -> list[str]:
-    from digest.classify import matcher_for  # the taxonomy's compiled matcher, shared
-
+    """Country aliases and topic keywords in the text that name something: written with a
+    capital (PBoC, Bitmain, e-CNY), or a place's name in CJK script."""
     found = []
-    for _, hit in matcher_for(taxonomy).find(text):
-        place = any(tag in taxonomy.countries for tag in hit.tags)
-        if any(ch.isupper() for ch in hit.term) or (place and _CJK.search(hit.term)):
-            found.append(hit.term)
+    for term in _name_terms(taxonomy):
+        if term in text:
+            start = text.find(term)
+            end = start + len(term)
+            before = text[start - 1 : start]
+            after = text[end : end + 1]
+            if not (_ascii_word(before) and _ascii_word(term[0])) and not (
+                _ascii_word(after) and _ascii_word(term[-1])
+            ):
+                found.append(term)
+    return found
+
+
+def _ascii_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+_terms_cache: dict[int, tuple[Taxonomy, tuple[str, ...]]] = {}
+
+
+def _name_terms(taxonomy: Taxonomy) -> tuple[str, ...]:
+    cached = _terms_cache.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    terms: list[str] = []
+    for country in taxonomy.countries.values():
+        terms += [a for a in country.aliases if any(ch.isupper() for ch in a) or _CJK.search(a)]
+    for topic in taxonomy.topics.values():
+        terms += [k for k in topic.keywords if any(ch.isupper() for ch in k)]
+    found = tuple(dict.fromkeys(terms))
+    _terms_cache.clear()
+    _terms_cache[id(taxonomy)] = (taxonomy, found)
     return found
 
 
@@ -688,10 +716,13 @@ def build_draft(
     *,
     feeds_by_item: dict[str, set[str]] | None = None,
     previous: Issue | None = None,
+    off_topic: int = 0,
 ) -> Draft:
-    """Issue `number` drafted from the items of the range. Pure."""
+    """Issue `number` drafted from the items of the range. Pure. off_topic counts the range's
+    items that were judged not relevant and not passed in."""
     feeds = feeds_by_item or {}
     stories, stats = select_stories(items, memory, feeds)
+    stats = replace(stats, seen=stats.seen + off_topic, off_topic=stats.off_topic + off_topic)
     ranked = sorted(stories, key=story_rank)
     kept = ranked if settings.max_items is None else ranked[: settings.max_items]
     stats = replace(stats, left_out=len(ranked) - len(kept))
@@ -871,14 +902,14 @@ def make_draft(
     previous = earlier[-1] if earlier else None
     span = draft_range(previous, options.since, options.until, now or dt.datetime.now(dt.UTC))
     with open_store(config) as store:
-        items = store.items_in_range(span.since, span.until)
+        items, off_topic = store.relevant_in_range(span.since, span.until)
         feeds = store.feeds_in_range(span.since, span.until)
         used_ids, used_urls = used_keys(others)
         stories = store.stories_of(used_ids, used_urls)
     memory = issue_memory(others, earlier, config.taxonomy, stories)
     draft = build_draft(
         number, items, memory, settings, config.taxonomy, span, feeds_by_item=feeds,
-        previous=previous,
+        previous=previous, off_topic=off_topic,
     )  # fmt: skip
     if not draft.issue.sections:
         raise WorkFailed(

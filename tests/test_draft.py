@@ -27,6 +27,7 @@ from digest.draft import (
     covered_names,
     draft_range,
     draft_yaml,
+    issue_memory,
     summary_markdown,
 )
 from digest.errors import UserError
@@ -148,15 +149,17 @@ def test_a_tie_in_summary_length_goes_to_the_earliest() -> None:
 def test_used_items_are_skipped_by_id_url_or_story() -> None:
     items = [
         story_item("by-id", "Used by id"),
-        story_item("by-url", "Used by url", url="https://news.example.com/u?utm_source=x"),
+        story_item("by-url", "Used by url", url="https://news.example.com/u"),
         story_item("by-story", "Another outlet's version", story="old-story"),
         story_item("fresh", "Not used yet"),
     ]
-    memory = Memory(
-        ids=frozenset({"by-id"}),
-        urls=frozenset({"https://news.example.com/u"}),
-        stories=frozenset({"old-story"}),
-    )
+    earlier = Issue(number=22, date=dt.date(2021, 7, 15), title="x", sections=(
+        Section("China", items=(
+            IssueItem(title="a", id="by-id"),
+            IssueItem(title="b", url="https://News.example.com/u/?utm_source=x#top"),
+        )),
+    ))  # fmt: skip
+    memory = issue_memory([earlier], [], TAXONOMY, stories={"old-story"})
     draft = build_draft(23, items, memory, SETTINGS, TAXONOMY, RANGE)
     assert [i.id for i in draft.issue.items] == ["fresh"]
     assert (draft.stats.seen, draft.stats.used, draft.stats.stories) == (4, 3, 1)

@@ -1,0 +1,170 @@
+"""`digest draft` over a store of 100,000 items.
+
+The store is filled through the store API (save_feed_result, then regroup_stories), not over
+HTTP: 100,000 items from 20 feeds across a year, a quarter of them off-topic, stories of one to
+four outlets, and two earlier issues whose items count as used. Figures: a draft of the month
+after the latest issue (the editor's normal case), a draft of the whole year (every item in
+range), each against the peer: reading all 100,000 rows with a bare SELECT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from figures import Figure, peak_rss_mb
+
+from digest.config import load_config
+from digest.draft import DraftOptions, make_draft
+from digest.fetch import FeedOutcome
+from digest.models import Classification, Config, Entry
+from digest.store import open_store
+
+ITEMS = 100_000
+FEEDS = 20
+DAYS = 365
+TARGET_SECONDS = 2.0
+NOW = dt.datetime(2024, 6, 30, 12, tzinfo=dt.UTC)
+COUNTRIES = ["CN", "HK", "SG", "JP", "KR", "TH", "IN", "VN", "US", "GB"]
+TOPICS = ["mining", "regulation", "cbdc", "exchanges", "investment", "defi", "stablecoins"]
+NAMES = ["Bitmain", "Binance", "Upbit", "HashKey", "PBoC", "MAS", "HKMA", "Bithumb", "OKX"]
+FEEDS_YAML = """\
+newsletter:
+  name: Bench Asia
+  section_order: [China, Hong Kong, Singapore, Japan, South Korea, Elsewhere]
+feeds:
+{feeds}
+"""
+
+
+def run() -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="bench-draft-") as folder:
+        config = make_newsletter(Path(folder))
+        fill_store(config)
+        write_issues(config)
+        month = _best_of(3, lambda: _draft(config, 30, None))
+        year = _best_of(2, lambda: _draft(config, 31, NOW.date() - dt.timedelta(days=DAYS)))
+        select = _best_of(3, lambda: _bare_select(config))
+    peer = f"bare SELECT of {ITEMS:,} rows {select:.3f} s"
+    return [
+        Figure("draft: a month after the latest issue", month, "s", f"< {TARGET_SECONDS:g} s",
+               month < TARGET_SECONDS, peer),
+        Figure(f"draft: all {ITEMS:,} items in range", year, "s", f"< {TARGET_SECONDS:g} s",
+               year < TARGET_SECONDS, peer),
+        Figure("draft: peak memory", peak_rss_mb(), "MB", "report", None),
+    ]  # fmt: skip
+
+
+def make_newsletter(root: Path) -> Config:
+    feeds = "\n".join(
+        f"  - {{name: Feed {n}, url: https://feed{n}.example.com/rss, country: "
+        f"{COUNTRIES[n % len(COUNTRIES)]}}}"
+        for n in range(FEEDS)
+    )
+    (root / "feeds.yaml").write_text(FEEDS_YAML.format(feeds=feeds), "utf-8")
+    (root / "issues").mkdir()
+    return load_config(root)
+
+
+def fill_store(config: Config) -> None:
+    rng = random.Random(23)
+    per_feed: dict[int, list[tuple[Entry, Classification]]] = {n: [] for n in range(FEEDS)}
+    story = 0
+    made = 0
+    while made < ITEMS:
+        story += 1
+        when = NOW - dt.timedelta(seconds=rng.randrange(DAYS * 86400))
+        outlets = rng.sample(range(FEEDS), k=min(rng.choice([1, 1, 1, 2, 2, 3, 4]), ITEMS - made))
+        verdict = _verdict(rng)
+        name = rng.choice(NAMES)
+        for feed in outlets:
+            entry = Entry(
+                feed=f"Feed {feed}",
+                guid=None,
+                url=f"https://feed{feed}.example.com/story/{story}",
+                title=f"{name} and story {story}: what happened in week {story % 52}",
+                summary_html=f"<p>{name} did something in story {story}. "
+                + "More words about it. " * rng.randrange(1, 12)
+                + "</p>",
+                summary_text=f"{name} did something in story {story}.",
+                published=when + dt.timedelta(minutes=feed),
+            )
+            per_feed[feed].append((entry, verdict))
+            made += 1
+    with open_store(config) as store:
+        for n, pairs in per_feed.items():
+            outcome = FeedOutcome(
+                feed=config.feeds[n],
+                status="ok",
+                entries=tuple(e for e, _ in pairs),
+                classifications=tuple(c for _, c in pairs),
+            )
+            store.save_feed_result(outcome, now=NOW)
+        _group_by_story_number(store.conn)
+
+
+def _verdict(rng: random.Random) -> Classification:
+    if rng.random() < 0.25:
+        return Classification()
+    return Classification(
+        countries=(rng.choice(COUNTRIES),),
+        topics=(rng.choice(TOPICS),),
+        relevant=True,
+        reasons={},
+    )
+
+
+def _group_by_story_number(conn: sqlite3.Connection) -> None:
+    """The story ids regroup_stories would find: every outlet's copy of story k is one story
+    (set directly, so that generating the store stays quick)."""
+    first: dict[str, str] = {}
+    rows = conn.execute("SELECT id, url FROM items ORDER BY seq").fetchall()
+    for item_id, url in rows:
+        first.setdefault(url.rsplit("/", 1)[1], item_id)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "UPDATE items SET story = ? WHERE id = ?",
+        [(first[url.rsplit("/", 1)[1]], item_id) for item_id, url in rows],
+    )
+    conn.execute("COMMIT")
+
+
+def write_issues(config: Config) -> None:
+    """Two earlier issues, each using twenty stored items."""
+    with open_store(config) as store:
+        rows = store.conn.execute(
+            "SELECT id, url FROM items WHERE relevant = 1 ORDER BY published DESC LIMIT 40 "
+            "OFFSET 30000"
+        ).fetchall()
+    for number, chunk, day in ((28, rows[:20], 20), (29, rows[20:], 31)):
+        lines = [f"number: {number}", f"date: 2024-05-{day:02d}", f"title: Issue {number}",
+                 "sections:", "  - heading: China", "    items:"]  # fmt: skip
+        for item_id, url in chunk:
+            lines += [f"      - title: Bitmain item {item_id}", f"        url: {url}",
+                      f"        id: {item_id}"]  # fmt: skip
+        (config.issues_dir / f"{number}.yaml").write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def _draft(config: Config, number: int, since: dt.date | None) -> float:
+    started = time.perf_counter()
+    options = DraftOptions(since=since, until=NOW.date(), force=True)
+    make_draft(config, number, options, now=NOW)
+    return time.perf_counter() - started
+
+
+def _bare_select(config: Config) -> float:
+    started = time.perf_counter()
+    conn = sqlite3.connect(config.store_path)
+    rows = conn.execute("SELECT * FROM items").fetchall()
+    conn.close()
+    assert len(rows) == ITEMS
+    return time.perf_counter() - started
+
+
+def _best_of(times: int, measure: object) -> float:
+    assert callable(measure)
+    return min(measure() for _ in range(times))
