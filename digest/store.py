@@ -451,10 +451,11 @@ class Store:
         return out
 
     def feeds_in_range(self, since: dt.datetime, until: dt.datetime) -> dict[str, set[str]]:
-        """For each item dated in [since, until), every feed that delivered it."""
+        """For each relevant item dated in [since, until), every feed that delivered it."""
         rows = self.conn.execute(
             "SELECT s.item_id, s.feed FROM sources s WHERE s.item_id IN (SELECT id FROM items "
-            "WHERE coalesce(published, first_seen) >= ? AND coalesce(published, first_seen) < ?)",
+            "WHERE relevant = 1 AND coalesce(published, first_seen) >= ? "
+            "AND coalesce(published, first_seen) < ?)",
             (_time(since), _time(until)),
         )
         out: dict[str, set[str]] = {}
@@ -463,8 +464,8 @@ class Store:
         return out
 
     def relevant_in_range(self, since: dt.datetime, until: dt.datetime) -> tuple[list[Item], int]:
-        """Relevant items dated in [since, until), newest first, and how many others (not
-        relevant) the range holds. Built for speed over large ranges (drafts): repeated tag
+        """Relevant items dated in [since, until), in no particular order, and how many others
+        (not relevant) the range holds. Built for speed over large ranges (drafts): repeated tag
         lists are decoded once."""
         span = (_time(since), _time(until))
         when = "coalesce(published, first_seen) >= ? AND coalesce(published, first_seen) < ?"
@@ -472,7 +473,7 @@ class Store:
             f"SELECT count(*) FROM items WHERE relevant = 0 AND {when}", span
         ).fetchone()[0]
         rows = self.conn.execute(
-            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE relevant = 1 AND {when} {_ORDER}", span
+            f"SELECT {_ITEM_COLUMNS} FROM items i WHERE relevant = 1 AND {when}", span
         )
         decoded: dict[str, Any] = {}
 
@@ -481,17 +482,19 @@ class Store:
                 decoded[text] = json.loads(text)
             return decoded[text]
 
-        items = [
-            Item(
+        items = []
+        for row in rows:
+            # Set the fields directly: the frozen dataclass's __init__ dominates on large ranges.
+            item = object.__new__(Item)
+            item.__dict__.update(
                 id=row[0], feed=row[1], guid=row[2], url=row[3], title=row[4],
                 summary_html=row[5], summary_text=row[6], published=_fast_time(row[7]),
                 first_seen=_fast_time(row[8]) or since, updated=_fast_time(row[9]),
                 author=row[10] or "", language=row[11], countries=tuple(tags(row[12])),
                 topics=tuple(tags(row[13])), relevant=True, story=row[15],
                 reasons={tag: tuple(terms) for tag, terms in tags(row[16]).items()},
-            )
-            for row in rows
-        ]  # fmt: skip
+            )  # fmt: skip
+            items.append(item)
         return items, off_topic
 
     def stories_of(self, item_ids: Iterable[str], urls: Iterable[str]) -> set[str]:
