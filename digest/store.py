@@ -14,16 +14,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import importlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from digest import classify
 from digest.errors import StoreError
 from digest.fetch import FeedOutcome, FeedState
 from digest.models import Classification, Config, Entry, FeedConfig, Item, Taxonomy
+from digest.stories import group_stories
 
 STORY_WINDOW = dt.timedelta(days=14)
 _ID_CHARS = 12
@@ -597,42 +598,10 @@ def classify_with_overrides(
     add: Sequence[str],
     remove: Sequence[str],
 ) -> Classification:
-    classify = _optional_module("digest.classify")
-    if classify is None:  # no rules yet: fall back on the feed's own tags
-        return _fallback_classification(feed, add, remove)
-    got: Classification = classify.classify_entry(entry, feed, taxonomy)
+    got = classify.classify_entry(entry, feed, taxonomy)
     if add or remove:
         got = classify.apply_overrides(got, add, remove, taxonomy)
     return got
-
-
-def _fallback_classification(
-    feed: FeedConfig | None, add: Sequence[str], remove: Sequence[str]
-) -> Classification:
-    tags = ([feed.country] if feed and feed.country else []) + list(feed.topics if feed else ())
-    tags = [t for t in dict.fromkeys([*tags, *add]) if t not in remove]
-    return Classification(
-        countries=tuple(t for t in tags if t.isupper()),
-        topics=tuple(t for t in tags if not t.isupper()),
-        relevant=True,
-    )
-
-
-def group_stories(items: Sequence[Item], threshold: float) -> dict[str, str]:
-    stories = _optional_module("digest.stories")
-    if stories is None:
-        return {item.id: item.id for item in items}
-    result: dict[str, str] = stories.group_stories(items, threshold)
-    return result
-
-
-def _optional_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def entry_of(item: Item) -> Entry:
