@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 
 from digest.errors import TemplateError
 from digest.models import Config
@@ -84,8 +85,14 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["breakable_slashes"] = breakable_slashes
     env.filters.update(filters or {})
     return env
+
+
+def breakable_slashes(text: str) -> Markup:
+    """Escaped text that may wrap after each slash ("Sichuan/BIT Mining/e-CNY" on a phone)."""
+    return Markup(str(escape(text)).replace("/", "/<wbr>"))
 
 
 def get_template(env: jinja2.Environment, name: str) -> jinja2.Template:
