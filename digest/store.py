@@ -119,6 +119,28 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX send_log_by_issue ON send_log (issue, recipient);
     """,
+    # The search index is filled on the first search, not while fetching: trigram indexing costs
+    # more than everything else a fetch does to an item. fts_state.indexed is the highest seq in
+    # items_fts; rows above it are indexed by the next search, rows below it are kept current.
+    """
+    DROP TRIGGER items_fts_insert;
+    DROP TRIGGER items_fts_delete;
+    DROP TRIGGER items_fts_update;
+    CREATE TABLE fts_state (indexed INTEGER NOT NULL);
+    INSERT INTO fts_state (indexed) SELECT coalesce(max(seq), 0) FROM items;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items
+    WHEN old.seq <= (SELECT indexed FROM fts_state) BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary_text ON items
+    WHEN old.seq <= (SELECT indexed FROM fts_state) BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+        INSERT INTO items_fts (rowid, title, summary_text)
+        VALUES (new.seq, new.title, new.summary_text);
+    END;
+    """,
 ]
 
 
@@ -406,12 +428,29 @@ class Store:
     # -- items
 
     def list_items(self, query: ItemQuery = ItemQuery()) -> list[Item]:
+        if query.search:
+            self.update_search_index()
         where, params = _where(query)
         sql = f"SELECT {_ITEM_COLUMNS} FROM items i WHERE {where} " + _ORDER
         if query.limit is not None:
             sql += " LIMIT ?"
             params.append(query.limit)
         return [_item(row) for row in self.conn.execute(sql, params)]
+
+    def update_search_index(self) -> int:
+        """Index the items stored since the last search; returns how many were added."""
+        with transaction(self.conn):
+            (indexed,) = self.conn.execute("SELECT indexed FROM fts_state").fetchone()
+            (newest,) = self.conn.execute("SELECT coalesce(max(seq), 0) FROM items").fetchone()
+            if newest <= indexed:
+                return 0
+            added = self.conn.execute(
+                "INSERT INTO items_fts (rowid, title, summary_text) "
+                "SELECT seq, title, summary_text FROM items WHERE seq > ?",
+                (indexed,),
+            ).rowcount
+            self.conn.execute("UPDATE fts_state SET indexed = ?", (newest,))
+        return int(added)
 
     def get_item(self, item_id: str) -> Item | None:
         row = self.conn.execute(

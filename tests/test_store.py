@@ -175,6 +175,36 @@ def test_search_finds_chinese_and_english_words(config: Config) -> None:
     assert found('"quoted') == []
 
 
+def test_search_index_follows_new_and_changed_items(config: Config) -> None:
+    """The index is filled by searches, not fetches; a change to an indexed item shows at once."""
+
+    def found(words: str) -> list[str]:
+        with open_store(config) as store:
+            return [i.title for i in store.list_items(ItemQuery(relevant_only=False, search=words))]
+
+    def unindexed() -> int:
+        with open_store(config) as store:
+            return int(
+                store.conn.execute(
+                    "SELECT count(*) FROM items WHERE seq > (SELECT indexed FROM fts_state)"
+                ).fetchone()[0]
+            )
+
+    save(config, "A", entry("Mining ban in Sichuan", "https://a.example.com/1", guid="1"))
+    assert unindexed() == 1  # fetching left the index alone
+    assert found("Sichuan") == ["Mining ban in Sichuan"]
+    assert unindexed() == 0
+    save(config, "A", entry("Mining ban in Inner Mongolia", "https://a.example.com/1", guid="1"))
+    save(config, "B", entry("Upbit listing", "https://b.example.com/2", feed="B"))
+    assert unindexed() == 1  # the new item waits; the changed one was reindexed in place
+    assert found("Sichuan") == []
+    assert found("Mongolia") == ["Mining ban in Inner Mongolia"]
+    assert found("Upbit") == ["Upbit listing"]
+    with open_store(config) as store:
+        check = "INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)"
+        store.conn.execute(check)  # raises when the index and the items disagree
+
+
 def test_filters_and_order(config: Config) -> None:
     save(
         config,
