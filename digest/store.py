@@ -17,7 +17,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from digest import classify
@@ -256,14 +256,20 @@ class Store:
             return SaveCounts()
         with transaction(self.conn):
             self._save_feed_row(outcome, now)
-            counts = SaveCounts()
+            if not outcome.entries:
+                return SaveCounts()
+            known = self._known_for(outcome.feed.name, outcome.entries)
+            new = updated = 0
             malformed = outcome.status == "warning"
             verdicts = outcome.classifications
-            for n, entry in enumerate(outcome.entries):
-                verdict = verdicts[n] if len(verdicts) == len(outcome.entries) else None
-                new, updated = self._save_entry(entry, outcome.feed, malformed, now, verdict)
-                counts = SaveCounts(counts.new + new, counts.updated + updated)
-        return counts
+            if len(verdicts) != len(outcome.entries):
+                verdicts = (None,) * len(outcome.entries)  # type: ignore[assignment]
+            for entry, verdict in zip(outcome.entries, verdicts, strict=True):
+                added, changed = self._save_entry(
+                    entry, outcome.feed, malformed, now, verdict, known
+                )
+                new, updated = new + added, updated + changed
+        return SaveCounts(new, updated)
 
     def _save_feed_row(self, outcome: FeedOutcome, now: dt.datetime) -> None:
         feed = outcome.feed
@@ -304,13 +310,14 @@ class Store:
         feed: FeedConfig,
         malformed: bool,
         now: dt.datetime,
-        verdict: Classification | None = None,
+        verdict: Classification | None,
+        known: _Known,
     ) -> tuple[int, int]:
         keys = _source_keys(entry)
-        found = self._find(feed.name, entry, keys)
+        found = known.find(keys, entry.url)
         content_hash = _content_hash(entry)
         if found is None:
-            item_id = self._new_id(entry)
+            item_id = self._new_id(entry, known)
             classification = verdict or self._classify(entry, feed, item_id)
             columns = _classification_columns(classification)
             self.conn.execute(
@@ -325,17 +332,19 @@ class Store:
                     *columns[:3], item_id, columns[3], content_hash, int(malformed),
                 ),
             )  # fmt: skip
+            known.add(_Stored(item_id, feed.name, content_hash, malformed), keys, entry.url)
             self._remember(feed.name, keys, item_id)
             return 1, 0
-        item_id, owner, old_hash, old_malformed = found
-        self._remember(feed.name, keys, item_id)
-        if old_hash == content_hash:
+        if not known.remembers(keys, found.id):
+            known.add(found, keys, None)
+            self._remember(feed.name, keys, found.id)
+        if found.content_hash == content_hash:
             return 0, 0
-        clean_over_malformed = bool(old_malformed) and not malformed
-        same_feed_update = owner == feed.name and (not malformed or bool(old_malformed))
+        clean_over_malformed = found.malformed and not malformed
+        same_feed_update = found.feed == feed.name and (not malformed or found.malformed)
         if not (clean_over_malformed or same_feed_update):
             return 0, 0
-        classification = self._classify(entry, feed, item_id, verdict)
+        classification = self._classify(entry, feed, found.id, verdict)
         self.conn.execute(
             "UPDATE items SET guid = coalesce(?, guid), url = coalesce(?, url), title = ?, "
             "summary_html = ?, summary_text = ?, published = coalesce(?, published), "
@@ -347,29 +356,44 @@ class Store:
                 _time(entry.published), _time(entry.published), _time(entry.updated or now),
                 entry.author, entry.language, *_classification_columns(classification),
                 content_hash, int(malformed),
-                item_id,
+                found.id,
             ),
         )  # fmt: skip
+        found.content_hash, found.malformed = content_hash, malformed
+        if entry.url:
+            known.by_url.setdefault(entry.url, found)
         return 0, 1
 
-    def _find(self, feed: str, entry: Entry, keys: list[str]) -> tuple[str, str, str, int] | None:
-        for key in keys:
-            row = self.conn.execute(
-                "SELECT i.id, i.feed, i.content_hash, i.malformed FROM sources s "
-                "JOIN items i ON i.id = s.item_id WHERE s.feed = ? AND s.key = ?",
-                (feed, key),
-            ).fetchone()
-            if row:
-                return (row[0], row[1], row[2], row[3])
-        if entry.url:
-            row = self.conn.execute(
-                "SELECT id, feed, content_hash, malformed FROM items WHERE url = ? "
-                "ORDER BY seq LIMIT 1",
-                (entry.url,),
-            ).fetchone()
-            if row:
-                return (row[0], row[1], row[2], row[3])
-        return None
+    def _known_for(self, feed: str, entries: Sequence[Entry]) -> _Known:
+        """What the store already holds for a batch of entries, read in a few queries."""
+        known = _Known()
+        keys = sorted({key for entry in entries for key in _source_keys(entry)})
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT s.key, i.id, i.feed, i.content_hash, i.malformed FROM sources s "
+                f"JOIN items i ON i.id = s.item_id WHERE s.feed = ? AND s.key IN ({marks})",
+                [feed, *chunk],
+            )
+            for key, item_id, owner, content_hash, malformed in rows:
+                known.by_key[key] = known.stored(item_id, owner, content_hash, malformed)
+        urls = sorted({entry.url for entry in entries if entry.url})
+        for chunk in _chunks(urls, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                "SELECT url, id, feed, content_hash, malformed FROM items "
+                f"WHERE url IN ({marks}) ORDER BY seq",
+                chunk,
+            )
+            for url, item_id, owner, content_hash, malformed in rows:
+                if url not in known.by_url:
+                    known.by_url[url] = known.stored(item_id, owner, content_hash, malformed)
+        first_choices = sorted({_short_hash(_id_basis(entry)) for entry in entries})
+        for chunk in _chunks(first_choices, 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT id FROM items WHERE id IN ({marks})", chunk)
+            known.taken.update(row[0] for row in rows)
+        return known
 
     def _remember(self, feed: str, keys: list[str], item_id: str) -> None:
         self.conn.executemany(
@@ -377,11 +401,18 @@ class Store:
             [(feed, key, item_id) for key in keys],
         )
 
-    def _new_id(self, entry: Entry) -> str:
-        basis = entry.url or f"{entry.feed}\0{entry.guid or entry.title}"
-        for attempt in range(100):
-            item_id = _short_hash(basis if attempt == 0 else f"{basis}\0{attempt}")
+    def _new_id(self, entry: Entry, known: _Known) -> str:
+        basis = _id_basis(entry)
+        item_id = _short_hash(basis)
+        if item_id not in known.taken:
+            known.taken.add(item_id)
+            return item_id
+        for attempt in range(1, 100):
+            item_id = _short_hash(f"{basis}\0{attempt}")
+            if item_id in known.taken:
+                continue
             if not self.conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone():
+                known.taken.add(item_id)
                 return item_id
         raise StoreError("cannot find a free item id")  # pragma: no cover
 
@@ -622,6 +653,47 @@ class Store:
         return len(changes)
 
 
+@dataclass
+class _Stored:
+    """An item already in the store, as dedup sees it (kept current within a batch)."""
+
+    id: str
+    feed: str
+    content_hash: str
+    malformed: bool
+
+
+@dataclass
+class _Known:
+    """The stored items one feed's entries may match: by this feed's keys, by canonical URL."""
+
+    by_key: dict[str, _Stored] = field(default_factory=dict)
+    by_url: dict[str, _Stored] = field(default_factory=dict)
+    by_id: dict[str, _Stored] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)  # item ids in use, of those checked
+
+    def stored(self, item_id: str, owner: str, content_hash: str, malformed: int) -> _Stored:
+        if item_id not in self.by_id:
+            self.by_id[item_id] = _Stored(item_id, owner, content_hash, bool(malformed))
+        return self.by_id[item_id]
+
+    def find(self, keys: list[str], url: str | None) -> _Stored | None:
+        for key in keys:
+            if key in self.by_key:
+                return self.by_key[key]
+        return self.by_url.get(url) if url else None
+
+    def remembers(self, keys: list[str], item_id: str) -> bool:
+        return all(key in self.by_key and self.by_key[key].id == item_id for key in keys)
+
+    def add(self, item: _Stored, keys: list[str], url: str | None) -> None:
+        item = self.by_id.setdefault(item.id, item)
+        for key in keys:
+            self.by_key[key] = item
+        if url:
+            self.by_url.setdefault(url, item)
+
+
 def reclassify(config: Config) -> int:
     with open_store(config) as store:
         return store.reclassify()
@@ -763,6 +835,10 @@ def _source_keys(entry: Entry) -> list[str]:
 def _content_hash(entry: Entry) -> str:
     parts = [entry.title, entry.summary_html, entry.url or "", _time(entry.published) or ""]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _id_basis(entry: Entry) -> str:
+    return entry.url or f"{entry.feed}\0{entry.guid or entry.title}"
 
 
 def _short_hash(text: str) -> str:
