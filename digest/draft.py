@@ -9,6 +9,7 @@ read the store and the issue files, and write the draft without ever losing an e
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,17 @@ from typing import Any
 from digest.errors import UserError, WorkFailed
 from digest.fsutil import atomic_write, write_new
 from digest.issuefile import issue_numbers, issue_path, load_issue
-from digest.models import Config, Issue, IssueItem, Item, Link, Section, Taxonomy, TimelineEntry
+from digest.models import (
+    Config,
+    Issue,
+    IssueItem,
+    Item,
+    ItemSketch,
+    Link,
+    Section,
+    Taxonomy,
+    TimelineEntry,
+)
 from digest.sanitize import safe_url
 from digest.urls import canonical_url
 from digest.yamlfile import FlowList, dump_yaml
@@ -77,11 +88,12 @@ class Memory:
     stories: frozenset[str] = frozenset()
     names: dict[str, tuple[int, ...]] = field(default_factory=dict)  # name -> earlier issues
 
-    def used(self, item: Item) -> bool:
+    def used(self, item: Item | ItemSketch) -> bool:
+        story = item.story if isinstance(item, ItemSketch) else (item.story or item.id)
         return (
             item.id in self.ids
             or (item.url is not None and item.url in self.urls)  # stored URLs are canonical
-            or (item.story or item.id) in self.stories
+            or story in self.stories
         )
 
 
@@ -101,6 +113,15 @@ class Story:
 
 
 @dataclass(frozen=True)
+class Pick:
+    """A story chosen by the first pass, before its items are read: their ids, the most
+    informative first."""
+
+    ids: tuple[str, ...]
+    outlets: int
+
+
+@dataclass(frozen=True)
 class DraftStats:
     seen: int = 0
     off_topic: int = 0
@@ -114,6 +135,18 @@ class DraftStats:
             f"{self.stories} stories"
         )
         return text + (f", {self.left_out} left out by --max-items" if self.left_out else "")
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    """What the first pass chose: the stories kept (ranked) and those of the timeline."""
+
+    stories: tuple[Pick, ...]
+    timeline: tuple[Pick, ...]
+    stats: DraftStats
+
+    def item_ids(self) -> set[str]:
+        return {item_id for pick in (*self.stories, *self.timeline) for item_id in pick.ids}
 
 
 @dataclass(frozen=True)
@@ -380,45 +413,92 @@ def _bounded(name: str) -> str:
 # ---------------------------------------------------------------- stories
 
 
-def select_stories(
-    items: Iterable[Item],
-    memory: Memory,
-    feeds_by_item: dict[str, set[str]],
-) -> tuple[list[Story], DraftStats]:
-    """Relevant, unused items of the range gathered into stories; the counts say what was
-    dropped and why."""
+def sketch(item: Item, extra_feeds: Iterable[str] = ()) -> ItemSketch:
+    """An item's light columns, as the store gives them for a range."""
+    return ItemSketch(
+        item.id, item.feed, item.url, item.story or item.id, item.when.timestamp(),
+        len(item.summary_text.strip()), item.topics, tuple(extra_feeds), item.relevant,
+    )  # fmt: skip
+
+
+def choose_stories(
+    sketches: Iterable[ItemSketch], memory: Memory, max_items: int | None
+) -> tuple[list[Pick], DraftStats]:
+    """Relevant, unused items of the range gathered into stories, ranked and cut to
+    max_items; the counts say what was dropped and why."""
     seen = off_topic = used = 0
-    members: dict[str, list[Item]] = {}
-    for item in items:
+    members: dict[str, list[ItemSketch]] = {}
+    ids, urls, stories = memory.ids, memory.urls, memory.stories
+    for item in sketches:  # Memory.used, unrolled: this loop runs once per item in range
         seen += 1
-        if not item.relevant:
+        item_id, _, url, story, *_, relevant = item
+        if not relevant:
             off_topic += 1
-        elif memory.used(item):
+        elif item_id in ids or url in urls or story in stories:
             used += 1
         else:
-            members.setdefault(item.story or item.id, []).append(item)
-    stories = [make_story(group, feeds_by_item) for group in members.values()]
-    return stories, DraftStats(seen=seen, off_topic=off_topic, used=used, stories=len(stories))
+            members.setdefault(story, []).append(item)
+    kept = ranked_picks(members.values(), max_items)
+    stats = DraftStats(
+        seen=seen, off_topic=off_topic, used=used, stories=len(members),
+        left_out=len(members) - len(kept),
+    )  # fmt: skip
+    return kept, stats
 
 
-def make_story(items: Sequence[Item], feeds_by_item: dict[str, set[str]]) -> Story:
-    ranked = sorted(items, key=_informative)
-    outlets = {i.feed for i in items}
-    for item in items:
-        outlets.update(feeds_by_item.get(item.id, ()))
-    dates = [i.when for i in items]
+def timeline_picks(sketches: Iterable[ItemSketch], topic: str) -> list[Pick]:
+    """The widest-carried stories with the topic, used or not."""
+    members: dict[str, list[ItemSketch]] = {}
+    for item in sketches:
+        if item.relevant and topic in item.topics:
+            members.setdefault(item.story, []).append(item)
+    return ranked_picks(members.values(), TIMELINE_LIMIT)
+
+
+_Ranked = tuple[tuple[int, float, str], tuple[str, ...], int]  # rank, ids, outlets
+
+
+def ranked_picks(groups: Iterable[Sequence[ItemSketch]], limit: int | None) -> list[Pick]:
+    """Each group as a story, the first `limit` in story_rank's order."""
+    ranked: list[_Ranked] = []
+    for group in groups:
+        if len(group) == 1:  # most stories: one outlet, one item
+            item_id, feed, _, _, when, _, _, extra_feeds, _ = group[0]
+            outlets = len({feed, *extra_feeds}) if extra_feeds else 1
+            ranked.append(((-outlets, -when, item_id), (item_id,), outlets))
+        else:
+            ranked.append(_ranked_story(group))
+    best = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
+    return [Pick(ids=ids, outlets=outlets) for _, ids, outlets in best]
+
+
+def _ranked_story(group: Sequence[ItemSketch]) -> _Ranked:
+    """A story's rank (as story_rank), its items' ids the most informative first, and how
+    many distinct feeds carried it."""
+    ranked = sorted(group, key=_informative)
+    feeds = {item.feed for item in group}
+    for item in group:
+        feeds.update(item.extra_feeds)
+    latest = max(item.when for item in group)
+    return (-len(feeds), -latest, ranked[0].id), tuple(i.id for i in ranked), len(feeds)
+
+
+def _informative(item: ItemSketch) -> tuple[int, float, str]:
+    """Longest clean summary first, then the earliest report."""
+    return (-item.summary_length, item.when, item.id)
+
+
+def story_of(pick: Pick, items_by_id: dict[str, Item]) -> Story:
+    """The chosen story with its items read."""
+    items = [items_by_id[item_id] for item_id in pick.ids]
+    dates = [item.when for item in items]
     return Story(
-        lead=ranked[0],
-        others=tuple(ranked[1:]),
-        outlets=len(outlets),
+        lead=items[0],
+        others=tuple(items[1:]),
+        outlets=pick.outlets,
         first=min(dates),
         latest=max(dates),
     )
-
-
-def _informative(item: Item) -> tuple[int, dt.datetime, str]:
-    """Longest clean summary first, then the earliest report."""
-    return (-len(item.summary_text.strip()), item.when, item.id)
 
 
 def story_rank(story: Story) -> tuple[int, float, str]:
@@ -668,16 +748,9 @@ def _shorten(paragraph: str, limit: int) -> str:
 # ---------------------------------------------------------------- timeline
 
 
-def timeline_section(
-    items: Iterable[Item], topic: str, taxonomy: Taxonomy, feeds_by_item: dict[str, set[str]]
-) -> Section:
-    """One dated line per story with the topic, the widest-carried stories, in date order."""
-    members: dict[str, list[Item]] = {}
-    for item in items:
-        if item.relevant and topic in item.topics:
-            members.setdefault(item.story or item.id, []).append(item)
-    stories = sorted((make_story(g, feeds_by_item) for g in members.values()), key=story_rank)
-    chosen = sorted(stories[:TIMELINE_LIMIT], key=lambda s: (s.first, s.lead.title))
+def timeline_section(stories: Iterable[Story], topic: str, taxonomy: Taxonomy) -> Section:
+    """One dated line per story, in date order."""
+    chosen = sorted(stories, key=lambda s: (s.first, s.lead.title))
     return Section(
         heading=f"Timeline: {taxonomy.topics[topic].name}",
         timeline=tuple(TimelineEntry(date=s.first.date(), text=_timeline_text(s)) for s in chosen),
@@ -718,24 +791,48 @@ def build_draft(
     previous: Issue | None = None,
     off_topic: int = 0,
 ) -> Draft:
-    """Issue `number` drafted from the items of the range. Pure. off_topic counts the range's
-    items that were judged not relevant and not passed in."""
+    """Issue `number` drafted from the items of the range. Pure. feeds_by_item names the
+    feeds that delivered an item besides its own; off_topic counts the range's items that
+    were judged not relevant and not passed in."""
     feeds = feeds_by_item or {}
-    stories, stats = select_stories(items, memory, feeds)
+    sketches = [sketch(item, sorted(feeds.get(item.id, ()))) for item in items]
+    plan = plan_draft(sketches, memory, settings, off_topic=off_topic)
+    by_id = {item.id: item for item in items}
+    return compose_draft(number, plan, by_id, memory, settings, taxonomy, draft_range, previous)
+
+
+def plan_draft(
+    sketches: Sequence[ItemSketch], memory: Memory, settings: DraftSettings, *, off_topic: int = 0
+) -> DraftPlan:
+    """The first pass, over light columns only: which stories, in which rank, which items."""
+    picks, stats = choose_stories(sketches, memory, settings.max_items)
     stats = replace(stats, seen=stats.seen + off_topic, off_topic=stats.off_topic + off_topic)
-    ranked = sorted(stories, key=story_rank)
-    kept = ranked if settings.max_items is None else ranked[: settings.max_items]
-    stats = replace(stats, left_out=len(ranked) - len(kept))
+    topic = settings.timeline_topic
+    timeline = timeline_picks(sketches, topic) if topic else []
+    return DraftPlan(stories=tuple(picks), timeline=tuple(timeline), stats=stats)
+
+
+def compose_draft(
+    number: int,
+    plan: DraftPlan,
+    items_by_id: dict[str, Item],
+    memory: Memory,
+    settings: DraftSettings,
+    taxonomy: Taxonomy,
+    draft_range: DraftRange,
+    previous: Issue | None = None,
+) -> Draft:
+    """The second pass: the issue written from the chosen stories' items."""
+    kept = [story_of(pick, items_by_id) for pick in plan.stories]
     sections = [
         Section(
             heading=heading, items=tuple(issue_entry(s, memory, settings, taxonomy) for s in group)
         )
         for heading, group in group_stories(kept, settings, taxonomy)
     ]
-    if settings.timeline_topic:
-        timeline = timeline_section(items, settings.timeline_topic, taxonomy, feeds)
-        if timeline.timeline:
-            sections.insert(0, timeline)
+    if settings.timeline_topic and plan.timeline:
+        moments = [story_of(pick, items_by_id) for pick in plan.timeline]
+        sections.insert(0, timeline_section(moments, settings.timeline_topic, taxonomy))
     issue = Issue(
         number=number,
         date=draft_range.last_day,
@@ -745,7 +842,7 @@ def build_draft(
         sections=tuple(sections),
         sign_off=previous.sign_off if previous else "",
     )
-    return Draft(issue=issue, range=draft_range, stats=stats)
+    return Draft(issue=issue, range=draft_range, stats=plan.stats)
 
 
 def draft_subtitle(
@@ -901,16 +998,15 @@ def make_draft(
     earlier = [issue for issue in others if issue.number < number]
     previous = earlier[-1] if earlier else None
     span = draft_range(previous, options.since, options.until, now or dt.datetime.now(dt.UTC))
-    with open_store(config) as store:
-        items, off_topic = store.relevant_in_range(span.since, span.until)
-        feeds = store.feeds_in_range(span.since, span.until)
-        used_ids, used_urls = used_keys(others)
-        stories = store.stories_of(used_ids, used_urls)
-    memory = issue_memory(others, earlier, config.taxonomy, stories)
-    draft = build_draft(
-        number, items, memory, settings, config.taxonomy, span, feeds_by_item=feeds,
-        previous=previous, off_topic=off_topic,
-    )  # fmt: skip
+    used_ids, used_urls = used_keys(others)
+    with open_store(config) as store, store.snapshot():
+        sketches, off_topic = store.sketches_in_range(span.since, span.until)
+        memory = issue_memory(
+            others, earlier, config.taxonomy, store.stories_of(used_ids, used_urls)
+        )
+        plan = plan_draft(sketches, memory, settings, off_topic=off_topic)
+        items = store.items_with_ids(plan.item_ids())
+    draft = compose_draft(number, plan, items, memory, settings, config.taxonomy, span, previous)
     if not draft.issue.sections:
         raise WorkFailed(
             f"nothing to draft for issue {number}: no relevant, unused item dated "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 # ---------------------------------------------------------------- settings (feeds.yaml)
 
@@ -168,6 +169,21 @@ class Item:
     def when(self) -> dt.datetime:
         """The date that counts for ranges: published, else when first seen."""
         return self.published or self.first_seen
+
+
+class ItemSketch(NamedTuple):
+    """The light columns of a stored item: enough to choose and rank stories over a large range
+    without reading titles and summaries (a tuple: built by the tens of thousands)."""
+
+    id: str
+    feed: str
+    url: str | None
+    story: str  # the story id, else the item's own id
+    when: float  # published, else first seen: seconds since the epoch
+    summary_length: int  # characters in the plain-text summary, stripped
+    topics: tuple[str, ...]
+    extra_feeds: tuple[str, ...]  # other feeds that delivered the same item
+    relevant: bool
 
 
 # ---------------------------------------------------------------- issue files
