@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from itertools import chain, repeat
+from operator import itemgetter, mul
 
 from digest.models import Item
 from digest.urls import canonical_url
@@ -30,6 +32,9 @@ KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
 SHARED_KEYS = 1  # keys a candidate must share; 2 is four times faster on big stores, less recall
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
+COMMON_SHARE = 0.02  # a term in more than this share of the items tells no story apart
+COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep every term)
+SUMMARY_CHARS = 600  # the opening of a summary that is compared
 
 _WORD = re.compile(r"[a-z0-9]+(?:['.,][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -65,10 +70,8 @@ def group_stories_counted(
     ordered = [items[i] for i in order]
     groups = _UnionFind(len(ordered))
     _join_same_urls(ordered, groups)
-    bags = [_terms(item.title, item.summary_text) for item in ordered]
-    idf = _idf(bags)
-    vectors = [_unit_vector(bag, idf) for bag in bags]
-    comparisons = _join_similar(ordered, bags, vectors, idf, groups, threshold, window_days)
+    corpus = _Corpus([_text_terms(item.title, item.summary_text) for item in ordered])
+    comparisons = _join_similar(ordered, corpus, groups, threshold, window_days)
     story: dict[str, str] = {}
     first_of_root: dict[int, str] = {}
     for index, item in enumerate(ordered):  # date order: a root's first member is the earliest
@@ -78,15 +81,13 @@ def group_stories_counted(
 
 def similarity(first: Item, second: Item, reference: Sequence[Item] = ()) -> float:
     """How alike two items read (0 to 1), term weights taken from reference and the pair."""
-    bags = [_terms(it.title, it.summary_text) for it in (first, second, *reference)]
-    idf = _idf(bags)
-    return math.sqrt(max(0.0, _cosine(_unit_vector(bags[0], idf), _unit_vector(bags[1], idf))))
+    corpus = _Corpus([_text_terms(it.title, it.summary_text) for it in (first, second, *reference)])
+    return math.sqrt(max(0.0, _cosine(corpus.vectors[0], corpus.vectors[1])))
 
 
 # ---------------------------------------------------------------- text to weighted terms
 
 
-@lru_cache(maxsize=1 << 18)
 def _stem(word: str) -> str:
     if len(word) > 4 and not word[0].isdigit():
         for suffix in _SUFFIXES:
@@ -95,46 +96,103 @@ def _stem(word: str) -> str:
     return word
 
 
-def _tokens(text: str) -> Iterable[str]:
-    for run in _WORD.findall(text.lower()):
+def _chunk_terms(chunk: str) -> tuple[str, ...]:
+    """The terms of a run of text without spaces: stems of its words, bigrams of its CJK."""
+    terms: list[str] = []
+    for run in _WORD.findall(chunk):
         if _CJK.match(run):
             if len(run) == 1:
-                yield run
-            for i in range(len(run) - 1):
-                yield run[i : i + 2]
+                terms.append(run)
+            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
         elif run not in _STOPWORDS and (len(run) > 1 or run.isdigit()):
-            yield _stem(run.replace(",", ""))
+            terms.append(_stem(run.replace(",", "")))
+    return tuple(terms)
 
 
-def _terms(title: str, summary: str) -> dict[str, float]:
-    bag: dict[str, float] = {}
-    for token in _tokens(summary):
-        bag[token] = 1.0
-    for token in _tokens(title):
-        bag[token] = TITLE_WEIGHT
-    return bag
+class _ChunkCache(dict[str, tuple[str, ...]]):
+    """Lowercased chunk of text between spaces -> its terms. News repeats its words, so
+    nearly every chunk is a dictionary hit and a text becomes terms without a Python loop."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        if len(self) >= _CHUNK_CACHE_SIZE:
+            self.clear()
+        terms = self[chunk] = _chunk_terms(chunk)
+        return terms
 
 
-def _idf(bags: Sequence[dict[str, float]]) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    for bag in bags:
-        df.update(bag.keys())
-    n = len(bags)
-    return {term: _idf_of_count(n, count) for term, count in df.items()}
+_CHUNK_CACHE_SIZE = 1 << 20
+_chunks = _ChunkCache()
+
+
+def _tokens(text: str) -> set[str]:
+    """The distinct terms of a text (a term counts once however often it recurs)."""
+    return set().union(*map(_chunks.__getitem__, text.lower().split()))
+
+
+def _text_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
+    """All terms of an item, and those of its title (which weigh TITLE_WEIGHT).
+
+    Only the opening of a long summary counts: a report names its event, places and people
+    first, and the rest costs time while adding mostly background words."""
+    if len(summary) > SUMMARY_CHARS:
+        summary = summary[:SUMMARY_CHARS].rsplit(None, 1)[0]  # no half word at the cut
+    in_title = _tokens(title)
+    return _tokens(summary) | in_title, in_title
 
 
 def _idf_of_count(items: int, count: int) -> float:
     return math.log((items + 1) / (count + 1)) + 1.0
 
 
-def _unit_vector(bag: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
-    vector = {term: weight * idf.get(term, 1.0) for term, weight in bag.items()}
-    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-    return {term: v / norm for term, v in vector.items()}
+class _Corpus:
+    """Document frequencies and each item's unit TF-IDF vector over the terms it shares with
+    some other item (a term found once adds to the length of a vector but can match nothing).
+
+    Shared terms get integer ids, rarest first: an item's best partner-finders are its
+    smallest ids, and "too common to look up" is an id past a bound. A term in more than
+    COMMON_SHARE of a large store is left out altogether, as "the" is. Sums are exact (fsum),
+    so the result does not depend on the order sets happen to iterate in.
+    """
+
+    def __init__(self, texts: Sequence[tuple[set[str], set[str]]]) -> None:
+        df = Counter(chain.from_iterable(terms for terms, _ in texts))
+        self.items = len(texts)
+        common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
+        shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
+        ids = {term: i for i, term in enumerate(shared)}
+        self.counts = [df[t] for t in shared]
+        idf = {t: _idf_of_count(self.items, c) for t, c in df.items()}
+        # A term in a good share of all items is a stop word of this store: it weighs nothing.
+        square = {t: v * v if df[t] <= common else 0.0 for t, v in idf.items()}
+        title_extra = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
+        self.vectors: list[dict[int, float]] = []
+        is_shared = ids.__contains__
+        for terms, in_title in texts:
+            norm = math.sqrt(
+                math.fsum(map(square.__getitem__, terms))
+                + title_extra * math.fsum(map(square.__getitem__, in_title))
+            )
+            kept = list(filter(is_shared, terms))
+            scale = 1.0 / (norm or 1.0)
+            vector = dict(
+                zip(
+                    map(ids.__getitem__, kept),
+                    map(mul, map(idf.__getitem__, kept), repeat(scale)),
+                    strict=True,
+                )
+            )
+            for term in filter(is_shared, in_title):
+                vector[ids[term]] *= TITLE_WEIGHT
+            self.vectors.append(vector)
+
+    def first_id_in_more_than(self, count: int) -> int:
+        """The first id of a term found in more than count items (ids run rarest first)."""
+        return bisect_right(self.counts, count)
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    return sum(a[term] * b[term] for term in a.keys() & b.keys())
+def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    common = a.keys() & b.keys()
+    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
 # ---------------------------------------------------------------- grouping
@@ -166,9 +224,7 @@ def _join_same_urls(items: Sequence[Item], groups: _UnionFind) -> None:
 
 def _join_similar(
     items: Sequence[Item],
-    bags: Sequence[dict[str, float]],
-    vectors: Sequence[dict[str, float]],
-    idf: dict[str, float],
+    corpus: _Corpus,
     groups: _UnionFind,
     threshold: float,
     window_days: float,
@@ -176,22 +232,22 @@ def _join_similar(
     window = window_days * 86400.0
     least_cosine = threshold * threshold
     # A term in more items than this is crowded in any window: no one looks it up.
-    findable_idf = _idf_of_count(len(items), max(CROWDED_KEY, len(items) // 100))
-    shared_idf = _idf_of_count(len(items), 2)  # terms rarer than this are in no other item
-    recent: dict[str, deque[tuple[float, int]]] = {}
+    findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
+    recent: dict[int, deque[tuple[float, int]]] = {}
+    vectors = corpus.vectors
     comparisons = 0
     for index, item in enumerate(items):
         now = _seconds(item.when)
-        keys = _keys(bags[index], idf, shared_idf)
+        ids = sorted(vectors[index])
         candidates: Counter[int] = Counter()
-        for key in keys:
+        for key in ids[:KEYS_PER_ITEM]:  # the item's rarest shared terms
             queue = recent.get(key)
             if not queue:
                 continue
             while queue and now - queue[0][0] > window:
                 queue.popleft()
             if len(queue) <= CROWDED_KEY:
-                candidates.update(other for _, other in queue)
+                candidates.update(map(_second, queue))
         for other, shared in candidates.items():
             if shared < SHARED_KEYS:
                 continue
@@ -200,16 +256,14 @@ def _join_similar(
             comparisons += 1
             if _cosine(vectors[index], vectors[other]) >= least_cosine:
                 groups.union(other, index)
-        for term in bags[index]:
-            if idf[term] >= findable_idf:
-                recent.setdefault(term, deque()).append((now, index))
+        for term in ids:
+            if term >= findable:
+                break
+            recent.setdefault(term, deque()).append((now, index))
     return comparisons
 
 
-def _keys(bag: dict[str, float], idf: dict[str, float], shared_idf: float) -> list[str]:
-    """The item's rarest terms that some other item also has: the best partners' finders."""
-    shared = [term for term in bag if idf[term] <= shared_idf]
-    return sorted(shared, key=lambda t: (-idf[t], t))[:KEYS_PER_ITEM]
+_second = itemgetter(1)
 
 
 def _seconds(when: dt.datetime) -> float:
