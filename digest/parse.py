@@ -136,7 +136,7 @@ def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry |
     base = link or feed_url or None
     summary_html = clean_html(_richest_body(raw), base)
     summary_text = plain_text(summary_html)
-    title = plain_text(_text_of(raw, "title"))
+    title = _plain(_text_of(raw, "title"))
     if not title:
         title = _shorten(summary_text) or (link or "")
     if not title:
@@ -155,7 +155,7 @@ def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry |
         summary_text=summary_text,
         published=published,
         updated=_date(raw, "updated_parsed"),
-        author=plain_text(str(raw.get("author") or ""))[:200],
+        author=_plain(str(raw.get("author") or ""))[:200],
         language=language or feed_info.get("language") or None,
     )
 
@@ -199,6 +199,13 @@ def _as_html(detail: Any) -> str:
 def _text_of(raw: Any, key: str) -> str:
     value = raw.get(key)
     return value if isinstance(value, str) else ""
+
+
+def _plain(text: str) -> str:
+    """plain_text, without the HTML parser for text that has no markup (most titles)."""
+    if "<" in text or "&" in text or "\0" in text or "\ufeff" in text:
+        return plain_text(text)
+    return " ".join(text.split())
 
 
 def _shorten(text: str) -> str:

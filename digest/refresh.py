@@ -42,16 +42,18 @@ def run_fetch(
     client = Client(config.fetch, user_agent(config.newsletter.url), config.root, config.taxonomy)
     outcomes: list[FeedOutcome] = []
     new = updated = 0
+    changed: list[str] = []
     now = dt.datetime.now(dt.UTC)
     with fetch_lock(config.state_dir), open_store(config) as store:
         for outcome in fetch_feeds(feeds, client, store.feed_states(), now=now):
             counts = store.save_feed_result(outcome, now)
             new, updated = new + counts.new, updated + counts.updated
+            changed += counts.changed
             outcomes.append(outcome)
             if on_feed is not None:
                 on_feed(outcome)
-        if new or updated:
-            store.regroup_stories(now - STORY_WINDOW)
+        if changed:
+            store.regroup_around(changed, now - STORY_WINDOW)
     return FetchReport(
         ok=sum(o.worked for o in outcomes),
         failed=sum(o.failed for o in outcomes),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -32,9 +33,10 @@ from digest.models import (
     ItemSketch,
     Taxonomy,
 )
-from digest.stories import group_stories
+from digest.stories import WINDOW_DAYS, group_stories
 
 STORY_WINDOW = dt.timedelta(days=14)
+STORY_REACH_DAYS = WINDOW_DAYS  # how far apart in time two items of one story may be
 _ID_CHARS = 12
 
 # Each entry moves the schema one version up; PRAGMA user_version counts the ones applied.
@@ -156,6 +158,7 @@ MIGRATIONS: list[str] = [
 class SaveCounts:
     new: int = 0
     updated: int = 0
+    changed: tuple[str, ...] = ()  # ids of the items added or updated
 
 
 @dataclass(frozen=True)
@@ -267,17 +270,17 @@ class Store:
             if not outcome.entries:
                 return SaveCounts()
             known = self._known_for(outcome.feed.name, outcome.entries)
-            new = updated = 0
+            changed: list[str] = []
             malformed = outcome.status == "warning"
             verdicts = outcome.classifications
             if len(verdicts) != len(outcome.entries):
                 verdicts = (None,) * len(outcome.entries)  # type: ignore[assignment]
             for entry, verdict in zip(outcome.entries, verdicts, strict=True):
-                added, changed = self._save_entry(
-                    entry, outcome.feed, malformed, now, verdict, known
-                )
-                new, updated = new + added, updated + changed
-        return SaveCounts(new, updated)
+                saved = self._save_entry(entry, outcome.feed, malformed, now, verdict, known)
+                if saved is not None:
+                    changed.append(saved)
+        new = sum(1 for item_id in changed if item_id in known.added)
+        return SaveCounts(new, len(changed) - new, tuple(changed))
 
     def _save_feed_row(self, outcome: FeedOutcome, now: dt.datetime) -> None:
         feed = outcome.feed
@@ -320,7 +323,8 @@ class Store:
         now: dt.datetime,
         verdict: Classification | None,
         known: _Known,
-    ) -> tuple[int, int]:
+    ) -> str | None:
+        """The id of the item the entry added or changed; None when it changed nothing."""
         keys = _source_keys(entry)
         found = known.find(keys, entry.url)
         content_hash = _content_hash(entry)
@@ -341,17 +345,18 @@ class Store:
                 ),
             )  # fmt: skip
             known.add(_Stored(item_id, feed.name, content_hash, malformed), keys, entry.url)
+            known.added.add(item_id)
             self._remember(feed.name, keys, item_id)
-            return 1, 0
+            return item_id
         if not known.remembers(keys, found.id):
             known.add(found, keys, None)
             self._remember(feed.name, keys, found.id)
         if found.content_hash == content_hash:
-            return 0, 0
+            return None
         clean_over_malformed = found.malformed and not malformed
         same_feed_update = found.feed == feed.name and (not malformed or found.malformed)
         if not (clean_over_malformed or same_feed_update):
-            return 0, 0
+            return None
         classification = self._classify(entry, feed, found.id, verdict)
         self.conn.execute(
             "UPDATE items SET guid = coalesce(?, guid), url = coalesce(?, url), title = ?, "
@@ -370,7 +375,7 @@ class Store:
         found.content_hash, found.malformed = content_hash, malformed
         if entry.url:
             known.by_url.setdefault(entry.url, found)
-        return 0, 1
+        return found.id
 
     def _known_for(self, feed: str, entries: Sequence[Entry]) -> _Known:
         """What the store already holds for a batch of entries, read in a few queries."""
@@ -697,6 +702,7 @@ class _Known:
     by_url: dict[str, _Stored] = field(default_factory=dict)
     by_id: dict[str, _Stored] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)  # item ids in use, of those checked
+    added: set[str] = field(default_factory=set)  # item ids inserted by this batch
 
     def stored(self, item_id: str, owner: str, content_hash: str, malformed: int) -> _Stored:
         if item_id not in self.by_id:
@@ -844,13 +850,15 @@ def _search(text: str) -> tuple[str, list[str]]:
 
 def _classification_columns(c: Classification) -> tuple[str, str, int, str]:
     """countries, topics, relevant, reasons as stored."""
-    reasons = {tag: list(terms) for tag, terms in c.reasons.items()}
-    return (
-        json.dumps(list(c.countries)),
-        json.dumps(list(c.topics)),
-        int(c.relevant),
-        json.dumps(reasons, ensure_ascii=False, sort_keys=True),
-    )
+    return _tag_list(c.countries), _tag_list(c.topics), int(c.relevant), _reasons_json(c.reasons)
+
+
+_reasons_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # tuples as lists
+
+
+@functools.lru_cache(maxsize=4096)
+def _tag_list(tags: tuple[str, ...]) -> str:
+    return json.dumps(list(tags))
 
 
 def _source_keys(entry: Entry) -> list[str]:
@@ -882,7 +890,7 @@ def _time(value: dt.datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    v = value.astimezone(dt.UTC)
+    v = value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from digest.errors import DigestError, FetchError
 from digest.models import Entry, FeedConfig
-from digest.parse import defuse_entities, parse_feed
+from digest.parse import _plain, defuse_entities, parse_feed
+from digest.sanitize import plain_text
 
 FEEDS = Path(__file__).parent / "feeds"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in FEEDS.glob("*.expected.json"))
@@ -112,3 +113,9 @@ def test_any_bytes_give_entries_or_our_error(body: bytes) -> None:
     for entry in entries:
         assert "<script" not in entry.summary_html.lower()
         assert entry.url is None or entry.url.startswith(("http://", "https://"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_titles_without_markup_read_as_the_html_parser_reads_them(text: str) -> None:
+    assert _plain(text) == plain_text(text)
