@@ -683,6 +683,79 @@ class Store:
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", changes)
         return len(changes)
 
+    def regroup_around(self, changed: Iterable[str], since: dt.datetime) -> int:
+        """Story ids after items were added or changed: only the stories that can touch them.
+
+        The changed items are grouped with the items dated within the story window of them
+        (and every item of those items' stories); stories they do not join keep their ids, and
+        unchanged items stay in the stories they were in. Returns how many ids were rewritten.
+        """
+        changed_ids = set(changed)
+        targets = [item for item in self._items_by_id(changed_ids) if item.when >= since]
+        if not targets:
+            return 0
+        reach = dt.timedelta(days=STORY_REACH_DAYS)
+        lo = max(since, min(item.when for item in targets) - reach)
+        hi = max(item.when for item in targets) + reach
+        nearby = {item.id: item for item in self.items_in_range(lo, hi + dt.timedelta(seconds=1))}
+        nearby.update((item.id, item) for item in targets)
+        stories = {item.story or item.id for item in nearby.values()}
+        nearby.update((item.id, item) for item in self._items_of_stories(stories, nearby))
+        items = list(nearby.values())
+        grouped = group_stories(items, self.config.story_threshold)
+        components = _Components()
+        for item in items:
+            components.join(item.id, grouped.get(item.id, item.id))
+            if item.id not in changed_ids and item.story:
+                components.join(item.id, "story:" + item.story)  # never split a story
+        earliest: dict[str, Item] = {}
+        for item in sorted(items, key=lambda i: (i.when, i.id)):
+            earliest.setdefault(components.find(item.id), item)
+        updates = [
+            (story, item.id)
+            for item in items
+            if (story := earliest[components.find(item.id)].id) != item.story
+        ]
+        with transaction(self.conn):
+            self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", updates)
+        return len(updates)
+
+    def _items_by_id(self, item_ids: Iterable[str]) -> list[Item]:
+        items: list[Item] = []
+        for chunk in _chunks(sorted(set(item_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_ITEM_COLUMNS} FROM items i WHERE id IN ({marks})"
+            items += [_item(row) for row in self.conn.execute(sql, chunk)]
+        return items
+
+    def _items_of_stories(self, stories: Iterable[str], loaded: dict[str, Item]) -> list[Item]:
+        items: list[Item] = []
+        for chunk in _chunks(sorted(set(stories)), 500):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_ITEM_COLUMNS} FROM items i WHERE story IN ({marks})"
+            rows = self.conn.execute(sql, chunk)
+            items += [_item(row) for row in rows if row[0] not in loaded]
+        return items
+
+
+class _Components:
+    """Union-find over names (item ids and story ids)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, name: str) -> str:
+        root = self.parent.setdefault(name, name)
+        while root != self.parent[root]:
+            self.parent[root] = self.parent[self.parent[root]]
+            root = self.parent[root]
+        return root
+
+    def join(self, first: str, second: str) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[a] = b
+
 
 @dataclass
 class _Stored:
