@@ -4,7 +4,8 @@ The store is filled through the store API (save_feed_result, then regroup_storie
 HTTP: 100,000 items from 20 feeds across a year, a quarter of them off-topic, stories of one to
 four outlets, and two earlier issues whose items count as used. Figures: a draft of the month
 after the latest issue (the editor's normal case), a draft of the whole year (every item in
-range), each against the peer: reading all 100,000 rows with a bare SELECT.
+range), each in wall-clock and CPU seconds (the machine is shared) against the peer: reading
+all 100,000 rows with a bare SELECT.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import random
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from figures import Figure, peak_rss_mb
@@ -47,16 +50,27 @@ def run() -> list[Figure]:
         fill_store(config)
         write_issues(config)
         month = _best_of(3, lambda: _draft(config, 30, None))
-        year = _best_of(2, lambda: _draft(config, 31, NOW.date() - dt.timedelta(days=DAYS)))
+        year = _best_of(3, lambda: _draft(config, 31, NOW.date() - dt.timedelta(days=DAYS)))
         select = _best_of(3, lambda: _bare_select(config))
-    peer = f"bare SELECT of {ITEMS:,} rows {select:.3f} s"
+    peer = f"bare SELECT of {ITEMS:,} rows {select.wall:.3f} s (CPU {select.cpu:.3f} s)"
+    target = f"< {TARGET_SECONDS:g} s"
     return [
-        Figure("draft: a month after the latest issue", month, "s", f"< {TARGET_SECONDS:g} s",
-               month < TARGET_SECONDS, peer),
-        Figure(f"draft: all {ITEMS:,} items in range", year, "s", f"< {TARGET_SECONDS:g} s",
-               year < TARGET_SECONDS, peer),
+        Figure("draft: a month after the latest issue", month.wall, "s", target,
+               month.wall < TARGET_SECONDS, peer),
+        Figure("draft: a month after the latest issue, CPU", month.cpu, "s", target,
+               month.cpu < TARGET_SECONDS, peer),
+        Figure(f"draft: all {ITEMS:,} items in range", year.wall, "s", target,
+               year.wall < TARGET_SECONDS, peer),
+        Figure(f"draft: all {ITEMS:,} items in range, CPU", year.cpu, "s", target,
+               year.cpu < TARGET_SECONDS, peer),
         Figure("draft: peak memory", peak_rss_mb(), "MB", "report", None),
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds on the clock: what the editor waits on a busy machine
+    cpu: float  # seconds of this process's CPU: the work itself
 
 
 def make_newsletter(root: Path) -> Config:
@@ -149,22 +163,28 @@ def write_issues(config: Config) -> None:
         (config.issues_dir / f"{number}.yaml").write_text("\n".join(lines) + "\n", "utf-8")
 
 
-def _draft(config: Config, number: int, since: dt.date | None) -> float:
-    started = time.perf_counter()
+def _draft(config: Config, number: int, since: dt.date | None) -> Timing:
     options = DraftOptions(since=since, until=NOW.date(), force=True)
-    make_draft(config, number, options, now=NOW)
-    return time.perf_counter() - started
+    return _timed(lambda: make_draft(config, number, options, now=NOW))
 
 
-def _bare_select(config: Config) -> float:
-    started = time.perf_counter()
-    conn = sqlite3.connect(config.store_path)
-    rows = conn.execute("SELECT * FROM items").fetchall()
-    conn.close()
-    assert len(rows) == ITEMS
-    return time.perf_counter() - started
+def _bare_select(config: Config) -> Timing:
+    def select() -> None:
+        conn = sqlite3.connect(config.store_path)
+        rows = conn.execute("SELECT * FROM items").fetchall()
+        conn.close()
+        assert len(rows) == ITEMS
+
+    return _timed(select)
 
 
-def _best_of(times: int, measure: object) -> float:
-    assert callable(measure)
-    return min(measure() for _ in range(times))
+def _timed(work: Callable[[], object]) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return Timing(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
+
+
+def _best_of(times: int, measure: Callable[[], Timing]) -> Timing:
+    """The best of several runs, wall and CPU each (the machine is shared)."""
+    runs = [measure() for _ in range(times)]
+    return Timing(wall=min(r.wall for r in runs), cpu=min(r.cpu for r in runs))

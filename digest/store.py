@@ -555,7 +555,7 @@ class Store:
                 # length() stops at a NUL character: such a summary is measured in Python.
                 "CASE WHEN instr(i.summary_text, char(0)) > 0 THEN i.summary_text "
                 "ELSE length(trim(i.summary_text, ?)) END, i.topics, "
-                "(SELECT json_group_array(s.feed) FROM sources s "
+                "(SELECT json_group_array(DISTINCT s.feed) FROM sources s "
                 "WHERE s.item_id = i.id AND s.feed != i.feed) "
                 f"FROM items i {access} WHERE relevant = 1 AND {when}",
                 (_WHITESPACE, *span),

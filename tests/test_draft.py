@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from support.feedfolder import item as rss_item
 from support.feedfolder import rss
 from support.feedserver import FeedServer, serving
 
+from digest.config import load_config
 from digest.draft import (
+    DraftOptions,
     DraftRange,
     DraftSettings,
     Memory,
@@ -28,12 +31,25 @@ from digest.draft import (
     draft_range,
     draft_yaml,
     issue_memory,
+    make_draft,
+    sketch,
     summary_markdown,
 )
 from digest.errors import UserError
+from digest.fetch import FeedOutcome
 from digest.issuefile import load_issue_file
-from digest.models import Issue, IssueItem, Item, Section
+from digest.models import (
+    Classification,
+    Config,
+    Entry,
+    FeedConfig,
+    Issue,
+    IssueItem,
+    Item,
+    Section,
+)
 from digest.render import markdown_html
+from digest.store import open_store
 from digest.taxonomy import builtin_taxonomy
 
 TAXONOMY = builtin_taxonomy()
@@ -462,3 +478,105 @@ def test_help_names_every_option() -> None:
     done = digest(ROOT, "draft", "--help")
     for option in ("--since", "--until", "--group-by", "--max-items", "--timeline", "--force"):
         assert option in done.stdout
+
+
+# ---------------------------------------------------------------- two passes over a real store
+
+STORE_DAY = dt.datetime(2024, 3, 1, 9, tzinfo=dt.UTC)
+TRICKY_SUMMARIES = [
+    "", "  plain  ", "\u3000ideographic space\u3000", "line\u2028separator\u2029",
+    "\x85next line\xa0", "nul\x00inside and beyond", "\t\n tabs \r\n",
+]  # fmt: skip
+
+
+def stored_newsletter(root: Path) -> Config:
+    """A store of 40 items from three feeds over 20 days: stories of one to three outlets, a
+    URL two feeds delivered, off-topic items, summaries with every kind of whitespace and a
+    NUL; story ids set as story grouping would."""
+    config = load_config(root)
+    feeds = [FeedConfig(name=name, url=f"https://{name.lower()}.example.com/rss")
+             for name in ("Wire", "Ledger", "Block")]  # fmt: skip
+    per_feed: dict[str, list[tuple[Entry, Classification]]] = {f.name: [] for f in feeds}
+    for n in range(40):
+        feed = feeds[n % 3]
+        relevant = n % 5 != 4
+        verdict = Classification(
+            countries=(("CN", "HK", "SG", "US")[n % 4],), topics=(("mining", "cbdc")[n % 2],),
+            relevant=relevant, reasons={"CN": ("Bitmain",)} if n % 4 == 0 else {},
+        )  # fmt: skip
+        summary = TRICKY_SUMMARIES[n % len(TRICKY_SUMMARIES)] + "x" * (n % 9)
+        entry = Entry(
+            feed=feed.name, guid=f"g{n}", url=f"https://news.example.com/story/{n // 3}/{n}",
+            title=f"Bitmain and story {n // 3}, report {n}", summary_html=f"<p>{summary}</p>",
+            summary_text=summary, published=STORE_DAY + dt.timedelta(hours=11 * n),
+        )  # fmt: skip
+        per_feed[feed.name].append((entry, verdict))
+    shared = per_feed["Wire"][0][0]  # the same article, delivered by a second feed
+    per_feed["Block"].append(
+        (replace(shared, feed="Block", guid="b-shared"), per_feed["Wire"][0][1])
+    )
+    with open_store(config) as store:
+        for feed in feeds:
+            pairs = per_feed[feed.name]
+            store.save_feed_result(FeedOutcome(
+                feed=feed, status="ok", entries=tuple(e for e, _ in pairs),
+                classifications=tuple(c for _, c in pairs),
+            ), now=STORE_DAY)  # fmt: skip
+        rows = store.conn.execute("SELECT id, url FROM items ORDER BY seq").fetchall()
+        story = {url.rsplit("/", 2)[1]: item_id for item_id, url in reversed(rows)}
+        store.conn.executemany(
+            "UPDATE items SET story = ? WHERE id = ?",
+            [(story[url.rsplit("/", 2)[1]], item_id) for item_id, url in rows],
+        )
+    return config
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> Config:
+    root = tmp_path / "store-newsletter"
+    (root / "issues").mkdir(parents=True)
+    feeds = "\n".join(f"  - {{name: {n}, url: 'https://{n.lower()}.example.com/rss'}}"
+                      for n in ("Wire", "Ledger", "Block"))  # fmt: skip
+    (root / "feeds.yaml").write_text(
+        "newsletter:\n  name: Test\n  section_order: [China, Hong Kong, Singapore]\n"
+        f"feeds:\n{feeds}\n",
+        "utf-8",
+    )
+    return stored_newsletter(root)
+
+
+@pytest.mark.parametrize("days", [20, 2])  # most of the store (a scan), a sliver (the index)
+def test_store_sketches_are_the_items_light_columns(stored: Config, days: int) -> None:
+    since, until = STORE_DAY, STORE_DAY + dt.timedelta(days=days)
+    with open_store(stored) as store:
+        sketches, off_topic = store.sketches_in_range(since, until)
+        items = store.items_in_range(since, until)
+        others = store.also_feeds([i.id for i in items])
+    relevant = [i for i in items if i.relevant]
+    assert off_topic == len(items) - len(relevant) > 0
+    expected = {i.id: sketch(i, sorted(others.get(i.id, ()))) for i in relevant}
+    got = {s.id: s._replace(extra_feeds=tuple(sorted(s.extra_feeds))) for s in sketches}
+    assert got == expected
+    assert any(s.extra_feeds == ("Block",) for s in sketches)  # the shared URL
+    assert days < 20 or any("\x00" in i.summary_text for i in relevant)
+
+
+@pytest.mark.parametrize("max_items", [3, None])
+def test_a_draft_from_the_store_equals_one_from_whole_items(
+    stored: Config, max_items: int | None
+) -> None:
+    """The two passes read the same store the way build_draft reads every item in full."""
+    until = (STORE_DAY + dt.timedelta(days=19)).date()
+    options = DraftOptions(since=STORE_DAY.date(), until=until, max_items=max_items,
+                           timeline="mining")  # fmt: skip
+    outcome = make_draft(stored, 24, options, now=NOW)
+    span = outcome.draft.range
+    with open_store(stored) as store:
+        items = store.items_in_range(span.since, span.until)
+        others = store.also_feeds([i.id for i in items])
+    feeds = {item_id: set(found) for item_id, found in others.items()}
+    settings = DraftSettings(section_order=("China", "Hong Kong", "Singapore"),
+                             max_items=max_items, timeline_topic="mining")  # fmt: skip
+    whole = build_draft(24, items, Memory(), settings, stored.taxonomy, span, feeds_by_item=feeds)
+    assert outcome.path.read_text("utf-8") == draft_yaml(whole)
+    assert whole.stats.off_topic > 0 and whole.issue.items
