@@ -20,14 +20,18 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
-from digest.taxonomy import ignored_terms, relevance_terms
+from digest.taxonomy import actor_keywords, ignored_terms, relevance_terms, weak_keywords
 
 RELEVANT = "relevant"
+WEAK = "~"  # marks a weak hint of a topic: "court" or "notice" alone does not make regulation
+ACTOR = "^"  # marks who acts in a topic: any number of them count as one weak hint together
+# Scores count half points: a term in the summary scores 2 (a weak one 1), in the title twice.
 TITLE_WEIGHT = 2
 SUMMARY_WEIGHT = 1
-PRIOR_WEIGHT = 1
-COUNTRY_THRESHOLD = 2  # one title hit, two summary hits, or a summary hit plus the feed's prior
-TOPIC_THRESHOLD = 1  # topics are asked of relevant items only: one mention is enough
+PRIOR_WEIGHT = 2
+COUNTRY_THRESHOLD = 4  # one title hit, two summary hits, or a summary hit plus the feed's prior
+TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is enough, or two
+# weak hints, or one in the title
 SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only costs time
 PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
@@ -43,6 +47,25 @@ _SEPARATOR = re.compile(r"[\s\-]")
 class Hit:
     term: str  # the term as the taxonomy spells it
     tags: tuple[str, ...]  # country codes, topic slugs and/or RELEVANT
+    # Each tag once per half point it scores in a summary: a weak term's tag once, any other
+    # tag twice; in a title, other tags score twice that and a weak hint stays a hint.
+    points: tuple[str, ...] = ()
+    title_points: tuple[str, ...] = ()
+
+
+def _hit(term: str, tags: set[str]) -> Hit:
+    """A term's hit. A tag written WEAK + slug is a weak hint of that topic (half weight,
+    title or not); ACTOR + slug names who acts in it (counted once per entry, as a hint)."""
+    strong = {t for t in tags if t[:1] not in (WEAK, ACTOR)}
+    weak = {t[1:] for t in tags if t.startswith(WEAK)} - strong
+    actor = {t for t in tags if t.startswith(ACTOR) and t[1:] not in strong | weak}
+    # WEAK + slug is kept beside the slug: what only hints were found for is known later.
+    hints = tuple(sorted(weak | actor)) + tuple(sorted(WEAK + t for t in weak))
+    ordered_strong = tuple(sorted(strong))
+    points = ordered_strong * 2 + hints
+    title_points = ordered_strong * (2 * TITLE_WEIGHT) + hints
+    named = strong | weak | {t[1:] for t in actor}
+    return Hit(term, tuple(sorted(named)), points, title_points)
 
 
 def is_case_sensitive(term: str) -> bool:
@@ -74,9 +97,9 @@ class Matcher:
                 spelling.setdefault(_spaced(term), (term, set()))[1].update(tags)
             else:
                 any_case.setdefault(key, (term, set()))[1].update(tags)
-        self._any_case = {k: Hit(term, tuple(sorted(tags))) for k, (term, tags) in any_case.items()}
+        self._any_case = {k: _hit(term, tags) for k, (term, tags) in any_case.items()}
         self._exact = {
-            k: {spelled: Hit(term, tuple(sorted(tags))) for spelled, (term, tags) in v.items()}
+            k: {spelled: _hit(term, tags) for spelled, (term, tags) in v.items()}
             for k, v in exact.items()
         }
         # Keys found by a plain lookup: any case, written with single spaces.
@@ -203,12 +226,15 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
     if cached is not None and cached[0] is taxonomy:
         return cached[1]
     terms: dict[str, set[str]] = {}
+    weak, actors = weak_keywords(), actor_keywords()
     for code, country in taxonomy.countries.items():
         for alias in (country.name, *country.aliases):
-            terms.setdefault(alias, set()).add(code)
+            terms.setdefault(alias, set()).add(_strength(alias, code, weak, actors) + code)
     for slug, topic in taxonomy.topics.items():
         for keyword in topic.keywords:
-            terms.setdefault(keyword, set()).add(slug)
+            terms.setdefault(keyword, set()).add(_strength(keyword, slug, weak, actors) + slug)
+        for actor in actors.get(slug, ()):
+            terms.setdefault(actor, set()).add(ACTOR + slug)
     for term in relevance_terms():
         terms.setdefault(term, set()).add(RELEVANT)
     _inherit_relevance(terms)
@@ -219,6 +245,15 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
         _cache.clear()
     _cache[id(taxonomy)] = (taxonomy, matcher)
     return matcher
+
+
+def _strength(
+    keyword: str, slug: str, weak: dict[str, frozenset[str]], actors: dict[str, frozenset[str]]
+) -> str:
+    """The mark of a topic keyword: WEAK, ACTOR or none (full weight)."""
+    if keyword in actors.get(slug, ()):
+        return ACTOR
+    return WEAK if keyword in weak.get(slug, ()) else ""
 
 
 def _inherit_relevance(terms: dict[str, set[str]]) -> None:
@@ -244,10 +279,13 @@ def classify_text(
     matcher = matcher_for(taxonomy)
     title_hits = matcher.hits(title)
     summary_hits = matcher.hits(summary[:SUMMARY_CHARS]) if summary else []
-    # Counting a flat list of tags is done in C; the title's tags count twice.
-    tags = [tag for hit in summary_hits for tag in hit.tags]
-    tags += [tag for hit in title_hits for tag in hit.tags] * TITLE_WEIGHT
+    # Counting a flat list of tags is done in C.
+    tags = [tag for hit in summary_hits for tag in hit.points]
+    tags += [tag for hit in title_hits for tag in hit.title_points]
     score = Counter(tags)
+    for actor in [tag for tag in score if tag[0] == ACTOR]:
+        del score[actor]
+        score[actor[1:]] += 1
     relevant = RELEVANT in score
     countries = _countries(score, feed, taxonomy, relevant)
     topics = _topics(score, feed, taxonomy) if relevant else []
@@ -284,6 +322,11 @@ def _countries(
     if not found and prior and relevant:
         # Nothing points elsewhere: an item from a country's feed is about that country.
         found = [prior]
+    elif not found and not prior:
+        # No country stands out and the feed has none: a shared acronym names its usual
+        # market ("SEC sues ..." is the US SEC unless another country is in the item).
+        hinted = Counter({tag[1:]: n for tag, n in score.items() if tag[0] == WEAK})
+        found = _passing(hinted, taxonomy.countries, 1)[:1]
     return found
 
 

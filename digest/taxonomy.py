@@ -51,6 +51,26 @@ def ignored_terms() -> tuple[str, ...]:
     return _word_list("ignore")
 
 
+@cache
+def weak_keywords() -> dict[str, frozenset[str]]:
+    """Topic keywords that only hint at their topic ("court", "notice" for regulation): one
+    is not enough, two are, or one beside a keyword of full weight."""
+    return _topic_lists("weak")
+
+
+@cache
+def actor_keywords() -> dict[str, frozenset[str]]:
+    """Who acts in a topic (a ministry, a regulator by name): all of them in an entry together
+    count as one weak hint."""
+    return _topic_lists("actors")
+
+
+def _topic_lists(key: str) -> dict[str, frozenset[str]]:
+    text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return {slug: frozenset(map(str, terms)) for slug, terms in (data.get(key) or {}).items()}
+
+
 def _word_list(key: str) -> tuple[str, ...]:
     text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
     data: dict[str, Any] = yaml.safe_load(text)

@@ -50,7 +50,6 @@ def test_topic_f1(report: Report, slug: str) -> None:
     assert report.topics[slug].f1 >= 0.90
 
 
-@pytest.mark.xfail(reason="regulation words are many and generic; F1 is about 0.85 so far")
 def test_regulation_f1(report: Report) -> None:
     assert report.topics["regulation"].f1 >= 0.90
 
