@@ -691,7 +691,7 @@ class Store:
         unchanged items stay in the stories they were in. Returns how many ids were rewritten.
         """
         changed_ids = set(changed)
-        targets = [item for item in self._items_by_id(changed_ids) if item.when >= since]
+        targets = self._items_by_id(changed_ids, since)
         if not targets:
             return 0
         reach = dt.timedelta(days=STORY_REACH_DAYS)
@@ -720,12 +720,16 @@ class Store:
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", updates)
         return len(updates)
 
-    def _items_by_id(self, item_ids: Iterable[str]) -> list[Item]:
+    def _items_by_id(self, item_ids: Iterable[str], since: dt.datetime) -> list[Item]:
+        """The items with these ids dated since `since`."""
         items: list[Item] = []
         for chunk in _chunks(sorted(set(item_ids)), 500):
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT {_ITEM_COLUMNS} FROM items i WHERE id IN ({marks})"
-            items += [_item(row) for row in self.conn.execute(sql, chunk)]
+            sql = (
+                f"SELECT {_ITEM_COLUMNS} FROM items i WHERE id IN ({marks}) "
+                "AND coalesce(published, first_seen) >= ?"
+            )
+            items += [_item(row) for row in self.conn.execute(sql, [*chunk, _time(since)])]
         return items
 
     def _items_of_stories(self, stories: Iterable[str], loaded: dict[str, Item]) -> list[Item]:
