@@ -217,24 +217,82 @@ def used_keys(issues: Iterable[Issue]) -> tuple[set[str], set[str]]:
 
 def covered_names(issues: Iterable[Issue], taxonomy: Taxonomy) -> dict[str, tuple[int, ...]]:
     """name -> the issues that covered it."""
+    issues = list(issues)
+    common = lowercase_words(text for issue in issues for text in issue_texts(issue))
     names: dict[str, set[int]] = {}
     for issue in issues:
-        for name in issue_names(issue, taxonomy):
+        for name in issue_names(issue, taxonomy, common):
             names.setdefault(name, set()).add(issue.number)
     return {name: tuple(sorted(numbers)) for name, numbers in names.items()}
 
 
-def issue_names(issue: Issue, taxonomy: Taxonomy) -> set[str]:
-    """The companies, projects, regulators and places an issue's items are about."""
-    found = {part.strip() for part in issue.subtitle.split("/") if part.strip()}
-    for entry in issue.items:
-        found.update(names_in(entry.title, taxonomy))
-        found.update(names_in(entry.body, taxonomy))
-    for section in issue.sections:
-        for moment in section.timeline:
-            found.update(names_in(moment.text, taxonomy))
+def issue_texts(issue: Issue) -> list[str]:
+    """The texts of an issue that name things: headlines, bodies, timeline lines."""
+    texts = [text for entry in issue.items for text in (entry.title, entry.body)]
+    return texts + [m.text for section in issue.sections for m in section.timeline]
+
+
+def issue_names(issue: Issue, taxonomy: Taxonomy, common: frozenset[str] = frozenset()) -> set[str]:
+    """The companies, projects, regulators, people and places an issue's items are about.
+    A name made only of words written in lower case elsewhere (`common`), like "Difficulty"
+    or "Series B", says nothing about which company it is and is left out."""
+    given = {part.strip() for part in issue.subtitle.split("/") if part.strip()}
     generic = generic_names(taxonomy)
-    return {name for name in found if _distinctive(name, generic)}
+    places = _place_aliases(taxonomy)  # Sichuan, Inner Mongolia: names whatever their words
+    named: set[str] = set()
+    for text in issue_texts(issue):
+        # In a Title Case Headline every word looks like a name: only the unmistakable count.
+        known = None if _title_case(text) else common
+        named.update(n for n in names_in(text, taxonomy) if n in places or _proper(n, known))
+    chosen = {n for n in given if len(n.split()) > 1 or n in places or _proper(n, common)}
+    return {name for name in named | chosen if _distinctive(name, generic)}
+
+
+def _place_aliases(taxonomy: Taxonomy) -> frozenset[str]:
+    return frozenset(alias for c in taxonomy.countries.values() for alias in c.aliases)
+
+
+_LOWER_WORD = re.compile(r"(?<![\w.@/-])[a-z]{2,}(?:['’-][a-z]+)*(?![\w@/]|[.-]\w)")
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|https?://\S+")
+_COMMON_WORDS = frozenset(
+    """series round seed difficulty hashrate price prices market markets report reports
+    financial stability development committee council state national international global
+    industrial savings postal bank banks group holdings technologies technology network
+    project projects act law rules bill policy forum festival week summit conference
+    communications nature science daily times news post review journal""".split()  # noqa: SIM905
+)
+
+
+def lowercase_words(texts: Iterable[str]) -> frozenset[str]:
+    """Words written in lower case somewhere in the texts (links left out: binance.com does
+    not make Binance a common word), with a few words of every business story."""
+    found: set[str] = set(_COMMON_WORDS)
+    for text in texts:
+        found.update(_LOWER_WORD.findall(_LINK_TARGET.sub(" ", text)))
+    return frozenset(found)
+
+
+def _proper(name: str, common: frozenset[str] | None) -> bool:
+    """Some word of the name is a proper noun: an acronym or mixed case (PBoC, e-CNY, The9),
+    a script without case, or a capitalised word never written in lower case (not asked
+    when common is None)."""
+    for word in name.split():
+        if len(word) < 2 or word in _CONNECTORS:
+            continue
+        if word.isupper() or not word.isascii() or any(ch.isdigit() for ch in word):
+            return True
+        if any(ch.isupper() for ch in word[1:]):
+            return True
+        if common is not None and word.casefold() not in common:
+            return True
+    return False
+
+
+def _title_case(text: str) -> bool:
+    """Most longer words capitalised, as in "Hashrate Recovers as Difficulty Drops"."""
+    words = [w for w in re.findall(r"[A-Za-z]{4,}", text)]
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return len(words) >= 3 and capitalised >= 0.8 * len(words)
 
 
 _NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9]*(?:[.&'’-][A-Za-z0-9]+)*|[a-z]{1,2}-[A-Z][A-Za-z0-9]*")

@@ -217,6 +217,29 @@ def test_previously_names_the_earlier_issue_that_covered_a_name() -> None:
     assert by_id["b"].previously == ()
 
 
+def test_previously_ignores_generic_capitalised_words() -> None:
+    earlier = Issue(
+        number=21,
+        date=dt.date(2021, 7, 1),
+        title="Earlier",
+        sections=(Section("China", items=(
+            IssueItem(title="Hashrate Recovers as Difficulty Drops",
+                      body="- Difficulty: down 28%, the largest cut as mining difficulty resets."),
+            IssueItem(title="Amber Group closes a $100 million Series B",
+                      body="The round follows Poolin's expansion. See [it](https://amber.example)."),
+        )),),
+    )  # fmt: skip
+    names = covered_names([earlier], TAXONOMY)
+    assert {"Amber Group", "Poolin"} <= set(names)  # never written in lower case: names
+    assert not {"Difficulty", "Difficulty Drops", "Series B", "Hashrate Recovers"} & set(names)
+    items = [
+        story_item("a", "Difficulty Rises Again", summary="<p>A Series B for miners.</p>"),
+        story_item("b", "Poolin opens a pool in Kazakhstan"),
+    ]
+    by_id = {entry.id: entry for entry in draft_of(items, memory=Memory(names=names)).items}
+    assert by_id["a"].previously == () and by_id["b"].previously == (21,)
+
+
 def test_timeline_is_one_line_per_story_in_date_order() -> None:
     items = [
         story_item("late", "Sichuan goes dark", day=24, story="s2"),
