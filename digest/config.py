@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.errors import ConfigError, UserError
@@ -20,10 +19,9 @@ from digest.models import (
     Topic,
 )
 from digest.taxonomy import builtin_taxonomy, merge_taxonomy
-from digest.yamlfile import KeyPath, YamlDoc, format_keypath, load_yaml
+from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe, load_yaml
 
 CONFIG_NAME = "feeds.yaml"
-T = TypeVar("T")
 
 _TOP_KEYS = {"newsletter", "fetch", "email", "feeds", "countries", "topics", "stories"}
 _SECURITY = ("starttls", "ssl", "none")
@@ -72,40 +70,18 @@ def load_config(root: Path) -> Config:
     )
 
 
-class _Checker:
-    """Reads typed values out of the YAML, failing with file, line and field path."""
+class _Checker(FieldReader):
+    """Reads the settings out of feeds.yaml, failing with file, line and field path."""
 
     def __init__(self, doc: YamlDoc) -> None:
-        self.doc = doc
-
-    def fail(self, keypath: KeyPath, message: str, hint: str | None = None) -> None:
-        line, column = self.doc.where(keypath)
-        raise ConfigError(
-            self.doc.path,
-            f"{format_keypath(keypath)}: {message}",
-            line=line,
-            column=column,
-            hint=hint,
-        )
-
-    def mapping(self, value: Any, keypath: KeyPath) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(keypath, f"expected a mapping of keys, got {_kind(value)}")
-        return value  # type: ignore[no-any-return]
-
-    def known_keys(self, value: dict[str, Any], keypath: KeyPath, known: set[str]) -> None:
-        for key in value:
-            if key not in known:
-                self.fail(
-                    (*keypath, key), f"unknown key '{key}'", f"Known: {', '.join(sorted(known))}."
-                )
+        super().__init__(doc, ConfigError)
 
     def text(self, value: dict[str, Any], keypath: KeyPath, default: str = "") -> str:
         got = value.get(str(keypath[-1]), default)
         if got is None:
             return default
         if isinstance(got, bool) or not isinstance(got, str | int | float):
-            self.fail(keypath, f"expected text, got {_kind(got)}")
+            self.fail(keypath, f"expected text, got {describe(got)}")
         return str(got)
 
     def choice(self, value: dict[str, Any], keypath: KeyPath, options: tuple[str, ...]) -> str:
@@ -125,7 +101,7 @@ class _Checker:
     ) -> float:
         got = value.get(str(keypath[-1]), default)
         if isinstance(got, bool) or not isinstance(got, int | float):
-            self.fail(keypath, f"expected a number, got {_kind(got)}")
+            self.fail(keypath, f"expected a number, got {describe(got)}")
         if (low is not None and got < low) or (high is not None and got > high):
             self.fail(keypath, f"{got} is out of range ({low} to {high})")
         return float(got)
@@ -133,7 +109,7 @@ class _Checker:
     def whole(self, value: dict[str, Any], keypath: KeyPath, default: int, low: int = 1) -> int:
         got = value.get(str(keypath[-1]), default)
         if isinstance(got, bool) or not isinstance(got, int):
-            self.fail(keypath, f"expected a whole number, got {_kind(got)}")
+            self.fail(keypath, f"expected a whole number, got {describe(got)}")
         if got < low:
             self.fail(keypath, f"must be at least {low}")
         return int(got)
@@ -141,7 +117,7 @@ class _Checker:
     def flag(self, value: dict[str, Any], keypath: KeyPath, default: bool) -> bool:
         got = value.get(str(keypath[-1]), default)
         if not isinstance(got, bool):
-            self.fail(keypath, f"expected true or false, got {_kind(got)}")
+            self.fail(keypath, f"expected true or false, got {describe(got)}")
         return bool(got)
 
     def words(self, value: dict[str, Any], keypath: KeyPath) -> tuple[str, ...]:
@@ -151,23 +127,6 @@ class _Checker:
         if not isinstance(got, list) or not all(isinstance(w, str | int) for w in got):
             self.fail(keypath, "expected a list of words")
         return tuple(str(w) for w in got)
-
-    def each(
-        self, items: Any, keypath: KeyPath, read: Callable[[dict[str, Any], KeyPath], T]
-    ) -> list[T]:
-        if not isinstance(items, list):
-            self.fail(keypath, f"expected a list, got {_kind(items)}")
-        return [
-            read(self.mapping(item, (*keypath, i)), (*keypath, i)) for i, item in enumerate(items)
-        ]
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
-        type(value), type(value).__name__
-    )
 
 
 def _newsletter(check: _Checker, raw: Any) -> Newsletter:

@@ -20,15 +20,8 @@ _FILE_MODE = _default_mode()
 
 def atomic_write(path: Path, data: bytes | str) -> None:
     """Write data to path through a temporary file in the same folder and a rename."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = _temporary_copy(path, data)
     try:
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -41,6 +34,20 @@ def write_new(path: Path, data: bytes | str) -> bool:
 
     The file appears whole or not at all, and an existing file is never replaced.
     """
+    tmp = _temporary_copy(path, data)
+    try:
+        try:
+            os.link(tmp, path)  # fails if path exists: no race with another writer
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _temporary_copy(path: Path, data: bytes | str) -> str:
+    """data written and synced to a new temporary file beside path; returns its name."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -50,11 +57,8 @@ def write_new(path: Path, data: bytes | str) -> bool:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)  # fails if path exists: no race with another writer
-        except FileExistsError:
-            return False
-        return True
-    finally:
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        raise
+    return tmp

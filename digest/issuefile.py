@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.errors import IssueFileError
@@ -23,9 +22,8 @@ from digest.models import (
     Taxonomy,
     TimelineEntry,
 )
-from digest.yamlfile import KeyPath, YamlDoc, format_keypath, load_yaml
+from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe, load_yaml, shorten
 
-T = TypeVar("T")
 
 ISSUE_KEYS = {
     "number", "date", "title", "subtitle", "greeting", "intro", "summary", "quick_take",
@@ -79,11 +77,11 @@ def load_issue_file(path: Path, taxonomy: Taxonomy) -> Issue:
     return _IssueReader(doc, taxonomy).issue()
 
 
-class _IssueReader:
-    """Reads typed values out of the YAML, failing with file, line and field path."""
+class _IssueReader(FieldReader):
+    """Reads the issue schema out of the YAML, failing with file, line and field path."""
 
     def __init__(self, doc: YamlDoc, taxonomy: Taxonomy) -> None:
-        self.doc = doc
+        super().__init__(doc, IssueFileError)
         self.taxonomy = taxonomy
 
     # ------------------------------------------------------------ the schema
@@ -114,7 +112,7 @@ class _IssueReader:
             self.fail(("number",), "missing: every issue file needs its number")
         number = data["number"]
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            self.fail(("number",), f"expected a whole number of 1 or more, got {_kind(number)}")
+            self.fail(("number",), f"expected a whole number of 1 or more, got {describe(number)}")
         stem = self.doc.path.stem
         if stem.isdigit() and int(stem) != number:
             self.fail(
@@ -196,38 +194,17 @@ class _IssueReader:
         for i, value in enumerate(values):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 self.fail((*k, i) if isinstance(got, list) else k,
-                          f"expected issue numbers, got {_kind(value)}")  # fmt: skip
+                          f"expected issue numbers, got {describe(value)}")  # fmt: skip
         return tuple(int(v) for v in values)
 
     # ------------------------------------------------------------ typed values
-
-    def fail(self, keypath: KeyPath, message: str, hint: str | None = None) -> NoReturn:
-        line, column = self.doc.where(keypath)
-        raise IssueFileError(
-            self.doc.path,
-            f"{format_keypath(keypath)}: {message}",
-            line=line,
-            column=column,
-            hint=hint,
-        )
-
-    def mapping(self, value: Any, keypath: KeyPath) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            self.fail(keypath, f"expected a mapping of keys, got {_kind(value)}")
-        return value
-
-    def known_keys(self, value: dict[str, Any], keypath: KeyPath, known: set[str]) -> None:
-        for key in value:
-            if key not in known:
-                hint = f"Known keys: {', '.join(sorted(known))}."
-                self.fail((*keypath, key), f"unknown key '{key}'", hint)
 
     def text(self, data: dict[str, Any], keypath: KeyPath) -> str:
         got = data.get(str(keypath[-1]))
         if got is None:
             return ""
         if isinstance(got, bool) or not isinstance(got, str | int | float):
-            self.fail(keypath, f"expected text, got {_kind(got)}")
+            self.fail(keypath, f"expected text, got {describe(got)}")
         return str(got).strip()
 
     def required_text(self, data: dict[str, Any], keypath: KeyPath) -> str:
@@ -241,11 +218,11 @@ class _IssueReader:
         if got is None:
             return ()
         if not isinstance(got, list):
-            self.fail(keypath, f"expected a list of text lines, got {_kind(got)}")
+            self.fail(keypath, f"expected a list of text lines, got {describe(got)}")
         out = []
         for i, value in enumerate(got):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                self.fail((*keypath, i), f"expected text, got {_kind(value)}")
+                self.fail((*keypath, i), f"expected text, got {describe(value)}")
             out.append(str(value).strip())
         return tuple(out)
 
@@ -256,10 +233,10 @@ class _IssueReader:
         if isinstance(got, str):
             got = [got]
         if not isinstance(got, list):
-            self.fail(keypath, f"expected a list like [CN, JP], got {_kind(got)}")
+            self.fail(keypath, f"expected a list like [CN, JP], got {describe(got)}")
         for i, word in enumerate(got):
             if not isinstance(word, str):
-                self.fail((*keypath, i), f"expected a word, got {_kind(word)}")
+                self.fail((*keypath, i), f"expected a word, got {describe(word)}")
         return tuple(word.strip() for word in got)
 
     def date(
@@ -279,7 +256,7 @@ class _IssueReader:
                 return dt.date.fromisoformat(got.strip())
             except ValueError:
                 pass
-        self.fail(keypath, f"expected a date like 2021-07-15, got {_kind(got)}")
+        self.fail(keypath, f"expected a date like 2021-07-15, got {describe(got)}")
 
     def url(self, data: dict[str, Any], keypath: KeyPath) -> str | None:
         got = self.text(data, keypath)
@@ -289,7 +266,7 @@ class _IssueReader:
         if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
             self.fail(
                 keypath,
-                f"'{_short(got)}' is not an http(s) URL",
+                f"'{shorten(got)}' is not an http(s) URL",
                 "Links must start with https:// or http:// and name a host.",
             )
         return got
@@ -299,38 +276,8 @@ class _IssueReader:
         if not got:
             return None
         if not _LANG.match(got):
-            self.fail(keypath, f"'{_short(got)}' is not a language tag like zh or zh-Hans")
+            self.fail(keypath, f"'{shorten(got)}' is not a language tag like zh or zh-Hans")
         return got
-
-    def each(
-        self, items: Any, keypath: KeyPath, read: Callable[[dict[str, Any], KeyPath], T]
-    ) -> list[T]:
-        if not isinstance(items, list):
-            self.fail(keypath, f"expected a list, got {_kind(items)}")
-        return [
-            read(self.mapping(item, (*keypath, i)), (*keypath, i)) for i, item in enumerate(items)
-        ]
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, str):
-        return f"text '{_short(value)}'"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, dt.date):
-        return f"the date {value.isoformat()}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "a list" if isinstance(value, list) else type(value).__name__
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ------------------------------------------------------------ derived subtitle

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import yaml
 
 from digest.errors import FileError
 
 KeyPath = tuple[str | int, ...]
+T = TypeVar("T")
 
 # A document with more nodes than this is refused: it guards against alias bombs.
 MAX_NODES = 200_000
@@ -153,3 +156,63 @@ _Dumper.add_representer(FlowList, _represent_flow_list)
 def dump_yaml(data: Any) -> str:
     """YAML an editor can read: keys in the given order, multi-line text as blocks."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)
+
+
+class FieldReader:
+    """Reads typed values out of a YamlDoc; a wrong value fails with file, line and field path."""
+
+    def __init__(self, doc: YamlDoc, error: type[FileError]) -> None:
+        self.doc = doc
+        self.error = error
+
+    def fail(self, keypath: KeyPath, message: str, hint: str | None = None) -> NoReturn:
+        line, column = self.doc.where(keypath)
+        raise self.error(
+            self.doc.path,
+            f"{format_keypath(keypath)}: {message}",
+            line=line,
+            column=column,
+            hint=hint,
+        )
+
+    def mapping(self, value: Any, keypath: KeyPath) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(keypath, f"expected a mapping of keys, got {describe(value)}")
+        return value
+
+    def known_keys(self, value: dict[str, Any], keypath: KeyPath, known: set[str]) -> None:
+        for key in value:
+            if key not in known:
+                hint = f"Known keys: {', '.join(sorted(known))}."
+                self.fail((*keypath, key), f"unknown key '{key}'", hint)
+
+    def each(
+        self, items: Any, keypath: KeyPath, read: Callable[[dict[str, Any], KeyPath], T]
+    ) -> list[T]:
+        if not isinstance(items, list):
+            self.fail(keypath, f"expected a list, got {describe(items)}")
+        return [
+            read(self.mapping(item, (*keypath, i)), (*keypath, i)) for i, item in enumerate(items)
+        ]
+
+
+def describe(value: Any) -> str:
+    """What a wrong value is, for an error message: "text 'abc'", "a list", "nothing"."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"text '{shorten(value)}'"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else type(value).__name__
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
