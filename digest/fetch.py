@@ -147,16 +147,20 @@ def _resting(state: FeedState | None, now: dt.datetime) -> bool:
 
 
 def _parse_pool() -> cf.ProcessPoolExecutor:
-    """Parse processes forked now, before any network thread starts, with the parser loaded."""
-    import digest.parse  # noqa: F401  (imported before the fork, so workers start warm)
-
+    """Parse processes forked now, before any network thread starts. Each loads the parser
+    itself while the downloads run, so a fetch whose feeds all answer 304 never waits for it."""
     pool = cf.ProcessPoolExecutor(
         max_workers=PARSE_PROCESSES,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=_die_with_parent,
+        initializer=_start_parse_process,
     )
-    pool.submit(int).result()  # with fork, every worker starts at the first task
+    pool.submit(int)  # with fork, the first task forks every worker at once
     return pool
+
+
+def _start_parse_process() -> None:
+    _die_with_parent()
+    import digest.parse  # noqa: F401  (loaded before the first body arrives)
 
 
 def _die_with_parent() -> None:
