@@ -283,3 +283,24 @@ def test_stories_regrouped_around_new_items_only(config: Config) -> None:
         before = dict(stories)
         store.regroup_stories(since)  # the full regrouping agrees
         assert {i.title: i.story for i in store.list_items(ALL)} == before
+
+
+def test_a_store_indexed_item_by_item_keeps_its_search_index(config: Config) -> None:
+    """A store from before the lazy index: its items were indexed when saved."""
+    config.state_dir.mkdir(parents=True)
+    conn = sqlite3.connect(config.store_path, isolation_level=None)
+    for number, script in enumerate(store_module.MIGRATIONS[:2], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    conn.execute(
+        "INSERT INTO items (id, feed, title, summary_html, summary_text, first_seen, "
+        "content_hash) VALUES ('000000000001', 'A', 'Old Sichuan story', '', '', "
+        "'2021-06-01T00:00:00Z', 'x')"
+    )
+    conn.close()
+    save(config, "A", entry("New Sichuan story", "https://a.example.com/new"))
+    with open_store(config) as store:
+        titles = [
+            i.title for i in store.list_items(ItemQuery(relevant_only=False, search="Sichuan"))
+        ]
+        store.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+    assert sorted(titles) == ["New Sichuan story", "Old Sichuan story"]
