@@ -17,21 +17,20 @@ import mimetypes
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import jinja2
-import markupsafe
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from digest import theme
 from digest.errors import RenderError, TemplateError
 from digest.fsutil import atomic_write
 from digest.models import Config, Issue
-from digest.sanitize import safe_url
+from digest.pdffonts import compact_cjk_fonts
+from digest.render import absolute_issue_url, template_helpers
 
 PRINT_TEMPLATE = "print.html"
 PRINT_STYLESHEET = "print.css"
@@ -58,40 +57,56 @@ def render_pdf(issue: Issue, config: Config, out_path: Path) -> None:
 def pdf_bytes(issue: Issue, config: Config) -> bytes:
     """The issue's PDF. Raises RenderError when its CJK text has no font to show it in."""
     check_cjk_fonts(issue)
-    fetcher = ThemeFetcher(theme_dirs(config), config.newsletter.remote_image_hosts)
+    fetcher = ThemeFetcher(theme.theme_dirs(config), config.newsletter.remote_image_hosts)
     html = print_html(issue, config)
     return _weasyprint_pdf(html, fetcher)
 
 
 def print_html(issue: Issue, config: Config) -> str:
     """The print page WeasyPrint lays out: print.html filled in for this issue."""
-    dirs = theme_dirs(config)
-    template = _environment(dirs).get_template(PRINT_TEMPLATE)
-    stylesheet = find_theme_file(dirs, PRINT_STYLESHEET)
-    return template.render(
+    helpers = template_helpers(config)
+    return theme.render_template(
+        theme.environment(config),
+        PRINT_TEMPLATE,
         issue=issue,
-        newsletter=config.newsletter,
-        stylesheet=stylesheet.as_uri(),
+        stylesheet=print_stylesheet(config).as_uri(),
         page_size=_PAGE_SIZES.get(config.newsletter.page_size, "A4"),
         keywords=issue_keywords(issue, config),
-        contact_url=_contact_url(config.newsletter.contact),
-        country_name=lambda code: _name_of(config.taxonomy.countries, code),
-        topic_name=lambda slug: _name_of(config.taxonomy.topics, slug),
-        long_date=long_date,
         short_date=short_date,
-        display_url=display_url,
-        issue_url=functools.partial(_issue_url, config.newsletter.url),
-        markdown=_markdown(),
+        issue_url=functools.partial(absolute_issue_url, config.newsletter),
+        **helpers,
     )
+
+
+def print_stylesheet(config: Config) -> Path:
+    """print.css of the theme (the newsletter's own, else the built-in one)."""
+    path = theme.theme_files(config).get(PRINT_STYLESHEET)
+    if path is None:
+        raise TemplateError(
+            f"theme file {PRINT_STYLESHEET} not found in"
+            f" {' or '.join(str(d) for d in theme.theme_dirs(config))}",
+            hint="Restore it, or remove the newsletter's copy to use the built-in theme.",
+        )
+    return path.resolve()
 
 
 def issue_keywords(issue: Issue, config: Config) -> list[str]:
     """Country names, then topic names, of the issue's items, each once, in order."""
+    helpers = template_helpers(config)
     countries = _unique(code for item in issue.items for code in item.countries)
     topics = _unique(slug for item in issue.items for slug in item.topics)
-    return [_name_of(config.taxonomy.countries, c) for c in countries] + [
-        _name_of(config.taxonomy.topics, t) for t in topics
+    return [helpers["country_name"](c) for c in countries] + [
+        helpers["topic_name"](t) for t in topics
     ]
+
+
+def short_date(day: dt.date) -> str:
+    """ "20 Jun": a timeline's dates, in the issue's year."""
+    return f"{day.day} {day:%b}"
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
 
 
 # ---------------------------------------------------------------- CJK fonts
@@ -138,122 +153,6 @@ def _issue_texts(issue: Issue) -> Iterable[str]:
             yield from (link.source for link in item.also)
 
 
-# ---------------------------------------------------------------- the theme
-
-
-def theme_dirs(config: Config) -> tuple[Path, ...]:
-    """Where theme files are looked up, first match wins: the newsletter's, then built-in."""
-    try:
-        from digest import theme  # the shared lookup, when the package has it
-    except ImportError:
-        return _fallback_theme_dirs(config)
-    lookup: Callable[[Config], Iterable[Path]] | None = getattr(theme, "theme_dirs", None)
-    if lookup is None:
-        return _fallback_theme_dirs(config)
-    return tuple(Path(d) for d in lookup(config))
-
-
-def _fallback_theme_dirs(config: Config) -> tuple[Path, ...]:
-    package = Path(__file__).resolve().parent
-    installed = package / "templates"  # the wheel carries the theme here
-    builtin = installed if installed.is_dir() else package.parent / "templates"
-    own = config.templates_dir
-    return (own, builtin) if own.is_dir() and own.resolve() != builtin.resolve() else (builtin,)
-
-
-def find_theme_file(dirs: Iterable[Path], name: str) -> Path:
-    searched = list(dirs)
-    for folder in searched:
-        path = folder / name
-        if path.is_file():
-            return path.resolve()
-    raise TemplateError(
-        f"theme file {name} not found in {' or '.join(str(d) for d in searched)}",
-        hint="Restore it, or remove the newsletter's copy to use the built-in theme.",
-    )
-
-
-def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=_ThemeLoader([str(d) for d in dirs]),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        lstrip_blocks=False,
-    )
-
-
-class _ThemeLoader(jinja2.FileSystemLoader):
-    """A FileSystemLoader whose errors are the editor's to read, not tracebacks."""
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        try:
-            return super().get_source(environment, template)
-        except jinja2.TemplateNotFound:
-            raise TemplateError(
-                f"template {template} not found in {' or '.join(self.searchpath)}",
-                hint="Restore it, or remove the newsletter's copy to use the built-in theme.",
-            ) from None
-
-
-# ---------------------------------------------------------------- filling the template
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def short_date(day: dt.date) -> str:
-    return f"{day.day} {day:%b}"
-
-
-def display_url(url: str) -> str:
-    """The address as a reader would type it: no scheme, no www, no trailing slash."""
-    parts = urlsplit(url)
-    host = parts.netloc.removeprefix("www.")
-    rest = parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
-    return host + rest
-
-
-def _issue_url(site_url: str, number: int) -> str | None:
-    return f"{site_url}/issues/{number}/" if site_url else None
-
-
-def _contact_url(contact: str) -> str | None:
-    if not contact:
-        return None
-    if "@" in contact and not contact.startswith(("http://", "https://", "mailto:")):
-        return f"mailto:{contact}"
-    return safe_url(contact)
-
-
-def _name_of(table: dict[str, Any], key: str) -> str:
-    entry = table.get(key)
-    return str(entry.name) if entry is not None else key
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-def _markdown() -> Callable[[str], markupsafe.Markup]:
-    try:
-        from digest.render import markdown_html
-    except ImportError:
-        return _plain_markdown
-    return markdown_html  # type: ignore[no-any-return]
-
-
-def _plain_markdown(text: str) -> markupsafe.Markup:
-    import markdown
-
-    from digest.sanitize import clean_html
-
-    return markupsafe.Markup(clean_html(markdown.markdown(text or "")))
-
-
 # ---------------------------------------------------------------- WeasyPrint
 
 
@@ -261,7 +160,7 @@ def _weasyprint_pdf(html: str, fetcher: ThemeFetcher) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         document = weasyprint.HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
-        data = document.write_pdf()
+        data = document.write_pdf(finisher=compact_cjk_fonts)
     except Exception as exc:  # WeasyPrint raises many kinds; the build reports one
         raise RenderError(f"WeasyPrint could not make the PDF: {exc}") from exc
     if fetcher.refused:
