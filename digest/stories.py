@@ -15,13 +15,14 @@ Stories are the connected groups (union-find); a story's id is the id of its ear
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import re
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter, mul
 
 from digest.models import Item
@@ -34,7 +35,7 @@ CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
 COMMON_SHARE = 0.02  # a term in more than this share of the items tells no story apart
 COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep every term)
-SUMMARY_CHARS = 600  # the opening of a summary that is compared
+SUMMARY_CHARS = 400  # the opening of a summary that is compared: its first two or three sentences
 
 _WORD = re.compile(r"[a-z0-9]+(?:['.,][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -66,6 +67,18 @@ def group_stories(
 def group_stories_counted(
     items: Sequence[Item], threshold: float, window_days: float = WINDOW_DAYS
 ) -> Grouping:
+    # Grouping builds hundreds of thousands of small sets and dicts that live until it ends
+    # and hold no cycles: the cyclic collector's passes over them would double its time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _group(items, threshold, window_days)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _group(items: Sequence[Item], threshold: float, window_days: float) -> Grouping:
     order = sorted(range(len(items)), key=lambda i: (_seconds(items[i].when), items[i].id))
     ordered = [items[i] for i in order]
     groups = _UnionFind(len(ordered))
@@ -89,7 +102,7 @@ def similarity(first: Item, second: Item, reference: Sequence[Item] = ()) -> flo
 
 
 def _stem(word: str) -> str:
-    if len(word) > 4 and not word[0].isdigit():
+    if len(word) > 4 and not word[0].isdigit() and word.endswith(_SUFFIXES):
         for suffix in _SUFFIXES:
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 return word[: -len(suffix)]
@@ -98,6 +111,9 @@ def _stem(word: str) -> str:
 
 def _chunk_terms(chunk: str) -> tuple[str, ...]:
     """The terms of a run of text without spaces: stems of its words, bigrams of its CJK."""
+    if chunk.isalnum() and chunk.isascii():  # a plain word, as most are
+        keep = chunk not in _STOPWORDS and (len(chunk) > 1 or chunk.isdigit())
+        return (_stem(chunk),) if keep else ()
     terms: list[str] = []
     for run in _WORD.findall(chunk):
         if _CJK.match(run):
@@ -163,25 +179,21 @@ class _Corpus:
         self.counts = [df[t] for t in shared]
         idf = {t: _idf_of_count(self.items, c) for t, c in df.items()}
         # A term in a good share of all items is a stop word of this store: it weighs nothing.
-        square = {t: v * v if df[t] <= common else 0.0 for t, v in idf.items()}
+        # Terms found once weigh the same everywhere: only how many an item has matters.
+        findable = set(ids)
+        once = {t for t, c in df.items() if c == 1}
+        square_once = _idf_of_count(self.items, 1) ** 2
         title_extra = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
         self.vectors: list[dict[int, float]] = []
-        is_shared = ids.__contains__
         for terms, in_title in texts:
-            norm = math.sqrt(
-                math.fsum(map(square.__getitem__, terms))
-                + title_extra * math.fsum(map(square.__getitem__, in_title))
-            )
-            kept = list(filter(is_shared, terms))
-            scale = 1.0 / (norm or 1.0)
-            vector = dict(
-                zip(
-                    map(ids.__getitem__, kept),
-                    map(mul, map(idf.__getitem__, kept), repeat(scale)),
-                    strict=True,
-                )
-            )
-            for term in filter(is_shared, in_title):
+            kept, kept_in_title = terms & findable, in_title & findable
+            all_terms = math.fsum(idf[t] ** 2 for t in kept) + square_once * len(terms & once)
+            in_title_only = math.fsum(idf[t] ** 2 for t in kept_in_title)
+            in_title_only += square_once * len(in_title & once)
+            length = math.sqrt(all_terms + title_extra * in_title_only)
+            scale = 1.0 / (length or 1.0)
+            vector = {ids[t]: idf[t] * scale for t in kept}
+            for term in kept_in_title:
                 vector[ids[term]] *= TITLE_WEIGHT
             self.vectors.append(vector)
 
@@ -191,8 +203,9 @@ class _Corpus:
 
 
 def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
-    common = a.keys() & b.keys()
-    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
+    common = a.keys() & b.keys()  # a set of ints: it iterates in the same order every run
+    total: float = sum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
+    return total
 
 
 # ---------------------------------------------------------------- grouping
