@@ -203,9 +203,11 @@ class _Corpus:
 
 
 def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
-    common = a.keys() & b.keys()  # a set of ints: it iterates in the same order every run
-    total: float = sum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
-    return total
+    # fsum is exact, so the result does not depend on the order the shared terms come in
+    # (it follows string hashing, which changes from run to run): a pair at the threshold
+    # is one story or two the same way every time.
+    common = a.keys() & b.keys()
+    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
 # ---------------------------------------------------------------- grouping

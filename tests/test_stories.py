@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import subprocess
+import sys
 
 from digest.models import Item
 from digest.stories import group_stories, group_stories_counted, similarity
@@ -127,3 +130,34 @@ def test_blocking_keeps_comparisons_near_linear() -> None:
     found = sum(large.story[f"e{e}-1"] == large.story[f"e{e}-0"] for e in range(2000))
     assert found / 2000 > 0.95
     assert len(set(large.story.values())) >= 1900
+
+
+def test_scores_do_not_depend_on_string_hashing() -> None:
+    """Python hashes strings differently in every process; sets of terms iterate in that order.
+    A pair near the threshold must come out the same in every run, so sums must not follow it."""
+    script = (
+        "import datetime as dt\n"
+        "from digest.models import Item\n"
+        "from digest.stories import similarity\n"
+        "when = dt.datetime(2021, 6, 19, tzinfo=dt.UTC)\n"
+        "def it(i, t, s):\n"
+        "    return Item(id=i, feed='f', guid=None, url=None, title=t, summary_html='',\n"
+        "                summary_text=s, published=when, first_seen=when)\n"
+        "a = it('a', 'Sichuan orders crypto miners to shut down mining farms',\n"
+        "       'The province told power companies to stop supplying 26 mining projects.')\n"
+        "b = it('b', 'Miners in Sichuan switch off rigs after provincial order',\n"
+        "       'Officials told grid companies to end supply to 26 crypto mining sites.')\n"
+        "c = it('c', 'Thailand tests retail CBDC', 'The central bank picked ten thousand users.')\n"
+        "print(similarity(a, b, [c]).hex())\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and outputs.pop().strip()
