@@ -119,9 +119,17 @@ class Matcher:
 
     def hits(self, text: str) -> list[Hit]:
         """The terms of find(text) without their places: what classification needs, faster."""
-        if text.isascii():
-            return [hit for _, hit in self._scan(self.latin_pattern, text, _lower(text))]
-        return [hit for _, hit in self.find(text)]
+        if not text.isascii():
+            return [hit for _, hit in self.find(text)]
+        found: list[Hit] = []
+        plain = self._plain
+        for m in self.latin_pattern.finditer(text.lower()):
+            hit = plain.get(m[0])
+            if hit is None:
+                hit = self._spelled(m[0], text[m.start() : m.end()])
+            if hit is not None and hit.tags:
+                found.append(hit)
+        return found
 
     def _scan(self, pattern: re.Pattern[str], text: str, lowered: str) -> list[tuple[int, Hit]]:
         found: list[tuple[int, Hit]] = []

@@ -183,3 +183,24 @@ def test_feeds_yaml_additions_are_matched() -> None:
     merged = merge_taxonomy(extra, {}, {"gaming": Topic("gaming", "Gaming", ("GameFi guild",))})
     got = classify_text("GameFi guild raises bitcoin", "", None, merged)
     assert "gaming" in got.topics
+
+
+def test_a_weak_hint_alone_does_not_make_regulation() -> None:
+    court = classify("Crypto lender's founder appears in court", "The bitcoin case was adjourned.")
+    assert "regulation" not in court.topics
+    two_hints = classify("Crypto lender's founder in court", "A judge ordered the bitcoin sold.")
+    assert "regulation" in two_hints.topics
+    assert classify("Regulator bans crypto lending").topics[:1] == ("regulation",)
+
+
+def test_rule_makers_count_once_and_only_beside_an_act() -> None:
+    actors = classify("Government launches bitcoin wallet", "Officials and the ministry said so.")
+    assert "regulation" not in actors.topics
+    acting = classify("Bitcoin miners get a power quota", "The ministry set one for each farm.")
+    assert "regulation" in acting.topics
+    assert acting.reasons["regulation"] == ("quota", "ministry")
+
+
+def test_a_shared_regulator_acronym_defers_to_the_country_named() -> None:
+    assert classify("SEC fines Bangkok crypto exchange").countries == ("TH",)
+    assert classify("SEC sues crypto lender over bitcoin yields").countries == ("US",)
