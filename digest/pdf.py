@@ -5,7 +5,8 @@ the same name in the newsletter's own templates/ folder replaces the built-in on
 reads through ThemeFetcher, which serves the theme's own files and data: URIs and refuses
 everything else, so nothing an item names (a local file, an intranet address) ends up
 fetched or embedded. The output depends only on the issue and the settings: the PDF's dates
-are the issue's date, never the clock.
+are the issue's date, never the clock. Embedded CJK fonts are cut down to the glyphs the
+pages draw (digest.pdffonts), which keeps an issue with Chinese text a small attachment.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ import mimetypes
 import re
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
-
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from digest import theme
 from digest.errors import RenderError, TemplateError
@@ -31,6 +30,13 @@ from digest.fsutil import atomic_write
 from digest.models import Config, Issue
 from digest.pdffonts import compact_cjk_fonts
 from digest.render import absolute_issue_url, template_helpers
+
+with warnings.catch_warnings():
+    # WeasyPrint warns on import when fontconfig has no fonts; check_fonts says it in the
+    # editor's words, with the package to install, and stops the build.
+    warnings.simplefilter("ignore", UserWarning)
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 PRINT_TEMPLATE = "print.html"
 PRINT_STYLESHEET = "print.css"
@@ -56,10 +62,13 @@ def render_pdf(issue: Issue, config: Config, out_path: Path) -> None:
 
 def pdf_bytes(issue: Issue, config: Config) -> bytes:
     """The issue's PDF. Raises RenderError when its CJK text has no font to show it in."""
-    check_cjk_fonts(issue)
-    fetcher = ThemeFetcher(theme.theme_dirs(config), config.newsletter.remote_image_hosts)
-    html = print_html(issue, config)
-    return _weasyprint_pdf(html, fetcher)
+    check_fonts(issue)
+    return pdf_from_html(print_html(issue, config), theme_fetcher(config))
+
+
+def theme_fetcher(config: Config) -> ThemeFetcher:
+    """The only way the PDF reads anything: the theme's files, and listed image hosts."""
+    return ThemeFetcher(theme.theme_dirs(config), config.newsletter.remote_image_hosts)
 
 
 def print_html(issue: Issue, config: Config) -> str:
@@ -116,25 +125,28 @@ def has_cjk(issue: Issue) -> bool:
     return any(_CJK.search(text) for text in _issue_texts(issue))
 
 
-def check_cjk_fonts(issue: Issue) -> None:
-    """Refuse to drop Chinese text silently: without a CJK font it would print as boxes."""
-    if has_cjk(issue) and not cjk_fonts_installed():
+def check_fonts(issue: Issue) -> None:
+    """Refuse to drop text silently: without a font for it, it would print as empty boxes."""
+    install = f"Install Debian's {CJK_FONT_PACKAGE}: sudo apt-get install {CJK_FONT_PACKAGE}"
+    if not fonts_installed(":"):
+        raise RenderError("no fonts are installed, so the PDF would have no text", hint=install)
+    if has_cjk(issue) and not fonts_installed(":lang=zh"):
         raise RenderError(
             f"issue {issue.number} has Chinese, Japanese or Korean text but no CJK font is"
             " installed, so the PDF would show empty boxes",
-            hint=f"Install Debian's {CJK_FONT_PACKAGE}: sudo apt-get install {CJK_FONT_PACKAGE}",
+            hint=install,
         )
 
 
 @functools.cache
-def cjk_fonts_installed() -> bool:
-    """Whether fontconfig knows a font for Chinese (`fc-list :lang=zh`)."""
+def fonts_installed(pattern: str) -> bool:
+    """Whether fontconfig knows a font matching pattern (":" any, ":lang=zh" Chinese)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return True  # no way to ask; WeasyPrint's own fontconfig will do its best
     try:
         found = subprocess.run(
-            [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30
+            [fc_list, pattern, "family"], capture_output=True, text=True, timeout=30
         )
     except (OSError, subprocess.SubprocessError):
         return True
@@ -156,7 +168,8 @@ def _issue_texts(issue: Issue) -> Iterable[str]:
 # ---------------------------------------------------------------- WeasyPrint
 
 
-def _weasyprint_pdf(html: str, fetcher: ThemeFetcher) -> bytes:
+def pdf_from_html(html: str, fetcher: ThemeFetcher) -> bytes:
+    """A print page laid out by WeasyPrint, reading only through fetcher, fonts compacted."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     try:
         document = weasyprint.HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
