@@ -180,18 +180,15 @@ class _Corpus:
         idf = {t: _idf_of_count(self.items, c) for t, c in df.items()}
         # A term in a good share of all items is too common to tell stories apart: it is no
         # part of any match, but it still adds to the length of a vector, so that two items
-        # sharing a place name and little else stay apart. Terms found once weigh the same
-        # everywhere: only how many an item has matters.
+        # sharing a place name and little else stay apart.
         findable = set(ids)
-        once = {t for t, c in df.items() if c == 1}
-        background = {t: idf[t] ** 2 for t, c in df.items() if c > common}
-        square_once = _idf_of_count(self.items, 1) ** 2
+        square = {t: v * v for t, v in idf.items()}
         title_extra = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
         self.vectors: list[dict[int, float]] = []
         for terms, in_title in texts:
             kept, kept_in_title = terms & findable, in_title & findable
-            whole = _squares(terms, kept, idf, once, square_once, background)
-            title = _squares(in_title, kept_in_title, idf, once, square_once, background)
+            whole = math.fsum(map(square.__getitem__, terms))
+            title = math.fsum(map(square.__getitem__, in_title))
             length = math.sqrt(whole + title_extra * title)
             scale = 1.0 / (length or 1.0)
             vector = {ids[t]: idf[t] * scale for t in kept}
@@ -202,23 +199,6 @@ class _Corpus:
     def first_id_in_more_than(self, count: int) -> int:
         """The first id of a term found in more than count items (ids run rarest first)."""
         return bisect_right(self.counts, count)
-
-
-def _squares(
-    terms: set[str],
-    kept: set[str],
-    idf: dict[str, float],
-    once: set[str],
-    square_once: float,
-    background: dict[str, float],
-) -> float:
-    """The squared length of a set of terms, each weighing its idf (exact: order-free)."""
-    common = background.keys() & terms if background else ()
-    return (
-        math.fsum(idf[t] ** 2 for t in kept)
-        + square_once * len(terms & once)
-        + math.fsum(map(background.__getitem__, common))
-    )
 
 
 def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
