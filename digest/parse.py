@@ -43,6 +43,7 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(.*?)>", re.DOTALL)
 _SIMPLE_VALUE = re.compile(rb"""^(["'])([^&%<]*)\1\s*$""", re.DOTALL)
 _MAX_ENTITY_EXPANSION = 1_000_000  # characters an internal entity may add to a document
 _SUMMARY_TITLE_CHARS = 100
+_SERIALIZED_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 UNTITLED = "(untitled)"
 # feedparser's dicts answer .get through alias tables and fallbacks; the keys read here are the
 # canonical ones it stores under, so a plain dict lookup gives the same value, faster.
@@ -138,7 +139,7 @@ def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry |
     link = _entry_link(raw, feed_url)
     base = link or feed_url or None
     summary_html = clean_html(_richest_body(raw), base)
-    summary_text = plain_text(summary_html)
+    summary_text = _text_of_clean(summary_html)
     title = _plain(_text_of(raw, "title"))
     if not title:
         title = _shorten(summary_text) or (link or "")
@@ -202,6 +203,15 @@ def _as_html(detail: Any) -> str:
 def _text_of(raw: Any, key: str) -> str:
     value = raw.get(key)
     return value if isinstance(value, str) else ""
+
+
+def _text_of_clean(cleaned: str) -> str:
+    """plain_text of HTML that clean_html wrote, without parsing it again. Its serializer
+    double-quotes every attribute (escaping any quote inside), escapes "<" in text and drops
+    comments, so every "<" starts a tag that _SERIALIZED_TAG matches whole."""
+    if "\ufeff" in cleaned or "\0" in cleaned:
+        return plain_text(cleaned)
+    return " ".join(html.unescape(_SERIALIZED_TAG.sub("", cleaned)).split())
 
 
 def _plain(text: str) -> str:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from digest.errors import DigestError, FetchError
 from digest.models import Entry, FeedConfig
-from digest.parse import _plain, defuse_entities, parse_feed
-from digest.sanitize import plain_text
+from digest.parse import _plain, _text_of_clean, defuse_entities, parse_feed
+from digest.sanitize import clean_html, plain_text
 
 FEEDS = Path(__file__).parent / "feeds"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in FEEDS.glob("*.expected.json"))
@@ -119,3 +119,20 @@ def test_any_bytes_give_entries_or_our_error(body: bytes) -> None:
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_titles_without_markup_read_as_the_html_parser_reads_them(text: str) -> None:
     assert _plain(text) == plain_text(text)
+
+
+_HTML_PARTS = [
+    "<p>", "</p>", '<a href="x?a=1&b=2">', "</a>", '<img alt="a>b" src="/i.png">', "<br>",
+    "<script>x<y</script>", "<style>p{}</style>", "&amp;", "&lt;", "<", ">", '"', "'", " ",
+    "\n", "\r", "比特币", "<!-- c -->", "<b title=\"q'>\">", "</b>", "&nbsp;", "\ufeff", "\x00",
+    "<table><tr><td>", "<textarea>t</textarea>", "<![CDATA[x]]>", "<svg><a>s</a></svg>",
+    "<noscript><p>n</p></noscript>", "&#0;", "&#x1F600;", "&#65279;", "&amp;lt;", "<pre> x </pre>",
+    '<img alt="&quot;>&lt;" src=x>', "text",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_HTML_PARTS) | st.text(max_size=5), max_size=14))
+def test_text_of_cleaned_html_reads_as_the_html_parser_reads_it(parts: list[str]) -> None:
+    cleaned = clean_html("".join(parts), "https://ledger.example.com/")
+    assert _text_of_clean(cleaned) == plain_text(cleaned)
