@@ -32,26 +32,36 @@ _DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "ma
                       "template", "form", "textarea", "select", "button", "title"}  # fmt: skip
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANKS = re.compile(r"[\x00-\x20\x7f]+")
+
+
 def safe_url(
     url: str | None, base: str | None = None, schemes: set[str] = LINK_SCHEMES
 ) -> str | None:
     """An absolute URL with an allowed scheme, or None.
 
-    The scheme is judged after entity decoding, control-character removal and case folding,
-    so 'JaVa&#115;cript:' and 'java\\tscript:' are caught.
+    The scheme is judged as a browser reads it: after entity decoding, with control characters
+    and white space removed and case folded, so 'JaVa&#115;cript:' and 'java\\tscript:' are
+    caught. Applying it to its own result changes nothing.
     """
     if not url:
         return None
-    cleaned = html.unescape(url)
-    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", cleaned) if ":" in cleaned[:20] else cleaned.strip()
-    if base and not urlsplit(cleaned).scheme:
-        cleaned = urljoin(base, cleaned)
-    parts = urlsplit(cleaned)
-    if parts.scheme.lower() not in schemes:
+    decoded = _CONTROL.sub("", html.unescape(url)).strip()
+    try:
+        scheme = urlsplit(_BLANKS.sub("", decoded)).scheme.lower()
+        if not scheme:
+            if not base:
+                return None
+            decoded = urljoin(base, decoded)
+            scheme = urlsplit(decoded).scheme.lower()
+        if scheme not in schemes:
+            return None
+        if scheme in {"http", "https"} and not urlsplit(decoded).netloc:
+            return None
+    except ValueError:  # a malformed host such as 'http://['
         return None
-    if parts.scheme.lower() in {"http", "https"} and not parts.netloc:
-        return None
-    return cleaned
+    return decoded
 
 
 def clean_html(fragment: str, base_url: str | None = None, *, images: bool = True) -> str:

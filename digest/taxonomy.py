@@ -12,9 +12,17 @@ from digest.models import Country, Taxonomy, Topic
 
 
 @cache
-def builtin_taxonomy() -> Taxonomy:
+def _taxonomy_data() -> dict[str, Any]:
+    """The built-in data file, read once (with libyaml when PyYAML has it: it is large)."""
     text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data: dict[str, Any] = yaml.load(text, Loader=loader)
+    return data
+
+
+@cache
+def builtin_taxonomy() -> Taxonomy:
+    data = _taxonomy_data()
     countries = {
         code: Country(
             code=code,
@@ -66,14 +74,12 @@ def actor_keywords() -> dict[str, frozenset[str]]:
 
 
 def _topic_lists(key: str) -> dict[str, frozenset[str]]:
-    text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data = _taxonomy_data()
     return {slug: frozenset(map(str, terms)) for slug, terms in (data.get(key) or {}).items()}
 
 
 def _word_list(key: str) -> tuple[str, ...]:
-    text = resources.files("digest").joinpath("data/taxonomy.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data = _taxonomy_data()
     return tuple(str(term) for term in data.get(key) or ())
 
 
