@@ -156,6 +156,16 @@ def test_a_cjk_font_is_embedded_for_the_chinese_text(built: Built) -> None:
     assert drawn_chinese, "no embedded font draws the Chinese characters"
 
 
+def test_the_italic_greeting_prints_in_a_real_italic_face(built: Built) -> None:
+    italic = [f for f in embedded_fonts(built.reader) if re.search("Italic|Oblique", f.base_font)]
+    assert italic, "nothing on the pages is set in an italic face"
+    # Noto CJK has no italic: a face of it asked for in italic still prints upright.
+    assert not [f.base_font for f in italic if "CJK" in f.base_font]
+    drawn = {char for font in italic for char in font.to_unicode.values()}
+    letters = {char for char in built.issue.greeting if char.isalpha()}
+    assert letters and letters <= drawn, sorted(letters - drawn)
+
+
 def test_cut_down_fonts_keep_every_glyph_the_pages_draw(built: Built) -> None:
     compacted = [f for f in embedded_fonts(built.reader) if f.program_subtype == BARE_CID_CFF]
     assert compacted, "the CJK fonts should be embedded as compact CID-keyed CFF"
