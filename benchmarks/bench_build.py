@@ -82,15 +82,22 @@ def ours(workdir: Path, repeat: int) -> Run:
     return result
 
 
+def weasyprint_command() -> str:
+    """The weasyprint script of the interpreter digest runs on; a PATH wrapper (a pyenv
+    shim, say) would add its own start-up to the peer's time."""
+    beside = Path(sys.executable).parent / "weasyprint"
+    found = str(beside) if beside.is_file() else shutil.which("weasyprint")
+    if found is None:
+        raise RuntimeError("the weasyprint command is not on PATH")
+    return found
+
+
 def weasyprint_alone(workdir: Path, repeat: int) -> Run:
     root = fresh_copy(workdir, f"peer-{repeat}")
     config = load_config(root)
     page = root / "templates" / "page.html"  # beside print.css, which it links to
     page.write_text(print_html(load_issue(config, ISSUE), config), "utf-8")
-    weasyprint = shutil.which("weasyprint")
-    if weasyprint is None:
-        raise RuntimeError("the weasyprint command is not on PATH")
-    result = run_process([weasyprint, str(page), str(root / "out.pdf")], root)
+    result = run_process([weasyprint_command(), str(page), str(root / "out.pdf")], root)
     if not (root / "out.pdf").is_file():
         raise RuntimeError("weasyprint made no PDF")
     return result
