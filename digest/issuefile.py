@@ -24,7 +24,6 @@ from digest.models import (
 )
 from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe, load_yaml, shorten
 
-
 ISSUE_KEYS = {
     "number", "date", "title", "subtitle", "greeting", "intro", "summary", "quick_take",
     "sections", "outro", "sign_off",
