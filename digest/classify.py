@@ -1,11 +1,19 @@
 """Which countries and topics an entry is about, and whether it belongs in the newsletter.
 
-One matcher is compiled per taxonomy: a single regular expression shaped like a trie of every
-alias, keyword and crypto term, so an entry is scanned once whatever the taxonomy's size.
-Latin terms match on word boundaries; CJK terms match inside running text (no spaces there).
-A term with an uppercase letter after the first character of a word (MAS, BoJ, e-CNY) matches
-only as written, so "mas" or "sec" in running text do not count; so does a short capitalised
-word (Fed, Thai). Other terms, "Hong Kong" among them, match in any case.
+One matcher is compiled per taxonomy: two Aho-Corasick automata (Rust, through ahocorasick_rs),
+so an entry is scanned once whatever the taxonomy's size, and no loop over keywords runs per
+text.
+
+- Terms written in ASCII match whole words. The text is first reduced to its words: every
+  character but an ASCII letter or digit becomes a space ("Hong-Kong", "Hong\nKong", "$BTC",
+  "比特币BTC" and "People’s" all read as words). Each key ends with a space, so it ends a
+  word; that it also starts one is checked on the few matches found.
+- CJK terms (and the few Latin ones with accents) match inside running text, where there are
+  no spaces; the second automaton runs only on text with a non-ASCII character.
+
+A term with an uppercase letter after the first character of a word (MAS, BoJ) matches only
+as written, so "mas" or "sec" in running text do not count; so does a short capitalised word
+(Fed, Thai). Other terms, "Hong Kong" among them, match in any case.
 
 Scoring: a hit in the title weighs more than one in the summary; a feed's default country and
 topics add a little weight (a prior, not a verdict). Topics are crypto topics, so they are given
@@ -15,9 +23,10 @@ only to relevant entries. Every tag keeps the terms that earned it.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
+
+from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
 from digest.taxonomy import actor_keywords, ignored_terms, relevance_terms, weak_keywords
@@ -27,7 +36,6 @@ WEAK = "~"  # marks a weak hint of a topic: "court" or "notice" alone does not m
 ACTOR = "^"  # marks who acts in a topic: any number of them count as one weak hint together
 # Scores count half points: a term in the summary scores 2 (a weak one 1), in the title twice.
 TITLE_WEIGHT = 2
-SUMMARY_WEIGHT = 1
 PRIOR_WEIGHT = 2
 COUNTRY_THRESHOLD = 4  # one title hit, two summary hits, or a summary hit plus the feed's prior
 TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is enough, or two
@@ -38,19 +46,28 @@ EDITOR_REASON = "editor"
 
 _LATIN = re.compile(r"[A-Za-z0-9]")
 _SEPARATOR = re.compile(r"[\s\-]")
+# Between a title and its summary when both are scanned at once: no term spans it.
+_BREAK = "\x1f"
+_BREAK_BYTE = _BREAK.encode()
+_SPACE = ord(" ")
+_KEEP_CASE = bytes(
+    b if (b < 128 and chr(b).isalnum()) or chr(b) == _BREAK else _SPACE for b in range(256)
+)
+_FOLD_CASE = _KEEP_CASE.lower()
 
 
 # ---------------------------------------------------------------- the compiled matcher
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     term: str  # the term as the taxonomy spells it
     tags: tuple[str, ...]  # country codes, topic slugs and/or RELEVANT
-    # Each tag once per half point it scores in a summary: a weak term's tag once, any other
-    # tag twice; in a title, other tags score twice that and a weak hint stays a hint.
-    points: tuple[str, ...] = ()
-    title_points: tuple[str, ...] = ()
+    # What the term adds to each tag's score, in half points, in a summary and in a title.
+    # A weak term adds 1 to its tag and 1 to WEAK + tag, in a title too; an actor adds 1 to
+    # ACTOR + slug, which counts once per entry however often it is added.
+    weights: tuple[tuple[str, int], ...] = ()
+    title_weights: tuple[tuple[str, int], ...] = ()
 
 
 def _hit(term: str, tags: set[str]) -> Hit:
@@ -60,99 +77,193 @@ def _hit(term: str, tags: set[str]) -> Hit:
     weak = {t[1:] for t in tags if t.startswith(WEAK)} - strong
     actor = {t for t in tags if t.startswith(ACTOR) and t[1:] not in strong | weak}
     # WEAK + slug is kept beside the slug: what only hints were found for is known later.
-    hints = tuple(sorted(weak | actor)) + tuple(sorted(WEAK + t for t in weak))
-    ordered_strong = tuple(sorted(strong))
-    points = ordered_strong * 2 + hints
-    title_points = ordered_strong * (2 * TITLE_WEIGHT) + hints
+    hints = [(t, 1) for t in sorted(weak | actor)] + [(WEAK + t, 1) for t in sorted(weak)]
+    weights = tuple([(t, 2) for t in sorted(strong)] + hints)
+    title_weights = tuple([(t, 2 * TITLE_WEIGHT) for t in sorted(strong)] + hints)
     named = strong | weak | {t[1:] for t in actor}
-    return Hit(term, tuple(sorted(named)), points, title_points)
+    return Hit(term, tuple(sorted(named)), weights, title_weights)
 
 
-def is_case_sensitive(term: str) -> bool:
-    """MAS, BoJ, e-CNY, Fed and Thai match as written; China, bitcoin, Hong Kong in any case."""
+def is_case_sensitive(term: str, crypto: bool = False) -> bool:
+    """MAS, BoJ, Fed and Thai match as written; China, bitcoin, Hong Kong in any case.
+
+    A crypto term (crypto=True) written in capitals means the same in any case ("nft",
+    "defi", "e-cny"); only a short capitalised one (Luna, Tron) keeps its case.
+    """
     words = term.split()
-    if any(ch.isupper() for word in words for ch in word[1:]):
-        return True
-    return len(words) == 1 and term[:1].isupper() and len(term) <= 4 and term.isalpha()
+    short_name = len(words) == 1 and len(term) <= 4 and term.isalpha() and term.istitle()
+    if crypto:
+        return short_name
+    return short_name or any(ch.isupper() for word in words for ch in word[1:])
+
+
+def _words(text: str, table: bytes = _FOLD_CASE) -> bytes:
+    """The text's ASCII words and what stands between them as spaces, one more at each end:
+    " hong kong  and u s  sec ". Every character stays where it was, one place on."""
+    return f" {text} ".encode("ascii", "replace").translate(table)
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    any_case: Hit | None = None
+    exact: dict[str, Hit] | None = None  # the hit of each exact-case spelling
 
 
 class Matcher:
     """Finds every taxonomy term in a text; built once per taxonomy.
 
-    One compiled regular expression, shaped like a trie of every term, scans the lowercased
-    text for Latin terms (a second one, over CJK terms, runs only on text that has any). A
-    match of an exact-case term is then checked against the text as written. No loop over
-    keywords runs per text.
+    Terms (with no tags: recognised and ignored, so "exchange rate" hides the "exchange"
+    inside it) go to one automaton or the other; a match of an exact-case term is then
+    checked against the text as written.
     """
 
     def __init__(self, terms: dict[str, set[str]]) -> None:
-        """terms: each spelling and its tags; a term with no tags is recognised and ignored
-        (so "exchange rate" hides the "exchange" inside it)."""
-        any_case: dict[str, tuple[str, set[str]]] = {}
-        exact: dict[str, dict[str, tuple[str, set[str]]]] = {}
+        """terms: each spelling and its tags."""
+        words: dict[str, dict[str, tuple[str, set[str]]]] = {}
+        scripts: dict[str, dict[str, tuple[str, set[str]]]] = {}
+        symbols: dict[str, dict[str, tuple[str, set[str]]]] = {}
         for term, tags in terms.items():
-            key = _fold(term)
-            if is_case_sensitive(term) and _LATIN.match(term):
-                spelling = exact.setdefault(key, {})
-                spelling.setdefault(_spaced(term), (term, set()))[1].update(tags)
-            else:
-                any_case.setdefault(key, (term, set()))[1].update(tags)
-        self._any_case = {k: _hit(term, tags) for k, (term, tags) in any_case.items()}
-        self._exact = {
-            k: {spelled: _hit(term, tags) for spelled, (term, tags) in v.items()}
-            for k, v in exact.items()
-        }
-        # Keys found by a plain lookup: any case, written with single spaces.
-        self._plain = {k: hit for k, hit in self._any_case.items() if k not in exact}
-        keys = {*any_case, *exact}
-        self.latin_pattern = _trie_regex(k for k in keys if _LATIN.match(k))
-        self.cjk_pattern = _trie_regex(k for k in keys if not _LATIN.match(k))
+            if not term.isascii() or not _LATIN.search(term):
+                table, key, written = scripts, _spaced(term).lower(), _spaced(term)
+            elif _LATIN.match(term[-1]) or term[-1] == ".":
+                table, key = words, _words(term).strip().decode()
+                written = _spelling(_words(term, _KEEP_CASE))
+            else:  # NT$: the symbol is part of the term
+                table, key, written = symbols, _spaced(term).lower(), _spaced(term)
+            exact = is_case_sensitive(term, crypto=RELEVANT in tags) and _LATIN.match(term)
+            spelling = written if exact else ""
+            table.setdefault(key, {}).setdefault(spelling, (term, set()))[1].update(tags)
+        self._words = [_term(spellings) for spellings in words.values()]
+        # The hit of each word key when no spelling needs checking; None when one does.
+        self._word_hit = [term.any_case if term.exact is None else None for term in self._words]
+        self._words_automaton = BytesAhoCorasick(
+            [f"{key} ".encode() for key in words],
+            matchkind=MatchKind.LeftmostLongest,
+            implementation=Implementation.DFA,
+        )
+        self._running = [_RunningText(scripts), _RunningText(symbols)]
 
     def find(self, text: str) -> list[tuple[int, Hit]]:
         """Every term in text with where it starts: leftmost-longest, not overlapping."""
-        lowered = _lower(text)
-        found = self._scan(self.latin_pattern, text, lowered)
-        if not text.isascii():
-            found.extend(self._scan(self.cjk_pattern, text, lowered))
-            found.sort(key=lambda hit: hit[0])
+        found = [(start - 1, hit) for start, hit in self._word_hits(text, _words(text))]
+        found.extend(self._other_hits(text))
+        found.sort(key=lambda hit: hit[0])
         return found
 
     def hits(self, text: str) -> list[Hit]:
-        """The terms of find(text) without their places: what classification needs, faster."""
-        if not text.isascii():
-            return [hit for _, hit in self.find(text)]
-        found: list[Hit] = []
-        plain = self._plain
-        for m in self.latin_pattern.finditer(text.lower()):
-            hit = plain.get(m[0])
-            if hit is None:
-                hit = self._spelled(m[0], text[m.start() : m.end()])
-            if hit is not None and hit.tags:
-                found.append(hit)
+        """The terms of find(text) without their places."""
+        found = [hit for _, hit in self._word_hits(text, _words(text))]
+        found.extend(hit for _, hit in self._other_hits(text))
         return found
 
-    def _scan(self, pattern: re.Pattern[str], text: str, lowered: str) -> list[tuple[int, Hit]]:
+    def title_and_summary_hits(self, title: str, summary: str) -> tuple[list[Hit], list[Hit]]:
+        """hits(title) and hits(summary), found in one pass over both."""
+        text = f"{title} {_BREAK} {summary}"
+        words = _words(text)
+        cut = words.index(_BREAK_BYTE)
+        title_hits: list[Hit] = []
+        summary_hits: list[Hit] = []
+        fast = self._word_hit
+        # _word_hits inlined for the common case: classification runs it on every entry.
+        for index, start, stop in self._words_automaton.find_matches_as_indexes(words):
+            hit = fast[index]
+            if words[start - 1] != _SPACE and words.find(b" ", start, stop - 1) < 0:
+                continue  # "nt" in "percent": a term ends here but does not start here
+            if hit is None or words[start - 1] != _SPACE:
+                for place, found in self._word_hits(text, words, start - 1, stop):
+                    (title_hits if place < cut else summary_hits).append(found)
+            elif hit.tags:
+                (title_hits if start < cut else summary_hits).append(hit)
+        for start, hit in self._other_hits(text):
+            (title_hits if start < len(title) else summary_hits).append(hit)
+        return title_hits, summary_hits
+
+    def _word_hits(
+        self, text: str, words: bytes, low: int = 0, high: int | None = None
+    ) -> list[tuple[int, Hit]]:
+        """The ASCII terms among the words (from low to high), by where each starts."""
         found: list[tuple[int, Hit]] = []
-        plain = self._plain
-        for m in pattern.finditer(lowered):
-            hit = plain.get(m[0])
+        fast = self._word_hit
+        haystack = words if high is None else words[low:high]
+        for index, start, stop in self._words_automaton.find_matches_as_indexes(haystack):
+            start += low
+            hit = fast[index]
+            if words[start - 1] != _SPACE:  # "ban" in "urban": not a word of its own
+                inner = words.find(b" ", start, low + stop - 1)
+                if inner > 0:  # a later word inside the match may still start a term
+                    found += self._word_hits(text, words, inner + 1, low + stop)
+                continue
             if hit is None:
-                hit = self._spelled(m[0], text[m.start() : m.end()])
-            if hit is not None and hit.tags:
-                found.append((m.start(), hit))
+                hit = self._spelled(text, index, start, low + stop)
+                if hit is None:  # "mas" is not MAS: a shorter term may still start here
+                    found += self._word_hits(text, words, start - 1, low + stop - 1)
+                    continue
+            if hit.tags:
+                found.append((start, hit))
         return found
 
-    def _spelled(self, key: str, as_written: str) -> Hit | None:
-        """The hit of a match that needs more than a lookup: an exact-case term (checked
-        against the text as written) or words split by a line break or hyphen."""
-        if key not in self._any_case and key not in self._exact:
-            key = _spaced(key)
-            as_written = _spaced(as_written)
-        hit = self._any_case.get(key)
-        spellings = self._exact.get(key)
-        if spellings is not None:
-            hit = spellings.get(as_written, hit)
-        return hit
+    def _spelled(self, text: str, index: int, start: int, stop: int) -> Hit | None:
+        """The hit of a word key with exact-case spellings, as the text writes it."""
+        term = self._words[index]
+        written = _spelling(_words(text, _KEEP_CASE)[start:stop])
+        return term.exact.get(written, term.any_case) if term.exact else term.any_case
+
+    def _other_hits(self, text: str) -> list[tuple[int, Hit]]:
+        found: list[tuple[int, Hit]] = []
+        for terms in self._running:
+            found += terms.hits(text)
+        return found
+
+
+class _RunningText:
+    """Terms that match inside running text: CJK ones, which no space sets apart, Latin ones
+    with accents, and ASCII ones that end in a symbol (NT$). One automaton over the text,
+    run only when the text holds a character that one of the terms needs."""
+
+    def __init__(self, terms: dict[str, dict[str, tuple[str, set[str]]]]) -> None:
+        self._terms = [_term(spellings) for spellings in terms.values()]
+        self._automaton = AhoCorasick(terms, matchkind=MatchKind.LeftmostLongest)
+        # For each term, one character it cannot match without: a text with none of them
+        # is passed over by one scan in C.
+        marks = {_mark(key) for key in terms} - {""}
+        pattern = f"[{re.escape(''.join(sorted(marks)))}]" if marks else "(?!x)x"
+        self._marks = re.compile(pattern, re.IGNORECASE)
+        self._only_non_ascii = all(not mark.isascii() for mark in marks)
+
+    def hits(self, text: str) -> list[tuple[int, Hit]]:
+        if (self._only_non_ascii and text.isascii()) or not self._marks.search(text):
+            return []
+        found: list[tuple[int, Hit]] = []
+        lowered = _spaced(_lower(text))
+        for index, start, stop in self._automaton.find_matches_as_indexes(lowered):
+            if _LATIN.match(lowered[start]) and start and _LATIN.match(lowered[start - 1]):
+                continue  # a Latin term starts a word: "Zürich", not "xZürich"
+            if _LATIN.match(lowered[stop - 1]) and _LATIN.match(lowered[stop : stop + 1]):
+                continue
+            term = self._terms[index]
+            hit = term.any_case
+            if term.exact is not None:
+                hit = term.exact.get(_spaced(text[start:stop]), hit)
+            if hit is not None and hit.tags:
+                found.append((start, hit))
+        return found
+
+
+def _mark(key: str) -> str:
+    """A character of a running-text term that is neither a Latin letter, a digit nor a space."""
+    return next((ch for ch in key if not _LATIN.match(ch) and ch != " "), "")
+
+
+def _spelling(words: bytes) -> str:
+    """How words are written, whatever stands between them: "U S SEC"."""
+    return " ".join(words.decode().split())
+
+
+def _term(spellings: dict[str, tuple[str, set[str]]]) -> _Term:
+    """A key's hits: "" is the spelling that matches in any case."""
+    hits = {spelling: _hit(term, tags) for spelling, (term, tags) in spellings.items()}
+    any_case = hits.pop("", None)
+    return _Term(any_case, hits or None)
 
 
 def _lower(text: str) -> str:
@@ -168,61 +279,6 @@ _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 def _spaced(term: str) -> str:
     """A line break or hyphen between words reads as a space: "Hong-Kong" is "Hong Kong"."""
     return _SEPARATOR.sub(" ", term)
-
-
-def _fold(term: str) -> str:
-    """The lookup key of a term that matches in any case."""
-    return _spaced(term.lower())
-
-
-class _Node(dict[str, "_Node"]):
-    end: bool = False
-    boundary: bool = False  # the term ends in a Latin letter or digit: needs a word end
-
-
-def _atoms(key: str) -> list[str]:
-    return [r"[\s\-]" if ch == " " else re.escape(ch) for ch in key]
-
-
-def _trie_regex(keys: Iterable[str]) -> re.Pattern[str]:
-    """One regex whose alternatives branch like a trie of the keys, longest first.
-
-    A term starting (ending) with a Latin letter or digit must start (end) a word; ASCII
-    word boundaries make "比特币BTC" count. CJK terms match anywhere.
-    """
-    trie: dict[str, _Node] = {}
-    for key in keys:
-        _insert(trie, key)
-    if not trie:
-        return re.compile(r"(?!x)x")
-    if all(_LATIN.match(atom) for atom in trie):
-        return re.compile(rf"\b(?:{_branches(trie)})", re.ASCII)
-    return re.compile(_branches(trie), re.ASCII)
-
-
-def _insert(trie: dict[str, _Node], key: str) -> None:
-    node: dict[str, _Node] = trie
-    leaf: _Node | None = None
-    for atom in _atoms(key):
-        leaf = node.setdefault(atom, _Node())
-        node = leaf
-    if leaf is not None:
-        leaf.end = True
-        leaf.boundary = leaf.boundary or bool(_LATIN.match(key[-1]))
-
-
-def _branches(trie: dict[str, _Node]) -> str:
-    parts = []
-    for atom, child in trie.items():
-        tail = _branches(child) if child else ""
-        stop = r"\b" if child.boundary else ""
-        if child.end and tail:
-            parts.append(f"{atom}(?:{tail}|{stop})" if stop else f"{atom}(?:{tail})?")
-        elif child.end:
-            parts.append(atom + stop)
-        else:
-            parts.append(f"{atom}(?:{tail})" if "|" in tail else atom + tail)
-    return "|".join(parts)
 
 
 _cache: dict[int, tuple[Taxonomy, Matcher]] = {}
@@ -284,44 +340,58 @@ def classify_entry(entry: Entry, feed: FeedConfig | None, taxonomy: Taxonomy) ->
 def classify_text(
     title: str, summary: str, feed: FeedConfig | None, taxonomy: Taxonomy
 ) -> Classification:
-    matcher = matcher_for(taxonomy)
-    title_hits = matcher.hits(title)
-    summary_hits = matcher.hits(summary[:SUMMARY_CHARS]) if summary else []
-    # Counting a flat list of tags is done in C.
-    tags = [tag for hit in summary_hits for tag in hit.points]
-    tags += [tag for hit in title_hits for tag in hit.title_points]
-    score = Counter(tags)
-    for actor in [tag for tag in score if tag[0] == ACTOR]:
-        del score[actor]
-        score[actor[1:]] += 1
+    title_hits, summary_hits = matcher_for(taxonomy).title_and_summary_hits(
+        title, summary[:SUMMARY_CHARS]
+    )
+    score = _score(title_hits, summary_hits)
     relevant = RELEVANT in score
     countries = _countries(score, feed, taxonomy, relevant)
     topics = _topics(score, feed, taxonomy) if relevant else []
-    hits = title_hits + summary_hits
-    reasons = {
-        tag: _terms_for(tag, hits) if tag in score else (PRIOR_REASON,)
-        for tag in (*countries, *topics)
-    }
-    if relevant:
-        reasons[RELEVANT] = _terms_for(RELEVANT, hits)
+    tags = [*countries, *topics, RELEVANT] if relevant else countries
+    reasons = _reasons(tags, title_hits + summary_hits)
     return Classification(
         countries=tuple(countries), topics=tuple(topics), relevant=relevant, reasons=reasons
     )
 
 
-def _terms_for(tag: str, hits: Sequence[Hit]) -> tuple[str, ...]:
-    """The terms that earned a tag, each once, in the order they were found."""
-    return tuple(dict.fromkeys(hit.term for hit in hits if tag in hit.tags))
+def _score(title_hits: Sequence[Hit], summary_hits: Sequence[Hit]) -> dict[str, int]:
+    """Each tag's score in half points; the actors of a topic count once between them."""
+    score: dict[str, int] = {}
+    get = score.get
+    for hit in summary_hits:
+        for tag, n in hit.weights:
+            score[tag] = get(tag, 0) + n
+    for hit in title_hits:
+        for tag, n in hit.title_weights:
+            score[tag] = get(tag, 0) + n
+    for actor in [tag for tag in score if tag[0] == ACTOR]:
+        del score[actor]
+        score[actor[1:]] = get(actor[1:], 0) + 1
+    return score
 
 
-def _passing(score: Counter[str], known: Container[str], threshold: int) -> list[str]:
+def _reasons(tags: Sequence[str], hits: Sequence[Hit]) -> dict[str, tuple[str, ...]]:
+    """The terms that earned each tag, each once, in the order they were found; a tag no
+    term earned came from the feed's defaults."""
+    wanted = set(tags)
+    terms: dict[str, dict[str, None]] = {}
+    for hit in hits:
+        for tag in hit.tags:
+            if tag in wanted:
+                terms.setdefault(tag, {})[hit.term] = None
+    return {tag: tuple(terms[tag]) if tag in terms else (PRIOR_REASON,) for tag in tags}
+
+
+def _passing(score: dict[str, int], known: Container[str], threshold: int) -> list[str]:
     """The known tags that scored enough, strongest first."""
-    ranked = sorted((-n, tag) for tag, n in score.items() if n >= threshold and tag in known)
+    ranked = [(-n, tag) for tag, n in score.items() if n >= threshold and tag in known]
+    if len(ranked) > 1:
+        ranked.sort()
     return [tag for _, tag in ranked]
 
 
 def _countries(
-    score: Counter[str], feed: FeedConfig | None, taxonomy: Taxonomy, relevant: bool
+    score: dict[str, int], feed: FeedConfig | None, taxonomy: Taxonomy, relevant: bool
 ) -> list[str]:
     prior = feed.country if feed and feed.country in taxonomy.countries else None
     if prior and prior in score:
@@ -333,12 +403,12 @@ def _countries(
     elif not found and not prior:
         # No country stands out and the feed has none: a shared acronym names its usual
         # market ("SEC sues ..." is the US SEC unless another country is in the item).
-        hinted = Counter({tag[1:]: n for tag, n in score.items() if tag[0] == WEAK})
+        hinted = {tag[1:]: n for tag, n in score.items() if tag[0] == WEAK}
         found = _passing(hinted, taxonomy.countries, 1)[:1]
     return found
 
 
-def _topics(score: Counter[str], feed: FeedConfig | None, taxonomy: Taxonomy) -> list[str]:
+def _topics(score: dict[str, int], feed: FeedConfig | None, taxonomy: Taxonomy) -> list[str]:
     for slug in feed.topics if feed else ():
         if slug in score:
             score[slug] += PRIOR_WEIGHT

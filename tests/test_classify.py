@@ -56,6 +56,49 @@ def test_longest_term_wins_across_case_rules() -> None:
     assert got.countries == ("CN",)
 
 
+def test_a_term_inside_a_longer_word_does_not_count() -> None:
+    m = Matcher({"ban": {"regulation"}, "LINE": {"JP"}, "Hong Kong": {"HK"}})
+    assert terms_found(m, "urban banks, online, a ban") == ["ban"]
+    assert terms_found(m, "Shanghong Kong Hong Kong") == ["Hong Kong"]
+
+
+def test_punctuation_inside_terms_and_around_words() -> None:
+    m = Matcher({"U.S. SEC": {"US"}, "People's Bank of China": {"CN"}, "BTC": {RELEVANT}})
+    assert terms_found(m, "The U.S. SEC and the People’s Bank of China") == [
+        "U.S. SEC",
+        "People's Bank of China",
+    ]
+    assert terms_found(m, "$BTC, (BTC) and BTC-denominated") == ["BTC"] * 3
+
+
+def test_a_term_ending_in_a_symbol_needs_the_symbol() -> None:
+    m = Matcher({"NT$": {"TW"}})
+    assert terms_found(m, "It cost NT$30 billion") == ["NT$"]
+    assert terms_found(m, "Ninety percent of NT holders") == []
+
+
+def test_a_wrongly_cased_acronym_leaves_the_shorter_term() -> None:
+    m = Matcher({"Thailand": {"TH"}, "Thailand's SEC": {"TH"}})
+    assert terms_found(m, "Thailand's sec") == ["Thailand"]
+    assert terms_found(m, "Thailand's SEC") == ["Thailand's SEC"]
+
+
+def test_crypto_acronyms_match_in_any_case_but_names_keep_theirs() -> None:
+    assert not is_case_sensitive("DeFi", crypto=True) and not is_case_sensitive("NFT", crypto=True)
+    assert is_case_sensitive("Luna", crypto=True) and is_case_sensitive("MAS")
+    assert classify("Why defi lending is back").relevant
+
+
+def test_positions_are_places_in_the_text() -> None:
+    m = Matcher({"Hong Kong": {"HK"}, "香港": {"HK"}, "bitcoin": {RELEVANT}})
+    text = "香港 bitcoin, Hong  Kong? Hong Kong"
+    assert [(at, hit.term) for at, hit in m.find(text)] == [
+        (0, "香港"),
+        (3, "bitcoin"),
+        (text.rindex("Hong"), "Hong Kong"),
+    ]
+
+
 def test_words_between_lines_or_hyphens_still_match() -> None:
     m = Matcher({"Hong Kong": {"HK"}})
     assert terms_found(m, "Hong\nKong and Hong-Kong and hong kong") == ["Hong Kong"] * 3
