@@ -30,7 +30,6 @@ from digest.urls import canonical_url
 
 WINDOW_DAYS = 4.0
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
-SHARED_KEYS = 1  # keys a candidate must share; 2 is four times faster on big stores, less recall
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
 COMMON_SHARE = 0.02  # a term in more than this share of the items tells no story apart
@@ -125,24 +124,50 @@ def _chunk_terms(chunk: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
-class _ChunkCache(dict[str, tuple[str, ...]]):
-    """Lowercased chunk of text between spaces -> its terms. News repeats its words, so
-    nearly every chunk is a dictionary hit and a text becomes terms without a Python loop."""
+class _ChunkCache(dict[str, str]):
+    """Lowercased chunk of text between spaces -> its one term ("" for none). News repeats
+    its words, so nearly every chunk is a dictionary hit and a text becomes terms without a
+    Python loop. A chunk of several terms (CJK text, "u.s.-china") maps to _MANY and keeps
+    its terms in `many`."""
 
-    def __missing__(self, chunk: str) -> tuple[str, ...]:
+    def __init__(self) -> None:
+        super().__init__()
+        self.many: dict[str, tuple[str, ...]] = {}
+
+    def __missing__(self, chunk: str) -> str:
         if len(self) >= _CHUNK_CACHE_SIZE:
             self.clear()
-        terms = self[chunk] = _chunk_terms(chunk)
-        return terms
+            self.many.clear()
+        bare = chunk.strip(_PUNCTUATION)
+        if bare != chunk:  # "bitcoin," has the terms of "bitcoin", most likely known already
+            known = self[chunk] = self[bare] if bare else ""
+            if known == _MANY:
+                self.many[chunk] = self.many[bare]
+            return known
+        terms = _chunk_terms(chunk)
+        if len(terms) > 1:
+            self.many[chunk] = terms
+            self[chunk] = _MANY
+        else:
+            self[chunk] = terms[0] if terms else ""
+        return self[chunk]
 
 
+_MANY = "\x00"
+_PUNCTUATION = ".,;:!?'\"()[]{}<>*&%$#@"
 _CHUNK_CACHE_SIZE = 1 << 20
 _chunks = _ChunkCache()
 
 
 def _tokens(text: str) -> set[str]:
     """The distinct terms of a text (a term counts once however often it recurs)."""
-    return set().union(*map(_chunks.__getitem__, text.lower().split()))
+    chunks = text.lower().split()
+    terms = set(map(_chunks.__getitem__, chunks))
+    if _MANY in terms:
+        terms.discard(_MANY)
+        terms.update(*[_chunks.many[c] for c in chunks if _chunks[c] == _MANY])
+    terms.discard("")
+    return terms
 
 
 def _text_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
@@ -153,7 +178,12 @@ def _text_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(None, 1)[0]  # no half word at the cut
     in_title = _tokens(title)
-    return _tokens(summary) | in_title, in_title
+    terms = _tokens(summary)
+    terms |= in_title
+    return terms, in_title
+
+
+_UNIT = float(1 << 32)
 
 
 def _idf_of_count(items: int, count: int) -> float:
@@ -166,7 +196,7 @@ class _Corpus:
 
     Shared terms get integer ids, rarest first: an item's best partner-finders are its
     smallest ids, and "too common to look up" is an id past a bound. A term in more than
-    COMMON_SHARE of a large store is left out altogether, as "the" is. Sums are exact (fsum),
+    COMMON_SHARE of a large store is left out altogether, as "the" is. Sums are exact,
     so the result does not depend on the order sets happen to iterate in.
     """
 
@@ -182,14 +212,16 @@ class _Corpus:
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
         findable = set(ids)
-        square = {t: v * v for t, v in idf.items()}
+        # Squares as integers in units of 2**-32: their sums are exact whatever order a set
+        # gives them in, and summing integers is quicker than math.fsum.
+        square = {t: round(v * v * _UNIT) for t, v in idf.items()}
         title_extra = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
         self.vectors: list[dict[int, float]] = []
         for terms, in_title in texts:
             kept, kept_in_title = terms & findable, in_title & findable
-            whole = math.fsum(map(square.__getitem__, terms))
-            title = math.fsum(map(square.__getitem__, in_title))
-            length = math.sqrt(whole + title_extra * title)
+            whole = sum(map(square.__getitem__, terms))
+            title = sum(map(square.__getitem__, in_title))
+            length = math.sqrt((whole + title_extra * title) / _UNIT)
             scale = 1.0 / (length or 1.0)
             vector = {ids[t]: idf[t] * scale for t in kept}
             for term in kept_in_title:
@@ -206,6 +238,9 @@ def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
     # (it follows string hashing, which changes from run to run): a pair at the threshold
     # is one story or two the same way every time.
     common = a.keys() & b.keys()
+    if len(common) == 1:  # most candidates share one rare term, a place or a name
+        (term,) = common
+        return a[term] * b[term]
     return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
@@ -249,11 +284,13 @@ def _join_similar(
     findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
     recent: dict[int, deque[tuple[float, int]]] = {}
     vectors = corpus.vectors
+    find, union = groups.find, groups.union
     comparisons = 0
     for index, item in enumerate(items):
         now = _seconds(item.when)
-        ids = sorted(vectors[index])
-        candidates: Counter[int] = Counter()
+        vector = vectors[index]
+        ids = sorted(vector)
+        candidates: set[int] = set()
         for key in ids[:KEYS_PER_ITEM]:  # the item's rarest shared terms
             queue = recent.get(key)
             if not queue:
@@ -262,14 +299,14 @@ def _join_similar(
                 queue.popleft()
             if len(queue) <= CROWDED_KEY:
                 candidates.update(map(_second, queue))
-        for other, shared in candidates.items():
-            if shared < SHARED_KEYS:
-                continue
-            if groups.find(other) == groups.find(index):
+        root = find(index)
+        for other in candidates:
+            if find(other) == root:
                 continue
             comparisons += 1
-            if _cosine(vectors[index], vectors[other]) >= least_cosine:
-                groups.union(other, index)
+            if _cosine(vector, vectors[other]) >= least_cosine:
+                union(other, index)
+                root = find(index)
         for term in ids:
             if term >= findable:
                 break

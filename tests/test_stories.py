@@ -161,3 +161,13 @@ def test_scores_do_not_depend_on_string_hashing() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1 and outputs.pop().strip()
+
+
+def test_punctuation_around_words_does_not_change_their_terms() -> None:
+    from digest.stories import _tokens
+
+    plain = _tokens("香港交易所 bitcoin miners u.s. regulators")
+    marked = _tokens("(香港交易所, bitcoin miners. “u.s.” regulators!")
+    assert marked == plain
+    assert {"香港", "bitcoin", "min", "u.s"} <= plain
+    assert _tokens("香港交易所,") == _tokens("香港交易所")  # a chunk of many terms, punctuated
