@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from digest.sanitize import clean_html, plain_text, safe_url
+from digest.sanitize import LINK_SCHEMES, clean_html, judged_url, plain_text, safe_url
 
 BASE = "https://news.example.com/a/b"
 
@@ -48,3 +50,14 @@ def test_clean_html_keeps_text_and_drops_script() -> None:
 
 def test_plain_text_decodes_entities_and_drops_markup() -> None:
     assert plain_text("<b>A &amp; B</b> <style>p{}</style>&lt;i&gt;") == "A & B <i>"
+
+
+@settings(max_examples=500)
+@given(
+    st.from_regex(
+        r"(?i:https?)://[-a-z0-9.:_~%!$'()*+,;=\[\]@ &]{0,12}(?:[/?#][!-~ \u3000é&]{0,12})?",
+        fullmatch=True,
+    )
+)
+def test_the_quick_path_for_plain_links_agrees_with_the_full_one(url: str) -> None:
+    assert safe_url(url) == judged_url(url, None, LINK_SCHEMES)
