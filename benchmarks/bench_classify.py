@@ -60,6 +60,12 @@ def _sentences(rng: random.Random) -> list[str]:
     ]
 
 
+def _sentence_case(text: str) -> str:
+    """A headline as feeds write it: a capital first letter, names kept as they are spelled
+    (str.capitalize would write "iran" and "defi")."""
+    return text[:1].upper() + text[1:]
+
+
 def _summary(rng: random.Random, pool: list[str], facts: list[str], names: list[str]) -> str:
     """About SUMMARY_CHARS of sentences, the event's names and facts spread among them."""
     parts: list[str] = []
@@ -99,7 +105,7 @@ def generated_items(taxonomy: Taxonomy, n: int = ITEMS, seed: int = 42) -> list[
                     feed=f"feed{outlet}",
                     guid=None,
                     url=None,
-                    title=" ".join(title_words).capitalize(),
+                    title=_sentence_case(" ".join(title_words)),
                     summary_html="",
                     summary_text=_summary(rng, pool, facts, rng.sample(names, 3)),
                     published=when,

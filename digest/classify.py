@@ -41,6 +41,7 @@ COUNTRY_THRESHOLD = 4  # one title hit, two summary hits, or a summary hit plus 
 TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is enough, or two
 # weak hints, or one in the title
 SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only costs time
+TITLE_CHARS = 1000  # a longer "title" is a feed's mistake; its tail would not change the verdict
 PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
 
@@ -142,6 +143,9 @@ class Matcher:
             implementation=Implementation.DFA,
         )
         self._running = [_RunningText(scripts), _RunningText(symbols)]
+        keys = [*scripts, *symbols]
+        # ASCII text needs the running-text automata only if it holds one of these ("$").
+        self._ascii_marks = sorted({m for key in keys if (m := _mark(key)).isascii() and m})
 
     def find(self, text: str) -> list[tuple[int, Hit]]:
         """Every term in text with where it starts: leftmost-longest, not overlapping."""
@@ -209,6 +213,8 @@ class Matcher:
         return term.exact.get(written, term.any_case) if term.exact else term.any_case
 
     def _other_hits(self, text: str) -> list[tuple[int, Hit]]:
+        if text.isascii() and not any(mark in text for mark in self._ascii_marks):
+            return []
         found: list[tuple[int, Hit]] = []
         for terms in self._running:
             found += terms.hits(text)
@@ -222,25 +228,32 @@ class _RunningText:
 
     def __init__(self, terms: dict[str, dict[str, tuple[str, set[str]]]]) -> None:
         self._terms = [_term(spellings) for spellings in terms.values()]
-        self._automaton = AhoCorasick(terms, matchkind=MatchKind.LeftmostLongest)
+        # A term of several words is also written with hyphens ("Hydro-Québec"); the text is
+        # not rewritten to match, which would cost more than the rest of the scan.
+        keys = [(key, n) for n, key in enumerate(terms)]
+        keys += [(key.replace(" ", "-"), n) for key, n in keys if " " in key]
+        self._term_of = [n for _, n in keys]
+        self._automaton = AhoCorasick([key for key, _ in keys], matchkind=MatchKind.LeftmostLongest)
         # For each term, one character it cannot match without: a text with none of them
-        # is passed over by one scan in C.
+        # is passed over by one scan in C. Both cases are spelled out: with re.IGNORECASE the
+        # search would test every character of the text in Python's case rules.
         marks = {_mark(key) for key in terms} - {""}
+        marks |= {c for mark in marks for c in (mark.upper(), mark.lower()) if len(c) == 1}
         pattern = f"[{re.escape(''.join(sorted(marks)))}]" if marks else "(?!x)x"
-        self._marks = re.compile(pattern, re.IGNORECASE)
+        self._marks = re.compile(pattern)
         self._only_non_ascii = all(not mark.isascii() for mark in marks)
 
     def hits(self, text: str) -> list[tuple[int, Hit]]:
         if (self._only_non_ascii and text.isascii()) or not self._marks.search(text):
             return []
         found: list[tuple[int, Hit]] = []
-        lowered = _spaced(_lower(text))
+        lowered = _lower(text)
         for index, start, stop in self._automaton.find_matches_as_indexes(lowered):
             if _LATIN.match(lowered[start]) and start and _LATIN.match(lowered[start - 1]):
                 continue  # a Latin term starts a word: "Zürich", not "xZürich"
             if _LATIN.match(lowered[stop - 1]) and _LATIN.match(lowered[stop : stop + 1]):
                 continue
-            term = self._terms[index]
+            term = self._terms[self._term_of[index]]
             hit = term.any_case
             if term.exact is not None:
                 hit = term.exact.get(_spaced(text[start:stop]), hit)
@@ -341,7 +354,7 @@ def classify_text(
     title: str, summary: str, feed: FeedConfig | None, taxonomy: Taxonomy
 ) -> Classification:
     title_hits, summary_hits = matcher_for(taxonomy).title_and_summary_hits(
-        title, summary[:SUMMARY_CHARS]
+        title[:TITLE_CHARS], summary[:SUMMARY_CHARS]
     )
     score = _score(title_hits, summary_hits)
     relevant = RELEVANT in score

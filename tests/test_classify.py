@@ -247,3 +247,9 @@ def test_rule_makers_count_once_and_only_beside_an_act() -> None:
 def test_a_shared_regulator_acronym_defers_to_the_country_named() -> None:
     assert classify("SEC fines Bangkok crypto exchange").countries == ("TH",)
     assert classify("SEC sues crypto lender over bitcoin yields").countries == ("US",)
+
+
+def test_running_text_terms_with_hyphens_and_capitals() -> None:
+    m = Matcher({"Hydro-Québec": {"CA"}, "São Paulo": {"BR"}, "数字人民币": {"cbdc"}})
+    assert terms_found(m, "Hydro-Québec and Hydro Québec") == ["Hydro-Québec"] * 2
+    assert terms_found(m, "SÃO PAULO’s 数字人民币 pilot") == ["São Paulo", "数字人民币"]
