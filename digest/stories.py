@@ -159,6 +159,13 @@ _CHUNK_CACHE_SIZE = 1 << 20
 _chunks = _ChunkCache()
 
 
+def clear_term_cache() -> None:
+    """Forget the terms of every chunk seen so far (a long-running process can free the
+    memory between groupings; the next grouping starts cold, as a `digest` command does)."""
+    _chunks.clear()
+    _chunks.many.clear()
+
+
 def _tokens(text: str) -> set[str]:
     """The distinct terms of a text (a term counts once however often it recurs)."""
     chunks = text.lower().split()
