@@ -168,15 +168,23 @@ class Matcher:
         title_hits: list[Hit] = []
         summary_hits: list[Hit] = []
         fast = self._word_hit
+        written = b""  # the words as written, made once the first exact-case term needs them
         # _word_hits inlined for the common case: classification runs it on every entry.
         for index, start, stop in self._words_automaton.find_matches_as_indexes(words):
             hit = fast[index]
-            if words[start - 1] != _SPACE and words.find(b" ", start, stop - 1) < 0:
-                continue  # "nt" in "percent": a term ends here but does not start here
-            if hit is None or words[start - 1] != _SPACE:
-                for place, found in self._word_hits(text, words, start - 1, stop):
-                    (title_hits if place < cut else summary_hits).append(found)
-            elif hit.tags:
+            if words[start - 1] != _SPACE:  # "nt" in "percent": a term ends but does not start
+                if words.find(b" ", start, stop - 1) > 0:  # a later word may start a term
+                    for place, found in self._word_hits(text, words, start - 1, stop):
+                        (title_hits if place < cut else summary_hits).append(found)
+                continue
+            if hit is None:
+                written = written or _words(text, _KEEP_CASE)
+                hit = self._spelled(written, index, start, stop)
+                if hit is None:  # "mas" is not MAS: a shorter term may still start here
+                    for place, found in self._word_hits(text, words, start - 1, stop - 1):
+                        (title_hits if place < cut else summary_hits).append(found)
+                    continue
+            if hit.tags:
                 (title_hits if start < cut else summary_hits).append(hit)
         for start, hit in self._other_hits(text):
             (title_hits if start < len(title) else summary_hits).append(hit)
@@ -198,7 +206,7 @@ class Matcher:
                     found += self._word_hits(text, words, inner + 1, low + stop)
                 continue
             if hit is None:
-                hit = self._spelled(text, index, start, low + stop)
+                hit = self._spelled(_words(text, _KEEP_CASE), index, start, low + stop)
                 if hit is None:  # "mas" is not MAS: a shorter term may still start here
                     found += self._word_hits(text, words, start - 1, low + stop - 1)
                     continue
@@ -206,11 +214,12 @@ class Matcher:
                 found.append((start, hit))
         return found
 
-    def _spelled(self, text: str, index: int, start: int, stop: int) -> Hit | None:
-        """The hit of a word key with exact-case spellings, as the text writes it."""
+    def _spelled(self, written: bytes, index: int, start: int, stop: int) -> Hit | None:
+        """The hit of a word key with exact-case spellings, as the text writes it (written:
+        the text's words as _words(text, _KEEP_CASE) gives them)."""
         term = self._words[index]
-        written = _spelling(_words(text, _KEEP_CASE)[start:stop])
-        return term.exact.get(written, term.any_case) if term.exact else term.any_case
+        spelling = _spelling(written[start:stop])
+        return term.exact.get(spelling, term.any_case) if term.exact else term.any_case
 
     def _other_hits(self, text: str) -> list[tuple[int, Hit]]:
         if text.isascii() and not any(mark in text for mark in self._ascii_marks):
