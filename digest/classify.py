@@ -8,12 +8,14 @@ text.
   character but an ASCII letter or digit becomes a space ("Hong-Kong", "Hong\nKong", "$BTC",
   "比特币BTC" and "People’s" all read as words). Each key ends with a space, so it ends a
   word; that it also starts one is checked on the few matches found.
-- CJK terms (and the few Latin ones with accents) match inside running text, where there are
-  no spaces; the second automaton runs only on text with a non-ASCII character.
+- CJK terms, the few Latin ones with accents and the ASCII ones that end in a symbol (NT$)
+  match inside running text, where there are no spaces. Their automata run only on a text
+  holding a character one of them needs, so most English text never reaches them.
 
 A term with an uppercase letter after the first character of a word (MAS, BoJ) matches only
 as written, so "mas" or "sec" in running text do not count; so does a short capitalised word
-(Fed, Thai). Other terms, "Hong Kong" among them, match in any case.
+(Fed, Thai). A crypto term means the same in any case ("nft", "defi"), so of those only the
+short capitalised names (Luna, Tron) keep their case. Other terms match in any case.
 
 Scoring: a hit in the title weighs more than one in the summary; a feed's default country and
 topics add a little weight (a prior, not a verdict). Topics are crypto topics, so they are given
