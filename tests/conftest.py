@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from support.newsletter import copy_example
 
 ROOT = Path(__file__).resolve().parent.parent  # this repository: the example newsletter
 SHARED = ROOT.parent / "shared"
@@ -15,12 +15,7 @@ CORPUS = SHARED / "corpora" / "feedparser-tests"
 @pytest.fixture
 def example_root(tmp_path: Path) -> Path:
     """A copy of the example newsletter (Blockchain Asia) to build, draft and send from."""
-    root = tmp_path / "newsletter"
-    root.mkdir()
-    shutil.copy(ROOT / "feeds.yaml", root / "feeds.yaml")
-    shutil.copytree(ROOT / "issues", root / "issues")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    return root
+    return copy_example(tmp_path)
 
 
 @pytest.fixture

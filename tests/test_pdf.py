@@ -25,6 +25,7 @@ from conftest import ROOT
 from fontTools.cffLib import CFFFontSet  # type: ignore[import-untyped]
 from PIL import Image
 from support.feedserver import FeedServer, serving
+from support.newsletter import copy_example
 
 from digest import pdf
 from digest.build import build_issue
@@ -54,15 +55,6 @@ class Built:
     def text(self) -> str:
         """Every page's text with runs of whitespace made single spaces."""
         return " ".join(" ".join(page.extract_text() or "" for page in self.reader.pages).split())
-
-
-def copy_example(folder: Path) -> Path:
-    root = folder / "newsletter"
-    root.mkdir()
-    shutil.copy(ROOT / "feeds.yaml", root / "feeds.yaml")
-    shutil.copytree(ROOT / "issues", root / "issues")
-    shutil.copytree(ROOT / "templates", root / "templates")
-    return root
 
 
 @pytest.fixture(scope="module")

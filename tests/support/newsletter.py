@@ -17,12 +17,23 @@ from digest.models import Config, Issue
 DATA = Path(__file__).resolve().parent.parent / "data"
 FIXTURE = DATA / "newsletter"
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+EXAMPLE = Path(__file__).resolve().parents[2]  # this repository: the example newsletter
 
 
 def copy_newsletter(tmp_path: Path) -> Path:
     """A fresh copy of tests/data/newsletter (feeds.yaml + issues 1 and 2) to build from."""
     root = tmp_path / "newsletter"
     shutil.copytree(FIXTURE, root)
+    return root
+
+
+def copy_example(folder: Path) -> Path:
+    """A copy of the example newsletter this repository is (Blockchain Asia) in folder."""
+    root = folder / "newsletter"
+    root.mkdir()
+    shutil.copy(EXAMPLE / "feeds.yaml", root / "feeds.yaml")
+    shutil.copytree(EXAMPLE / "issues", root / "issues")
+    shutil.copytree(EXAMPLE / "templates", root / "templates")
     return root
 
 
