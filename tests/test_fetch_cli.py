@@ -116,6 +116,12 @@ def test_unknown_feed_and_bad_date_are_usage_errors(tmp_path: Path) -> None:
     assert unknown.returncode == 2 and "no feed named 'nope'" in unknown.stderr
     bad_date = digest("items", "--since", "June", cwd=config.root)
     assert bad_date.returncode == 2 and "is not a date like" in bad_date.stderr
+    for option, typo in (("--country", "XX"), ("--topic", "minning")):
+        unknown_tag = digest("items", option, typo, cwd=config.root)
+        assert unknown_tag.returncode == 2, unknown_tag.stderr
+        assert f"'{typo}' in the taxonomy" in unknown_tag.stderr
+        assert "Traceback" not in unknown_tag.stderr
+    assert digest("items", "--country", "cn", cwd=config.root).returncode == 0
 
 
 def test_the_real_feeds_fail_cleanly_without_network(tmp_path: Path) -> None:

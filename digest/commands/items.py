@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from typing import Any
 
 import click
 
 from digest.commands import State, pass_state
+from digest.errors import UserError
 from digest.models import Config, Item
 from digest.store import ItemQuery, open_store
 
@@ -26,6 +28,15 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
 
 
 DATE = DateParam()
+
+
+def _known(kind: str, name: str | None, names: Collection[str]) -> None:
+    """An unknown country or topic is a typo, not a filter that matches nothing."""
+    if name and name not in names:
+        raise UserError(
+            f"no {kind} '{name}' in the taxonomy",
+            hint=f"Known: {', '.join(sorted(names))} ('digest taxonomy' shows them all).",
+        )
 
 
 @click.command()
@@ -59,6 +70,8 @@ def items(
 ) -> None:
     """List stored items, newest first; relevant items only unless --all."""
     config = state.config()
+    _known("country", country and country.upper(), config.taxonomy.countries)
+    _known("topic", topic, config.taxonomy.topics)
     query = ItemQuery(
         since=since,
         until=until,
