@@ -16,6 +16,7 @@ import http.client
 import ipaddress
 import multiprocessing
 import os
+import queue
 import signal
 import socket
 import ssl
@@ -24,6 +25,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from digest import __version__
@@ -106,37 +108,34 @@ def fetch_feeds(
 ) -> Iterator[FeedOutcome]:
     """Fetch and parse every feed; yields each outcome as soon as it is ready."""
     now = now or dt.datetime.now(dt.UTC)
-    waiting = [f for f in feeds if not _resting(states.get(f.name), now)]
+    resting = {f.name for f in feeds if _resting(states.get(f.name), now)}
     for feed in feeds:
-        if feed not in waiting:
+        if feed.name in resting:
             state = states[feed.name]
             yield FeedOutcome(feed, "skipped", retry_after=state.retry_after,
                               etag=state.etag, last_modified=state.last_modified)  # fmt: skip
+    waiting = [f for f in feeds if f.name not in resting]
     if not waiting:
         return
     _WORKER.taxonomy = client.taxonomy
     pool = _parse_pool() if len(waiting) >= POOL_THRESHOLD else None
+    # Downloads and parses report here as they finish, so the loop never polls the ones running.
+    finished: queue.SimpleQueue[cf.Future[Any]] = queue.SimpleQueue()
     try:
         with cf.ThreadPoolExecutor(max_workers=min(client.settings.workers, len(waiting))) as net:
-            downloads = {
-                net.submit(_download, feed, client, states.get(feed.name) or FeedState()): feed
-                for feed in waiting
-            }
-            parses: set[cf.Future[FeedOutcome]] = set()
-            for done in cf.as_completed(downloads):
-                outcome = done.result()
-                if isinstance(outcome, FeedOutcome):
-                    yield outcome
-                elif pool is not None:
-                    parses.add(pool.submit(parse_download, outcome))
-                else:
-                    yield parse_download(outcome)
-                finished = {p for p in parses if p.done()}
-                for parsed in finished:
-                    yield parsed.result()
-                parses -= finished
-            for parsed in cf.as_completed(parses):
-                yield parsed.result()
+            for feed in waiting:
+                state = states.get(feed.name) or FeedState()
+                net.submit(_download, feed, client, state).add_done_callback(finished.put)
+            remaining = len(waiting)
+            while remaining:
+                result = finished.get().result()
+                if isinstance(result, Download):
+                    if pool is not None:
+                        pool.submit(parse_download, result).add_done_callback(finished.put)
+                        continue
+                    result = parse_download(result)
+                remaining -= 1
+                yield result
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

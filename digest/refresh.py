@@ -45,11 +45,11 @@ def run_fetch(
     changed: list[str] = []
     now = dt.datetime.now(dt.UTC)
     with fetch_lock(config.state_dir), open_store(config) as store:
-        for outcome in fetch_feeds(feeds, client, store.feed_states(), now=now):
-            counts = store.save_feed_result(outcome, now)
+        fetched = fetch_feeds(feeds, client, store.feed_states(), now=now)
+        for outcome, counts in store.save_feed_results(fetched, now):
+            outcomes.append(outcome)
             new, updated = new + counts.new, updated + counts.updated
             changed += counts.changed
-            outcomes.append(outcome)
             if on_feed is not None:
                 on_feed(outcome)
         if changed:

@@ -5,8 +5,10 @@ Used at ingest (what the store keeps) and again at render (defence in depth).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from contextvars import ContextVar
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -79,30 +81,48 @@ def clean_html(fragment: str, base_url: str | None = None, *, images: bool = Tru
     """Sanitize feed HTML: allowlisted tags and attributes, links only http(s)/mailto."""
     if not fragment:
         return ""
-    tags = ALLOWED_TAGS if images else ALLOWED_TAGS - {"img"}
+    token = _BASE_URL.set(base_url)
+    try:
+        return _html_cleaner(images).clean(fragment)
+    finally:
+        _BASE_URL.reset(token)
 
-    def filter_attribute(tag: str, attribute: str, value: str) -> str | None:
-        if attribute == "href":
-            return safe_url(value, base_url)
-        if attribute == "src":
-            return safe_url(value, base_url, IMAGE_SCHEMES)
-        return value
 
-    return nh3.clean(
-        fragment,
-        tags=tags,
+# The cleaners are built once (building one costs as much as cleaning a summary), so the base
+# URL that relative links resolve against reaches their attribute filter through a context
+# variable: per thread, like the call that set it.
+_BASE_URL: ContextVar[str | None] = ContextVar("digest_sanitize_base_url", default=None)
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href":
+        return safe_url(value, _BASE_URL.get())
+    if attribute == "src":
+        return safe_url(value, _BASE_URL.get(), IMAGE_SCHEMES)
+    return value
+
+
+@functools.cache
+def _html_cleaner(images: bool) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=ALLOWED_TAGS if images else ALLOWED_TAGS - {"img"},
         clean_content_tags=_DROP_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=filter_attribute,
+        attribute_filter=_filter_attribute,
         url_schemes=LINK_SCHEMES,
         link_rel="nofollow noopener noreferrer",
         strip_comments=True,
     )
 
 
+@functools.cache
+def _text_cleaner() -> nh3.Cleaner:
+    return nh3.Cleaner(tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
+
+
 def plain_text(fragment: str) -> str:
     """Text of an HTML fragment: tags removed, entities decoded, white space folded."""
     if not fragment:
         return ""
-    text = nh3.clean(fragment, tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
+    text = _text_cleaner().clean(fragment)
     return " ".join(html.unescape(text).split())

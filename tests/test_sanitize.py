@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,6 +48,31 @@ def test_sanitizing_twice_changes_nothing_for_a_broken_attribute() -> None:
 def test_clean_html_keeps_text_and_drops_script() -> None:
     got = clean_html('<p onclick="x()">Hi <script>alert(1)</script><b>there</b></p>', BASE)
     assert got == "<p>Hi <b>there</b></p>"
+
+
+def test_each_call_resolves_relative_links_against_its_own_base() -> None:
+    fragment = '<a href="/story">story</a><img src="chart.png" alt="chart">'
+    assert clean_html(fragment, BASE) == (
+        '<a href="https://news.example.com/story" rel="nofollow noopener noreferrer">story</a>'
+        '<img src="https://news.example.com/a/chart.png" alt="chart">'
+    )
+    # Without a base, a relative link has nothing to resolve against and is dropped.
+    assert clean_html(fragment) == (
+        '<a rel="nofollow noopener noreferrer">story</a><img alt="chart">'
+    )
+
+
+def test_threads_cleaning_at_once_keep_their_own_base() -> None:
+    fragment = '<a href="/story">story</a>' * 50
+
+    def clean_for(host: str) -> str:
+        return clean_html(fragment, f"https://{host}.example.com/feed")
+
+    hosts = [f"outlet{n}" for n in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(clean_for, hosts))
+    for host, result in zip(hosts, results, strict=True):
+        assert result.count(f'href="https://{host}.example.com/story"') == 50
 
 
 def test_plain_text_decodes_entities_and_drops_markup() -> None:
