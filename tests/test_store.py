@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -254,6 +256,41 @@ def test_feed_health_counts_failures(config: Config) -> None:
         "HTTP 500 Internal Server Error",
     )
     assert health["A"].status == "new" and health["A"].last_fetched is None
+
+
+def test_a_fetch_cut_short_keeps_every_feed_it_saved(config: Config) -> None:
+    def fetched() -> Iterator[FeedOutcome]:
+        yield FeedOutcome(config.feeds[0], "ok", entries=(entry("From A", "https://a.example/1"),))
+        b = entry("From B", "https://b.example/1", feed="B")
+        yield FeedOutcome(config.feeds[1], "ok", entries=(b,))
+        raise KeyboardInterrupt  # the editor pressed Ctrl-C while other feeds were loading
+
+    with open_store(config) as store, pytest.raises(KeyboardInterrupt):
+        for _ in store.save_feed_results(fetched(), NOW):
+            pass
+    with open_store(config) as store:
+        assert sorted(i.title for i in store.list_items(ALL)) == ["From A", "From B"]
+        assert {h.name: h.status for h in store.feed_health()} == {"A": "ok", "B": "ok"}
+
+
+def test_a_feed_that_cannot_be_saved_is_left_out_whole(config: Config) -> None:
+    unstorable = replace(entry("Broken", feed="B"), title=None)  # type: ignore[arg-type]
+    outcomes = [
+        FeedOutcome(config.feeds[0], "ok", entries=(entry("From A", "https://a.example/1"),)),
+        FeedOutcome(
+            config.feeds[1],
+            "ok",
+            entries=(entry("Half of B", "https://b.example/1", feed="B"), unstorable),
+        ),
+    ]
+    with open_store(config) as store, pytest.raises(TypeError):
+        for _ in store.save_feed_results(outcomes, NOW):
+            pass
+    with open_store(config) as store:
+        assert [i.title for i in store.list_items(ALL)] == ["From A"]
+        health = {h.name: h for h in store.feed_health()}
+        assert health["A"].status == "ok"
+        assert health["B"].last_fetched is None  # not even its fetch was recorded
 
 
 def test_stories_regrouped_around_new_items_only(config: Config) -> None:
