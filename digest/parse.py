@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 import time
 from collections.abc import Mapping
@@ -45,6 +46,9 @@ _MAX_ENTITY_EXPANSION = 1_000_000  # characters an internal entity may add to a 
 _SUMMARY_TITLE_CHARS = 100
 _SERIALIZED_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 UNTITLED = "(untitled)"
+# An absolute http(s) link, scheme in lower case, printable ASCII, no user or password: urljoin
+# returns it unchanged unless it ends in an empty query or fragment.
+_ABSOLUTE_AS_IS = re.compile(r"https?://[-A-Za-z0-9.:_~%!$'()*+,;=]+(?:[/?#][!-~]*)?")
 # feedparser's dicts answer .get through alias tables and fallbacks; the keys read here are the
 # canonical ones it stores under, so a plain dict lookup gives the same value, faster.
 _get = dict.get
@@ -60,7 +64,7 @@ def parse_feed(
     if not body.strip():
         raise FetchError("the feed is empty")
     parsed = feedparser.parse(
-        defuse_entities(body),
+        io.BytesIO(defuse_entities(body)),  # bytes alone could name a local file it would open
         response_headers=_with_superset_charset(body, headers),
         sanitize_html=False,
         resolve_relative_uris=False,
@@ -177,11 +181,18 @@ def _entry_link(raw: Any, feed_url: str) -> str | None:
     for candidate in candidates:
         if not isinstance(candidate, str) or not candidate.strip():
             continue
-        absolute = urljoin(feed_url, candidate.strip()) if feed_url else candidate.strip()
+        absolute = absolute_link(candidate.strip(), feed_url)
         url = safe_url(absolute, None, WEB_SCHEMES)
         if url:
             return url
     return None
+
+
+def absolute_link(link: str, feed_url: str) -> str:
+    """The link made absolute against the feed's URL, as urljoin makes it."""
+    if _ABSOLUTE_AS_IS.fullmatch(link) and not link.endswith(("?", "#")) and "?#" not in link:
+        return link  # what urljoin would return, without parsing it twice
+    return urljoin(feed_url, link) if feed_url else link
 
 
 def _richest_body(raw: Any) -> str:

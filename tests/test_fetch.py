@@ -317,6 +317,17 @@ def test_a_redirect_never_reaches_a_local_file(tmp_path: Path, feed_server: Feed
     assert status == "error" and error is not None and "only http and https" in error
 
 
+def test_a_body_naming_a_local_file_is_never_read(tmp_path: Path, feed_server: FeedServer) -> None:
+    # feedparser opens a string that names a file; a feed's bytes must only ever be parsed.
+    secret = tmp_path / "secret.xml"
+    secret.write_bytes(TWO_ITEMS)
+    config = one_feed(tmp_path, feed_server.route("/feed", body=str(secret).encode()))
+    status, error = outcome_of(run_fetch(config))
+    assert status == "error" and error is not None and error.startswith("not a readable feed")
+    with open_store(config) as store:
+        assert store.list_items(ALL) == []
+
+
 def test_conditional_state_is_sent(feed_server: FeedServer, tmp_path: Path) -> None:
     settings = make_client_settings(tmp_path, feed_server)
     url = feed_server.route("/feed", body=TWO_ITEMS, etag='"e"')

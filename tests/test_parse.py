@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from digest.errors import DigestError, FetchError
 from digest.models import Entry, FeedConfig
-from digest.parse import _plain, _text_of_clean, defuse_entities, parse_feed
+from digest.parse import _plain, _text_of_clean, absolute_link, defuse_entities, parse_feed
 from digest.sanitize import clean_html, plain_text
 
 FEEDS = Path(__file__).parent / "feeds"
@@ -136,3 +137,14 @@ _HTML_PARTS = [
 def test_text_of_cleaned_html_reads_as_the_html_parser_reads_it(parts: list[str]) -> None:
     cleaned = clean_html("".join(parts), "https://ledger.example.com/")
     assert _text_of_clean(cleaned) == plain_text(cleaned)
+
+
+@settings(max_examples=1000)
+@given(
+    st.from_regex(
+        r"(?i:https?)://[-a-z0-9.:_~%!$'()*+,;=@ ]{0,12}(?:[/?#][!-~ ]{0,14})?", fullmatch=True
+    ),
+    st.sampled_from(["https://news.example.com/feed", "http://news.example.com/a/b", ""]),
+)
+def test_absolute_links_are_taken_as_urljoin_takes_them(link: str, feed_url: str) -> None:
+    assert absolute_link(link, feed_url) == (urljoin(feed_url, link) if feed_url else link)
