@@ -6,6 +6,7 @@ sanitizer and URI resolution off (slow, and too lenient) and clean with digest.s
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
 import io
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+from feedparser.util import FeedParserDict
 
 from digest.errors import FetchError
 from digest.models import Entry, FeedConfig
@@ -52,6 +54,22 @@ _ABSOLUTE_AS_IS = re.compile(r"https?://[-A-Za-z0-9.:_~%!$'()*+,;=]+(?:[/?#][!-~
 # feedparser's dicts answer .get through alias tables and fallbacks; the keys read here are the
 # canonical ones it stores under, so a plain dict lookup gives the same value, faster.
 _get = dict.get
+
+
+def _copy_parser_dict(self: FeedParserDict, memo: dict[int, Any]) -> FeedParserDict:
+    copied = type(self)()
+    memo[id(self)] = copied
+    for key, value in dict.items(self):
+        dict.__setitem__(copied, key, copy.deepcopy(value, memo))
+    return copied
+
+
+# feedparser deep-copies a FeedParserDict for every title and summary it reads. With no
+# __deepcopy__ of its own, copy.deepcopy asks the dict's __getattr__ for one (a KeyError turned
+# into an AttributeError every time), then rebuilds it key by key through __reduce_ex__: a tenth
+# of feedparser's time on a typical feed. This makes the same copy directly.
+if "__deepcopy__" not in vars(FeedParserDict):
+    FeedParserDict.__deepcopy__ = _copy_parser_dict
 
 
 def parse_feed(

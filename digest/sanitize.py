@@ -39,6 +39,11 @@ _BLANKS = re.compile(r"[\x00-\x20\x7f]+")
 # An absolute http(s) URL in printable ASCII with a host and nothing to decode, strip or
 # guess at: most links, which need none of the steps below.
 _PLAIN_WEB_URL = re.compile(r"(?i:https?)://[-a-z0-9.:_~%!$'()*+,;=]+(?:[/?#][!-%'-~]*)?", re.I)
+# A path from the root ('/img/a.png'), printable ASCII with nothing to decode and no ';' (empty
+# parameters are dropped), not ending in an empty query or fragment: urljoin puts it after the
+# base's host unchanged.
+_PLAIN_PATH = re.compile(r"/(?!/)[!-%'-:<-~]*(?<![?#])")
+_PLAIN_ORIGIN = re.compile(r"(https?://[-a-z0-9.:_~%!$'()*+,;=]+)(?:[/?#]|\Z)")
 _WEB_SCHEMES = frozenset({"http", "https"})
 
 
@@ -53,9 +58,21 @@ def safe_url(
     """
     if not url:
         return None
-    if schemes >= _WEB_SCHEMES and _PLAIN_WEB_URL.fullmatch(url):
-        return url  # what judged_url would return, found without its steps
+    if schemes >= _WEB_SCHEMES:
+        if _PLAIN_WEB_URL.fullmatch(url):
+            return url  # what judged_url would return, found without its steps
+        if base and _PLAIN_PATH.fullmatch(url) and "/." not in url and "?#" not in url:
+            origin = _web_origin(base)
+            if origin:
+                return origin + url  # what urljoin makes of a path from the root
     return judged_url(url, base, schemes)
+
+
+@functools.lru_cache(maxsize=256)
+def _web_origin(base: str) -> str | None:
+    """'https://host' of a plain http(s) base URL; None for anything else."""
+    found = _PLAIN_ORIGIN.match(base)
+    return found.group(1) if found else None
 
 
 def judged_url(url: str, base: str | None, schemes: set[str]) -> str | None:

@@ -4,12 +4,14 @@ compared), or the error, and whether a warning is expected."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+from feedparser.util import FeedParserDict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -148,3 +150,12 @@ def test_text_of_cleaned_html_reads_as_the_html_parser_reads_it(parts: list[str]
 )
 def test_absolute_links_are_taken_as_urljoin_takes_them(link: str, feed_url: str) -> None:
     assert absolute_link(link, feed_url) == (urljoin(feed_url, link) if feed_url else link)
+
+
+def test_feedparser_dicts_deep_copy_whole_and_independent() -> None:
+    original = FeedParserDict({"type": "text/html", "summary": "<p>x</p>", "tags": [{"term": "a"}]})
+    copied = copy.deepcopy(original)
+    assert type(copied) is FeedParserDict and copied == original
+    copied["tags"][0]["term"] = "b"
+    assert original["tags"][0]["term"] == "a"
+    assert copied["description"] == "<p>x</p>"  # feedparser's aliases still answer

@@ -88,3 +88,24 @@ def test_plain_text_decodes_entities_and_drops_markup() -> None:
 )
 def test_the_quick_path_for_plain_links_agrees_with_the_full_one(url: str) -> None:
     assert safe_url(url) == judged_url(url, None, LINK_SCHEMES)
+
+
+@settings(max_examples=1000)
+@given(
+    st.from_regex(r"/[!-~ é]{0,16}", fullmatch=True),
+    st.sampled_from(
+        [
+            "https://news.example.com/a/b",
+            "http://news.example.com",
+            "https://news.example.com:8443/feed?x=1",
+            "HTTPS://News.example.com/a",
+            "https://user@news.example.com/a",
+            "file:///srv/feed.xml",
+        ]
+    ),
+)
+def test_the_quick_path_for_paths_from_the_root_agrees_with_the_full_one(
+    path: str, base: str
+) -> None:
+    for schemes in (LINK_SCHEMES, {"http", "https"}):
+        assert safe_url(path, base, schemes) == judged_url(path, base, schemes)
