@@ -46,7 +46,7 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s]+)\s+(.*?)>", re.DOTALL)
 _SIMPLE_VALUE = re.compile(rb"""^(["'])([^&%<]*)\1\s*$""", re.DOTALL)
 _MAX_ENTITY_EXPANSION = 1_000_000  # characters an internal entity may add to a document
 _SUMMARY_TITLE_CHARS = 100
-_SERIALIZED_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+_SERIALIZED_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 UNTITLED = "(untitled)"
 # An absolute http(s) link, scheme in lower case, printable ASCII, no user or password: urljoin
 # returns it unchanged unless it ends in an empty query or fragment.
