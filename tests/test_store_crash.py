@@ -30,7 +30,9 @@ def feed_server() -> Iterator[FeedServer]:
 
 
 def growing_feed(server: FeedServer, n: int) -> None:
-    """Each request shows a few more items (and rewrites the older ones), so every fetch writes."""
+    """Each request shows a few more items (and rewrites the older ones), so every fetch writes.
+    Feed n answers after n x 0.15 s: a fetch lasts about two seconds, saving feeds all along,
+    so a kill at any moment within it lands between, or in the middle of, saves."""
     calls = {"count": 0}
 
     def respond(_: Seen) -> Route:
@@ -45,7 +47,7 @@ def growing_feed(server: FeedServer, n: int) -> None:
             )
             for k in range(ITEMS + round_)
         ]
-        return Route(body=rss(*entries))
+        return Route(body=rss(*entries), delay=0.15 * n)
 
     server.route(f"/feed{n}", respond)
 
