@@ -24,6 +24,8 @@ only to relevant entries. Every tag keeps the terms that earned it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
@@ -44,6 +46,9 @@ TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is e
 # weak hints, or one in the title
 SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only costs time
 TITLE_CHARS = 1000  # a longer "title" is a feed's mistake; its tail would not change the verdict
+# Bump when a change to the code here would tag stored items differently: the store then
+# classifies every item again (see rules_fingerprint).
+RULES_VERSION = 1
 PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
 
@@ -351,6 +356,26 @@ def _inherit_relevance(terms: dict[str, set[str]]) -> None:
     for term, tags in terms.items():
         if RELEVANT not in tags and crypto_words.find(term):
             tags.add(RELEVANT)
+
+
+def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
+    """What every verdict depends on, as a short hash: the taxonomy and its word lists, each
+    feed's default country and topics, and RULES_VERSION. Items classified under another
+    fingerprint may be tagged differently now."""
+    basis = {
+        "version": RULES_VERSION,
+        "countries": {
+            code: [c.name, list(c.aliases), c.asian] for code, c in taxonomy.countries.items()
+        },
+        "topics": {slug: [t.name, list(t.keywords)] for slug, t in taxonomy.topics.items()},
+        "relevance": list(relevance_terms()),
+        "ignore": list(ignored_terms()),
+        "weak": {slug: sorted(terms) for slug, terms in weak_keywords().items()},
+        "actors": {slug: sorted(terms) for slug, terms in actor_keywords().items()},
+        "feeds": {f.name: [f.country, list(f.topics)] for f in feeds},
+    }
+    text = json.dumps(basis, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- classification

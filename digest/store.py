@@ -7,7 +7,8 @@ is versioned (PRAGMA user_version) and grows only by appending to MIGRATIONS.
 
 Dedup: an entry is the item already stored under the same guid from the same feed, or under the
 same canonical URL from any feed; otherwise it is new. Editors' tag corrections live in their own
-table and are applied over the rules every time an item is (re)classified.
+table and are applied over the rules every time an item is (re)classified; every item is
+classified again when the rules change (a new alias in feeds.yaml, say).
 """
 
 from __future__ import annotations
@@ -154,6 +155,12 @@ MIGRATIONS: list[str] = [
         VALUES (new.seq, new.title, new.summary_text);
     END;
     """,
+    # The classification rules the stored tags follow (classify.rules_fingerprint); when
+    # feeds.yaml's taxonomy or a feed's defaults change, every item is classified again.
+    """
+    CREATE TABLE rules_state (fingerprint TEXT NOT NULL);
+    INSERT INTO rules_state (fingerprint) VALUES ('');
+    """,
 ]
 
 
@@ -200,7 +207,9 @@ def open_store(config: Config) -> Iterator[Store]:
     config.state_dir.mkdir(parents=True, exist_ok=True)
     conn = connect(str(config.store_path))
     try:
-        yield Store(conn, config)
+        store = Store(conn, config)
+        store.follow_rules()
+        yield store
     finally:
         conn.close()
 
@@ -677,28 +686,51 @@ class Store:
         assert got is not None
         return got
 
-    def reclassify(self) -> int:
-        """Classify every stored item again (after a taxonomy change); returns how many changed."""
-        changed = 0
-        batch: list[Item] = []
-        for item in self.iter_items():
-            batch.append(item)
-        for chunk in _chunks(batch, 1000):
-            with transaction(self.conn):
-                changed += self._reclassify_items(chunk)
-        self.regroup_stories(dt.datetime.min.replace(tzinfo=dt.UTC))
+    def follow_rules(self) -> int:
+        """Classify every item again if the rules changed since they were classified (a
+        country's aliases, a topic's keywords or a feed's defaults in feeds.yaml, or digest's
+        own lists); returns how many items changed."""
+        rules = classify.rules_fingerprint(self.config.taxonomy, self.config.feeds)
+        row = self.conn.execute("SELECT fingerprint FROM rules_state").fetchone()
+        if row is not None and row[0] == rules:
+            return 0
+        changed = self.reclassify()
+        with transaction(self.conn):
+            self.conn.execute("UPDATE rules_state SET fingerprint = ?", (rules,))
         return changed
 
-    def _reclassify_items(self, items: Iterable[Item]) -> int:
+    def reclassify(self) -> int:
+        """Classify every stored item again, the editor's corrections kept; returns how many
+        changed. Stories do not depend on tags, so they stay as they are."""
+        changed = 0
+        last = 0
+        while rows := self._items_after(last, 1000):
+            with transaction(self.conn):
+                changed += self._reclassify_items([item for _, item in rows])
+            last = rows[-1][0]
+        return changed
+
+    def _items_after(self, seq: int, limit: int) -> list[tuple[int, Item]]:
+        rows = self.conn.execute(
+            f"SELECT seq, {_ITEM_COLUMNS} FROM items i WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        ).fetchall()
+        return [(row[0], _item(row[1:])) for row in rows]
+
+    def _reclassify_items(self, items: Sequence[Item]) -> int:
+        overrides = self._overrides_of([item.id for item in items])
         changed = 0
         for item in items:
-            feed = self.config.feed(item.feed)
-            got = self._classify(entry_of(item), feed, item.id)
-            if (got.countries, got.topics, got.relevant) != (
+            add, remove = overrides.get(item.id, ([], []))
+            got = classify_with_overrides(
+                entry_of(item), self.config.feed(item.feed), self.config.taxonomy, add, remove
+            )
+            if (got.countries, got.topics, got.relevant, got.reasons) != (
                 item.countries,
                 item.topics,
                 item.relevant,
-            ) or got.reasons != item.reasons:
+                item.reasons,
+            ):
                 changed += 1
                 countries, topics, relevant, reasons = _classification_columns(got)
                 self.conn.execute(
@@ -707,6 +739,21 @@ class Store:
                     (countries, topics, relevant, reasons, item.id),
                 )
         return changed
+
+    def _overrides_of(self, item_ids: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
+        """The editor's corrections of these items: id -> (tags added, tags removed)."""
+        out: dict[str, tuple[list[str], list[str]]] = {}
+        for chunk in _chunks(list(item_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT item_id, tag, action FROM tag_overrides WHERE item_id IN ({marks}) "
+                "ORDER BY tag",
+                chunk,
+            )
+            for item_id, tag, action in rows:
+                add, remove = out.setdefault(item_id, ([], []))
+                (add if action == "add" else remove).append(tag)
+        return out
 
     def regroup_stories(self, since: dt.datetime, also: Iterable[str] = ()) -> int:
         """Recompute story ids over the items dated since `since` (plus the ids in `also`)."""

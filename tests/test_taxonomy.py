@@ -173,3 +173,54 @@ def test_digest_tag_refuses_unknown_tags_and_items(stored: tuple[Config, str]) -
     assert "no item with id nope" in unknown_item.stderr
     not_a_change = digest("--root", str(config.root), "tag", item_id, "CN")
     assert not_a_change.returncode == 2
+
+
+# ---------------------------------------------------------------- taxonomy changes
+
+
+def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path) -> None:
+    config = make_newsletter(tmp_path / "nl", [{"name": "A", "url": "https://a.example.com/f"}])
+    entry = Entry(
+        feed="A", guid="g1", url="https://a.example.com/1",
+        title="Exchange in Macao lists a bitcoin fund", summary_html="", summary_text="",
+        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    with open_store(config) as store:
+        store.save_feed_result(FeedOutcome(config.feeds[0], "ok", entries=(entry,)))
+    before = digest("--root", str(config.root), "items", "--country", "MO", "--json")
+    assert before.returncode == 2  # no such country yet
+    with (config.root / "feeds.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("countries:\n  MO: {name: Macau, aliases: [Macao]}\n")
+    after = digest("--root", str(config.root), "items", "--country", "MO", "--json")
+    assert after.returncode == 0, after.stderr
+    [found] = json.loads(after.stdout)
+    assert found["title"] == "Exchange in Macao lists a bitcoin fund"
+    assert found["countries"] == ["MO"]
+
+
+def test_a_feeds_new_default_country_reaches_its_stored_items(tmp_path: Path) -> None:
+    feeds = [{"name": "A", "url": "https://a.example.com/f"}]
+    config = make_newsletter(tmp_path / "nl", feeds)
+    entry = Entry(
+        feed="A", guid="g1", url="https://a.example.com/1",
+        title="Regulator fines an exchange", summary_html="",
+        summary_text="The bitcoin exchange was fined by the regulator.",
+        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    with open_store(config) as store:
+        store.save_feed_result(FeedOutcome(config.feeds[0], "ok", entries=(entry,)))
+        [item] = store.list_items()
+    assert item.countries == ()
+    moved = make_newsletter(tmp_path / "nl", [{**feeds[0], "country": "KR"}])
+    with open_store(moved) as store:
+        [item] = store.list_items()
+    assert item.countries == ("KR",) and item.reasons["KR"] == ("feed default",)
+
+
+def test_unchanged_rules_leave_the_stored_tags_alone(stored: tuple[Config, str]) -> None:
+    config, item_id = stored
+    with open_store(config) as store:
+        store.conn.execute("UPDATE items SET countries = '[\"VN\"]' WHERE id = ?", (item_id,))
+    with open_store(config) as store:  # the same feeds.yaml: nothing is classified again
+        item = store.get_item(item_id)
+    assert item is not None and item.countries == ("VN",)
