@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
-from digest.taxonomy import actor_keywords, ignored_terms, relevance_terms, weak_keywords
+from digest.taxonomy import actor_keywords, weak_keywords
 
 RELEVANT = "relevant"
 WEAK = "~"  # marks a weak hint of a topic: "court" or "notice" alone does not make regulation
@@ -328,10 +328,10 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
             terms.setdefault(keyword, set()).add(_strength(keyword, slug, weak, actors) + slug)
         for actor in actors.get(slug, ()):
             terms.setdefault(actor, set()).add(ACTOR + slug)
-    for term in relevance_terms():
+    for term in taxonomy.relevance:
         terms.setdefault(term, set()).add(RELEVANT)
     _inherit_relevance(terms)
-    for term in ignored_terms():
+    for term in taxonomy.ignore:
         terms.setdefault(term, set())
     matcher = Matcher({t: tags for t, tags in terms.items() if t.strip()})
     if len(_cache) > 8:
@@ -368,8 +368,8 @@ def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
             code: [c.name, list(c.aliases), c.asian] for code, c in taxonomy.countries.items()
         },
         "topics": {slug: [t.name, list(t.keywords)] for slug, t in taxonomy.topics.items()},
-        "relevance": list(relevance_terms()),
-        "ignore": list(ignored_terms()),
+        "relevance": list(taxonomy.relevance),
+        "ignore": list(taxonomy.ignore),
         "weak": {slug: sorted(terms) for slug, terms in weak_keywords().items()},
         "actors": {slug: sorted(terms) for slug, terms in actor_keywords().items()},
         "feeds": {f.name: [f.country, list(f.topics)] for f in feeds},

@@ -23,7 +23,9 @@ from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe, load_yaml
 
 CONFIG_NAME = "feeds.yaml"
 
-_TOP_KEYS = {"newsletter", "fetch", "email", "feeds", "countries", "topics", "stories"}
+_TOP_KEYS = {
+    "newsletter", "fetch", "email", "feeds", "countries", "topics", "relevance", "stories",
+}  # fmt: skip
 _SECURITY = ("starttls", "ssl", "none")
 _PAGE_SIZES = ("A4", "Letter")
 _GROUP_BY = ("country", "topic")
@@ -52,10 +54,14 @@ def load_config(root: Path) -> Config:
             check.fail(
                 (key,), f"unknown key '{key}'", f"Known keys: {', '.join(sorted(_TOP_KEYS))}."
             )
+    relevance = check.mapping(data.get("relevance") or {}, ("relevance",))
+    check.known_keys(relevance, ("relevance",), {"terms", "ignore"})
     taxonomy = merge_taxonomy(
         builtin_taxonomy(),
         _countries(check, data.get("countries") or {}),
         _topics(check, data.get("topics") or {}),
+        relevance=check.words(relevance, ("relevance", "terms")),
+        ignore=check.words(relevance, ("relevance", "ignore")),
     )
     stories = check.mapping(data.get("stories") or {}, ("stories",))
     return Config(

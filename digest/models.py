@@ -78,6 +78,10 @@ class Topic:
 class Taxonomy:
     countries: dict[str, Country] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
+    # Words that make an entry about crypto, blockchain, digital assets or CBDCs ("bitcoin").
+    relevance: tuple[str, ...] = ()
+    # Phrases that hold such a word or a keyword but mean something else ("exchange rate").
+    ignore: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The countries and topics items are tagged with: built-in defaults plus feeds.yaml additions."""
+"""The countries and topics items are tagged with, and the words that make an item relevant:
+built-in defaults plus feeds.yaml additions."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def builtin_taxonomy() -> Taxonomy:
         )
         for slug, entry in data["topics"].items()
     }
-    return Taxonomy(countries=countries, topics=topics)
+    return Taxonomy(
+        countries=countries, topics=topics, relevance=relevance_terms(), ignore=ignored_terms()
+    )
 
 
 @cache
@@ -84,10 +87,15 @@ def _word_list(key: str) -> tuple[str, ...]:
 
 
 def merge_taxonomy(
-    base: Taxonomy, countries: dict[str, Country], topics: dict[str, Topic]
+    base: Taxonomy,
+    countries: dict[str, Country],
+    topics: dict[str, Topic],
+    relevance: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
 ) -> Taxonomy:
     """Additions from feeds.yaml: a new entry is added; a known one gets the new name (if
-    given) and its aliases or keywords added to the built-in ones."""
+    given) and its aliases or keywords added to the built-in ones; relevance words and ignored
+    phrases join the built-in lists."""
     merged_countries = dict(base.countries)
     for code, extra in countries.items():
         old = merged_countries.get(code)
@@ -115,7 +123,12 @@ def merge_taxonomy(
             if old_topic
             else Topic(slug=slug, name=extra_topic.name or slug, keywords=extra_topic.keywords)
         )
-    return Taxonomy(countries=merged_countries, topics=merged_topics)
+    return Taxonomy(
+        countries=merged_countries,
+        topics=merged_topics,
+        relevance=_union(base.relevance, relevance),
+        ignore=_union(base.ignore, ignore),
+    )
 
 
 def _union(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:

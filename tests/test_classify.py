@@ -13,7 +13,7 @@ from digest.classify import (
     explain,
     is_case_sensitive,
 )
-from digest.models import Classification, Entry, FeedConfig, Taxonomy
+from digest.models import Classification, Entry, FeedConfig
 from digest.taxonomy import builtin_taxonomy
 
 TAX = builtin_taxonomy()
@@ -216,14 +216,10 @@ def test_classify_entry_reads_title_and_plain_summary() -> None:
 
 
 def test_feeds_yaml_additions_are_matched() -> None:
-    extra = Taxonomy(
-        countries={**TAX.countries},
-        topics={**TAX.topics},
-    )
     from digest.models import Topic
     from digest.taxonomy import merge_taxonomy
 
-    merged = merge_taxonomy(extra, {}, {"gaming": Topic("gaming", "Gaming", ("GameFi guild",))})
+    merged = merge_taxonomy(TAX, {}, {"gaming": Topic("gaming", "Gaming", ("GameFi guild",))})
     got = classify_text("GameFi guild raises bitcoin", "", None, merged)
     assert "gaming" in got.topics
 
@@ -253,3 +249,15 @@ def test_running_text_terms_with_hyphens_and_capitals() -> None:
     m = Matcher({"Hydro-Québec": {"CA"}, "São Paulo": {"BR"}, "数字人民币": {"cbdc"}})
     assert terms_found(m, "Hydro-Québec and Hydro Québec") == ["Hydro-Québec"] * 2
     assert terms_found(m, "SÃO PAULO’s 数字人民币 pilot") == ["São Paulo", "数字人民币"]
+
+
+def test_feeds_yaml_relevance_words_and_ignored_phrases_count() -> None:
+    from digest.taxonomy import merge_taxonomy
+
+    headline = "Seoul startup launches Kimchi Chain wallet"
+    assert not classify_text(headline, "", None, TAX).relevant
+    merged = merge_taxonomy(TAX, {}, {}, relevance=("Kimchi Chain",), ignore=("bitcoin bowl",))
+    got = classify_text(headline, "", None, merged)
+    assert got.relevant and got.reasons["relevant"] == ("Kimchi Chain",)
+    assert classify_text("Bitcoin miners move to Texas", "", None, TAX).relevant
+    assert not classify_text("Tickets for the Bitcoin Bowl sell out", "", None, merged).relevant

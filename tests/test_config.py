@@ -56,3 +56,26 @@ def test_taxonomy_additions_merge(tmp_path: Path) -> None:
     assert config.taxonomy.countries["MN"].name == "Mongolia"
     assert "Chengdu" in config.taxonomy.countries["CN"].aliases
     assert config.taxonomy.countries["CN"].name == "China"
+
+
+def test_relevance_additions_join_the_built_in_lists(tmp_path: Path) -> None:
+    text = "relevance:\n  terms: [Kaspa, zkSync]\n  ignore: [bitcoin bowl]\n"
+    config = load_config(write(tmp_path, text))
+    assert {"Kaspa", "zkSync", "bitcoin", "stablecoin"} <= set(config.taxonomy.relevance)
+    assert {"bitcoin bowl", "exchange rate"} <= set(config.taxonomy.ignore)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("relevance:\n  terms: {Kaspa: 1}\n", r"relevance\.terms: expected a list of words", 2),
+        ("relevance:\n  words: [Kaspa]\n", r"relevance\.words: unknown key 'words'", 2),
+        ("relevance: [Kaspa]\n", r"relevance: expected a mapping", 1),
+    ],
+)
+def test_bad_relevance_additions_are_named(
+    tmp_path: Path, text: str, message: str, line: int
+) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(write(tmp_path, text))
+    assert info.value.line == line

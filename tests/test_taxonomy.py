@@ -95,7 +95,8 @@ def feeds_yaml_with_additions(root: Path) -> Path:
         "  MO: {name: Macau, aliases: [Macao, 澳門]}\n"
         "topics:\n"
         "  mining: {keywords: [hashing hall]}\n"
-        "  gaming: {name: Gaming, keywords: [GameFi]}\n",
+        "  gaming: {name: Gaming, keywords: [GameFi]}\n"
+        "relevance: {terms: [Kaspa], ignore: [bitcoin bowl]}\n",
         encoding="utf-8",
     )
     return root
@@ -118,6 +119,8 @@ def test_digest_taxonomy_json_shows_built_in_and_feeds_yaml_additions(tmp_path: 
     assert "hashing hall" in got["topics"]["mining"]["keywords"]
     assert got["topics"]["gaming"]["name"] == "Gaming"
     assert got["countries"]["US"]["asian"] is False
+    assert "Kaspa" in got["relevance"]["terms"] and "bitcoin" in got["relevance"]["terms"]
+    assert "bitcoin bowl" in got["relevance"]["ignore"]
 
 
 def test_digest_taxonomy_text_lists_every_entry(tmp_path: Path) -> None:
@@ -129,6 +132,9 @@ def test_digest_taxonomy_text_lists_every_entry(tmp_path: Path) -> None:
         line.startswith("  US  United States (outside Asia):") for line in done.stdout.splitlines()
     )
     assert "  gaming  Gaming: GameFi" in done.stdout.splitlines()
+    assert any(
+        line.startswith("Relevant: ") and "Kaspa" in line for line in done.stdout.splitlines()
+    )
 
 
 # ---------------------------------------------------------------- digest tag

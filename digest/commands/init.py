@@ -52,6 +52,11 @@ feeds:
 #   MN: {name: Mongolia, aliases: [Mongolia, Ulaanbaatar]}
 # topics:
 #   nft: {name: NFTs, keywords: [NFT, non-fungible]}
+# Words that make an item belong in the newsletter (only words with no everyday sense), and
+# phrases that hold one but mean something else:
+# relevance:
+#   terms: [Kaspa, zkSync]
+#   ignore: [bitcoin bowl]
 """
 
 GITIGNORE = """\

@@ -1,4 +1,5 @@
-"""`digest taxonomy [--json]`: the countries and topics items are tagged with."""
+"""`digest taxonomy [--json]`: the countries and topics items are tagged with, and the words
+that make an item relevant."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ def taxonomy_json(tax: Taxonomy) -> dict[str, Any]:
         "topics": {
             slug: {"name": t.name, "keywords": list(t.keywords)} for slug, t in tax.topics.items()
         },
+        "relevance": {"terms": list(tax.relevance), "ignore": list(tax.ignore)},
     }
 
 
@@ -44,4 +46,6 @@ def taxonomy_lines(tax: Taxonomy) -> list[str]:
     lines.append("Topics:")
     for slug, t in tax.topics.items():
         lines.append(f"  {slug}  {t.name}: {', '.join(t.keywords)}")
+    lines.append(f"Relevant: {', '.join(tax.relevance)}")
+    lines.append(f"Ignored: {', '.join(tax.ignore)}")
     return lines
