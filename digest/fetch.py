@@ -22,7 +22,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ REDIRECTS = {301, 302, 303, 307, 308}
 PARSE_PROCESSES = 2
 # Below this many bodies a process pool costs more to start than it saves.
 POOL_THRESHOLD = 8
+IDLE_SECONDS = 0.2  # nothing finished for this long: the caller may do its own work
 _CHUNK = 65536
 _PR_SET_PDEATHSIG = 1
 
@@ -105,8 +106,10 @@ def fetch_feeds(
     states: Mapping[str, FeedState],
     *,
     now: dt.datetime | None = None,
+    on_idle: Callable[[], None] | None = None,
 ) -> Iterator[FeedOutcome]:
-    """Fetch and parse every feed; yields each outcome as soon as it is ready."""
+    """Fetch and parse every feed; yields each outcome as soon as it is ready. on_idle is
+    called when nothing has been ready for IDLE_SECONDS (the store commits then)."""
     now = now or dt.datetime.now(dt.UTC)
     resting = {f.name for f in feeds if _resting(states.get(f.name), now)}
     for feed in feeds:
@@ -128,7 +131,7 @@ def fetch_feeds(
                 net.submit(_download, feed, client, state).add_done_callback(finished.put)
             remaining = len(waiting)
             while remaining:
-                result = finished.get().result()
+                result = _next_finished(finished, on_idle).result()
                 if isinstance(result, Download):
                     if pool is not None:
                         pool.submit(parse_download, result).add_done_callback(finished.put)
@@ -139,6 +142,18 @@ def fetch_feeds(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _next_finished(
+    finished: queue.SimpleQueue[cf.Future[Any]], on_idle: Callable[[], None] | None
+) -> cf.Future[Any]:
+    if on_idle is None:
+        return finished.get()
+    try:
+        return finished.get(timeout=IDLE_SECONDS)
+    except queue.Empty:
+        on_idle()
+        return finished.get()
 
 
 def _resting(state: FeedState | None, now: dt.datetime) -> bool:
@@ -197,15 +212,20 @@ def parse_download(download: Download) -> FeedOutcome:
     response = download.response
     try:
         entries, warning = parse_feed(response.body, response.headers, download.feed, response.url)
+        classifications = _classify_all(entries, download.feed)
     except FetchError as exc:
         # No validators kept: the next fetch must read the body again, not get a 304.
         return FeedOutcome(download.feed, "error", error=exc.message,
+                           seconds=time.monotonic() - download.started)  # fmt: skip
+    except Exception as exc:  # one feed that cannot be read must not stop the others
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return FeedOutcome(download.feed, "error", error=f"could not be read ({reason})",
                            seconds=time.monotonic() - download.started)  # fmt: skip
     return FeedOutcome(
         download.feed,
         "warning" if warning else "ok",
         entries=tuple(entries),
-        classifications=_classify_all(entries, download.feed),
+        classifications=classifications,
         warning=warning,
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),

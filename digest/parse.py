@@ -48,9 +48,10 @@ _MAX_ENTITY_EXPANSION = 1_000_000  # characters an internal entity may add to a 
 _SUMMARY_TITLE_CHARS = 100
 _SERIALIZED_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 UNTITLED = "(untitled)"
-# An absolute http(s) link, scheme in lower case, printable ASCII, no user or password: urljoin
-# returns it unchanged unless it ends in an empty query or fragment.
-_ABSOLUTE_AS_IS = re.compile(r"https?://[-A-Za-z0-9.:_~%!$'()*+,;=]+(?:[/?#][!-~]*)?")
+# An absolute http(s) link, scheme in lower case, printable ASCII, no user or password and no
+# ';' after the host (urljoin drops empty parameters): urljoin returns it unchanged unless it
+# ends in an empty query or fragment.
+_ABSOLUTE_AS_IS = re.compile(r"https?://[-A-Za-z0-9.:_~%!$'()*+,;=]+(?:[/?#][!-:<-~]*)?")
 # feedparser's dicts answer .get through alias tables and fallbacks; the keys read here are the
 # canonical ones it stores under, so a plain dict lookup gives the same value, faster.
 _get = dict.get
@@ -60,7 +61,7 @@ def _copy_parser_dict(self: FeedParserDict, memo: dict[int, Any]) -> FeedParserD
     copied = type(self)()
     memo[id(self)] = copied
     for key, value in dict.items(self):
-        dict.__setitem__(copied, key, copy.deepcopy(value, memo))
+        copied[key] = copy.deepcopy(value, memo)  # its __setitem__, aliases and all
     return copied
 
 
@@ -200,17 +201,21 @@ def _entry_link(raw: Any, feed_url: str) -> str | None:
         if not isinstance(candidate, str) or not candidate.strip():
             continue
         absolute = absolute_link(candidate.strip(), feed_url)
-        url = safe_url(absolute, None, WEB_SCHEMES)
+        url = safe_url(absolute, None, WEB_SCHEMES) if absolute else None
         if url:
             return url
     return None
 
 
-def absolute_link(link: str, feed_url: str) -> str:
-    """The link made absolute against the feed's URL, as urljoin makes it."""
+def absolute_link(link: str, feed_url: str) -> str | None:
+    """The link made absolute against the feed's URL, as urljoin makes it; None when it
+    cannot be read (a malformed host such as 'http://[')."""
     if _ABSOLUTE_AS_IS.fullmatch(link) and not link.endswith(("?", "#")) and "?#" not in link:
         return link  # what urljoin would return, without parsing it twice
-    return urljoin(feed_url, link) if feed_url else link
+    try:
+        return urljoin(feed_url, link) if feed_url else link
+    except ValueError:
+        return None
 
 
 def _richest_body(raw: Any) -> str:

@@ -45,7 +45,7 @@ def run_fetch(
     changed: list[str] = []
     now = dt.datetime.now(dt.UTC)
     with fetch_lock(config.state_dir), open_store(config) as store:
-        fetched = fetch_feeds(feeds, client, store.feed_states(), now=now)
+        fetched = fetch_feeds(feeds, client, store.feed_states(), now=now, on_idle=store.commit)
         for outcome, counts in store.save_feed_results(fetched, now):
             outcomes.append(outcome)
             new, updated = new + counts.new, updated + counts.updated

@@ -253,8 +253,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK TO part")
-            conn.execute("RELEASE part")
+            if conn.in_transaction:  # some errors (disk full, I/O) end the whole transaction
+                conn.execute("ROLLBACK TO part")
+                conn.execute("RELEASE part")
             raise
         conn.execute("RELEASE part")
         return
@@ -292,22 +293,38 @@ class Store:
     ) -> Iterator[tuple[FeedOutcome, SaveCounts]]:
         """Record each feed's fetch as it comes, yielding it with what it added and changed.
 
-        Each feed is saved whole or not at all; the feeds saved in the last half second are
-        committed together, which costs a fraction of a commit per feed. A crash loses at most
-        those feeds, their validators with them, so the next fetch reads them again.
+        Each feed is saved whole or not at all. Feeds that arrive one after another are
+        committed together, at most half a second's worth, which costs a fraction of a commit
+        per feed; the producer calls commit() when outcomes stop coming for a moment, so the
+        store is not held while the network is waited on. A crash loses at most the feeds not
+        yet committed, their validators with them, so the next fetch reads them again.
         """
-        committed = time.monotonic()
+        started = 0.0
         try:
             for outcome in outcomes:
                 if not self.conn.in_transaction:
                     self.conn.execute("BEGIN IMMEDIATE")
+                    started = time.monotonic()
                 yield outcome, self.save_feed_result(outcome, now)
-                if time.monotonic() - committed >= COMMIT_SECONDS:
-                    self.conn.execute("COMMIT")
-                    committed = time.monotonic()
+                if time.monotonic() - started >= COMMIT_SECONDS:
+                    self.commit()
         finally:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the feeds saved so far, if any, under the rules they were classified by: if
+        another command changed the rules meanwhile, the next one classifies everything again."""
+        if not self.conn.in_transaction:
+            return
+        self.conn.execute(
+            "UPDATE rules_state SET fingerprint = '' WHERE fingerprint != ?", (self.rules,)
+        )
+        self.conn.execute("COMMIT")
+
+    @functools.cached_property
+    def rules(self) -> str:
+        """The fingerprint of the classification rules this store's config gives."""
+        return classify.rules_fingerprint(self.config.taxonomy, self.config.feeds)
 
     def save_feed_result(self, outcome: FeedOutcome, now: dt.datetime | None = None) -> SaveCounts:
         """Record one feed's fetch and its entries, all in one transaction (or savepoint)."""
@@ -690,23 +707,32 @@ class Store:
         """Classify every item again if the rules changed since they were classified (a
         country's aliases, a topic's keywords or a feed's defaults in feeds.yaml, or digest's
         own lists); returns how many items changed."""
-        rules = classify.rules_fingerprint(self.config.taxonomy, self.config.feeds)
         row = self.conn.execute("SELECT fingerprint FROM rules_state").fetchone()
-        if row is not None and row[0] == rules:
+        if row is not None and row[0] == self.rules:
             return 0
-        changed = self.reclassify()
-        with transaction(self.conn):
-            self.conn.execute("UPDATE rules_state SET fingerprint = ?", (rules,))
+        try:
+            changed = self.reclassify()
+            with transaction(self.conn):
+                self.conn.execute("UPDATE rules_state SET fingerprint = ?", (self.rules,))
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"cannot bring the stored items up to the new taxonomy: {exc}",
+                hint="Another digest command is writing to the store; run this one again.",
+            ) from exc
         return changed
 
     def reclassify(self) -> int:
         """Classify every stored item again, the editor's corrections kept; returns how many
-        changed. Stories do not depend on tags, so they stay as they are."""
+        changed. Items of feeds no longer in feeds.yaml keep their tags (their feed's defaults
+        are gone with it). Stories do not depend on tags, so they stay as they are."""
         changed = 0
         last = 0
-        while rows := self._items_after(last, 1000):
-            with transaction(self.conn):
-                changed += self._reclassify_items([item for _, item in rows])
+        while True:
+            with transaction(self.conn):  # read and written in one go: a fetch may be saving
+                rows = self._items_after(last, 1000)
+                if not rows:
+                    break
+                changed += self._reclassify_items([item for _, item in rows], kept_feeds_only=True)
             last = rows[-1][0]
         return changed
 
@@ -717,13 +743,16 @@ class Store:
         ).fetchall()
         return [(row[0], _item(row[1:])) for row in rows]
 
-    def _reclassify_items(self, items: Sequence[Item]) -> int:
+    def _reclassify_items(self, items: Sequence[Item], kept_feeds_only: bool = False) -> int:
+        feeds = {feed.name: feed for feed in self.config.feeds}
+        if kept_feeds_only:
+            items = [item for item in items if item.feed in feeds]
         overrides = self._overrides_of([item.id for item in items])
         changed = 0
         for item in items:
             add, remove = overrides.get(item.id, ([], []))
             got = classify_with_overrides(
-                entry_of(item), self.config.feed(item.feed), self.config.taxonomy, add, remove
+                entry_of(item), feeds.get(item.feed), self.config.taxonomy, add, remove
             )
             if (got.countries, got.topics, got.relevant, got.reasons) != (
                 item.countries,

@@ -144,12 +144,31 @@ def test_text_of_cleaned_html_reads_as_the_html_parser_reads_it(parts: list[str]
 @settings(max_examples=1000)
 @given(
     st.from_regex(
-        r"(?i:https?)://[-a-z0-9.:_~%!$'()*+,;=@ ]{0,12}(?:[/?#][!-~ ]{0,14})?", fullmatch=True
+        r"(?i:https?)://[-a-z0-9.:_~%!$'()*+,;=@ ]{0,12}(?:[/?#;][!-~ ;/?#]{0,14})?",
+        fullmatch=True,
     ),
     st.sampled_from(["https://news.example.com/feed", "http://news.example.com/a/b", ""]),
 )
 def test_absolute_links_are_taken_as_urljoin_takes_them(link: str, feed_url: str) -> None:
-    assert absolute_link(link, feed_url) == (urljoin(feed_url, link) if feed_url else link)
+    try:
+        expected: str | None = urljoin(feed_url, link) if feed_url else link
+    except ValueError:
+        expected = None
+    assert absolute_link(link, feed_url) == expected
+
+
+def test_an_unreadable_link_leaves_the_entry_without_one() -> None:
+    body = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Broken host</title><link>http://[</link></item>"
+        b"<item><title>Fine</title><link>https://news.example.com/fine</link></item>"
+        b"</channel></rss>"
+    )
+    entries, _ = parse_feed(body, {}, FEED, "https://news.example.com/feed")
+    assert [(e.title, e.url) for e in entries] == [
+        ("Broken host", None),
+        ("Fine", "https://news.example.com/fine"),
+    ]
 
 
 def test_feedparser_dicts_deep_copy_whole_and_independent() -> None:

@@ -341,3 +341,24 @@ def test_a_store_indexed_item_by_item_keeps_its_search_index(config: Config) -> 
         ]
         store.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
     assert sorted(titles) == ["New Sichuan story", "Old Sichuan story"]
+
+
+def test_a_full_disk_in_a_batch_surfaces_as_itself(config: Config) -> None:
+    outcomes = [
+        FeedOutcome(config.feeds[0], "ok", entries=(entry("From A", "https://a.example/1"),)),
+        FeedOutcome(
+            config.feeds[1],
+            "ok",
+            entries=tuple(
+                entry(f"B {n}", f"https://b.example/{n}", feed="B", text="x" * 3000)
+                for n in range(200)
+            ),
+        ),
+    ]
+    with open_store(config) as store:
+        pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+        store.conn.execute(f"PRAGMA max_page_count = {pages + 20}")
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            for _ in store.save_feed_results(outcomes, NOW):
+                pass
+        assert not store.conn.in_transaction

@@ -143,3 +143,45 @@ def test_two_fetches_at_once(tmp_path: Path, feed_server: FeedServer) -> None:
     reader = subprocess.run(digest_cmd(config.root, "items", "--all", "--json"), env=env(),
                             capture_output=True, text=True)  # fmt: skip
     assert reader.returncode == 0 and "Slow" in reader.stdout
+
+
+@pytest.mark.slow
+def test_a_fetch_waiting_on_a_slow_feed_does_not_hold_the_store(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/fast", body=rss(item("Fast news", "https://news.example.com/fast")))
+    feed_server.route(
+        "/slow", body=rss(item("Slow news", "https://news.example.com/slow")), delay=4
+    )
+    feeds = [
+        {"name": "fast", "url": feed_server.url("/fast")},
+        {"name": "slow", "url": feed_server.url("/slow")},
+    ]
+    config = make_newsletter(tmp_path / "nl", feeds)
+    fetch = subprocess.Popen(
+        digest_cmd(config.root, "fetch"), env=env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 3.5  # the slow feed answers after 4 s
+        titles: list[str] = []
+        while not titles and time.monotonic() < deadline:
+            time.sleep(0.1)
+            if config.store_path.exists():
+                titles = _titles(config.store_path)
+        assert titles == ["Fast news"]  # saved and visible while the slow feed is awaited
+        with contextlib.closing(sqlite3.connect(config.store_path, timeout=1.0)) as conn:
+            conn.execute("BEGIN IMMEDIATE")  # another writer gets in too
+            conn.execute("ROLLBACK")
+        assert fetch.poll() is None  # the fetch was indeed still waiting
+    finally:
+        _out, err = fetch.communicate(timeout=30)
+    assert fetch.returncode == 0, err
+
+
+def _titles(path: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(path, timeout=0.5)) as conn:
+        try:
+            return [row[0] for row in conn.execute("SELECT title FROM items")]
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return []

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from support.feedfolder import make_newsletter
 
+from digest.config import load_config
 from digest.fetch import FeedOutcome
 from digest.models import Config, Entry
 from digest.store import open_store
@@ -230,3 +231,47 @@ def test_unchanged_rules_leave_the_stored_tags_alone(stored: tuple[Config, str])
     with open_store(config) as store:  # the same feeds.yaml: nothing is classified again
         item = store.get_item(item_id)
     assert item is not None and item.countries == ("VN",)
+
+
+def test_a_retired_feeds_items_keep_their_tags(tmp_path: Path) -> None:
+    feeds = [
+        {"name": "A", "url": "https://a.example.com/f", "country": "KR"},
+        {"name": "B", "url": "https://b.example.com/f"},
+    ]
+    config = make_newsletter(tmp_path / "nl", feeds)
+    entry = Entry(
+        feed="A", guid="g1", url="https://a.example.com/1",
+        title="Regulator fines an exchange", summary_html="",
+        summary_text="The bitcoin exchange was fined by the regulator.",
+        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    with open_store(config) as store:
+        store.save_feed_result(FeedOutcome(config.feeds[0], "ok", entries=(entry,)))
+    retired = make_newsletter(tmp_path / "nl", feeds[1:])  # feed A dropped from feeds.yaml
+    with open_store(retired) as store:
+        [item] = store.list_items()
+    assert item.countries == ("KR",)
+
+
+def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path: Path) -> None:
+    feeds = [{"name": "A", "url": "https://a.example.com/f"}]
+    old = make_newsletter(tmp_path / "nl", feeds)
+    entry = Entry(
+        feed="A", guid="g1", url="https://a.example.com/1",
+        title="Exchange in Macao lists a bitcoin fund", summary_html="", summary_text="",
+        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    with open_store(old) as fetching:  # a fetch started under the old feeds.yaml...
+        (config_path := old.root / "feeds.yaml").write_text(
+            config_path.read_text("utf-8") + "countries:\n  MO: {name: Macau, aliases: [Macao]}\n",
+            encoding="utf-8",
+        )
+        new = load_config(old.root)
+        with open_store(new):  # ...another command meanwhile follows the new one...
+            pass
+        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry,))
+        for _ in fetching.save_feed_results([outcome]):  # ...and the fetch saves afterwards
+            pass
+    with open_store(new) as store:
+        [item] = store.list_items()
+    assert item.countries == ("MO",)
