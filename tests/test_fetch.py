@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import gzip
 import time
 from collections.abc import Iterator
@@ -343,3 +345,33 @@ def test_many_feeds_go_through_the_parse_processes(tmp_path: Path, feed_server: 
     config = make_newsletter(tmp_path / "nl", feeds)
     report = run_fetch(config)
     assert (report.ok, report.failed, report.new) == (12, 0, 60)
+
+
+def test_a_fetch_groups_stories_back_to_the_latest_issue(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    when = email.utils.format_datetime(dt.datetime.now(dt.UTC) - dt.timedelta(days=20))
+    story = "Bitcoin miners leave Sichuan for Kazakhstan as the rainy season ends"
+    summary = "<p>Sichuan hydropower miners move their rigs to Kazakhstan and Texas.</p>"
+    for outlet in ("a", "b"):
+        link = f"https://{outlet}.example.com/miners-{outlet}"
+        feed_server.route(f"/{outlet}", body=rss(item(story, link, summary=summary, date=when)))
+
+    def stories_after_fetch(name: str, latest_issue: dt.date | None) -> int:
+        feeds = [{"name": o, "url": feed_server.url(f"/{o}")} for o in ("a", "b")]
+        config = make_newsletter(tmp_path / name, feeds)
+        if latest_issue is not None:
+            (config.root / "issues").mkdir()
+            (config.root / "issues" / "5.yaml").write_text(
+                f"number: 5\ndate: {latest_issue.isoformat()}\ntitle: Earlier\nsections: []\n",
+                "utf-8",
+            )
+        run_fetch(config)
+        with open_store(config) as store:
+            items = store.list_items(ALL)
+        assert len(items) == 2
+        return len({i.story for i in items})
+
+    a_month_ago = dt.date.today() - dt.timedelta(days=30)
+    assert stories_after_fetch("with-issue", a_month_ago) == 1  # the next draft's range
+    assert stories_after_fetch("no-issue", None) == 2  # older than two weeks: left alone
