@@ -185,15 +185,25 @@ def test_digest_tag_refuses_unknown_tags_and_items(stored: tuple[Config, str]) -
 # ---------------------------------------------------------------- taxonomy changes
 
 
-def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path) -> None:
-    config = make_newsletter(tmp_path / "nl", [{"name": "A", "url": "https://a.example.com/f"}])
-    entry = Entry(
-        feed="A", guid="g1", url="https://a.example.com/1",
-        title="Exchange in Macao lists a bitcoin fund", summary_html="", summary_text="",
-        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
+def entry_of_a(title: str, text: str = "") -> Entry:
+    return Entry(
+        feed="A", guid="g1", url="https://a.example.com/1", title=title, summary_html="",
+        summary_text=text, published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
     )  # fmt: skip
+
+
+def save_one(config: Config, entry: Entry) -> None:
     with open_store(config) as store:
         store.save_feed_result(FeedOutcome(config.feeds[0], "ok", entries=(entry,)))
+
+
+FINED = ("Regulator fines an exchange", "The bitcoin exchange was fined by the regulator.")
+MACAO = "Exchange in Macao lists a bitcoin fund"
+
+
+def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path) -> None:
+    config = make_newsletter(tmp_path / "nl", [{"name": "A", "url": "https://a.example.com/f"}])
+    save_one(config, entry_of_a(MACAO))
     before = digest("--root", str(config.root), "items", "--country", "MO", "--json")
     assert before.returncode == 2  # no such country yet
     with (config.root / "feeds.yaml").open("a", encoding="utf-8") as handle:
@@ -201,21 +211,15 @@ def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path)
     after = digest("--root", str(config.root), "items", "--country", "MO", "--json")
     assert after.returncode == 0, after.stderr
     [found] = json.loads(after.stdout)
-    assert found["title"] == "Exchange in Macao lists a bitcoin fund"
+    assert found["title"] == MACAO
     assert found["countries"] == ["MO"]
 
 
 def test_a_feeds_new_default_country_reaches_its_stored_items(tmp_path: Path) -> None:
     feeds = [{"name": "A", "url": "https://a.example.com/f"}]
     config = make_newsletter(tmp_path / "nl", feeds)
-    entry = Entry(
-        feed="A", guid="g1", url="https://a.example.com/1",
-        title="Regulator fines an exchange", summary_html="",
-        summary_text="The bitcoin exchange was fined by the regulator.",
-        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
+    save_one(config, entry_of_a(*FINED))
     with open_store(config) as store:
-        store.save_feed_result(FeedOutcome(config.feeds[0], "ok", entries=(entry,)))
         [item] = store.list_items()
     assert item.countries == ()
     moved = make_newsletter(tmp_path / "nl", [{**feeds[0], "country": "KR"}])
@@ -239,14 +243,7 @@ def test_a_retired_feeds_items_keep_their_tags(tmp_path: Path) -> None:
         {"name": "B", "url": "https://b.example.com/f"},
     ]
     config = make_newsletter(tmp_path / "nl", feeds)
-    entry = Entry(
-        feed="A", guid="g1", url="https://a.example.com/1",
-        title="Regulator fines an exchange", summary_html="",
-        summary_text="The bitcoin exchange was fined by the regulator.",
-        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
-    with open_store(config) as store:
-        store.save_feed_result(FeedOutcome(config.feeds[0], "ok", entries=(entry,)))
+    save_one(config, entry_of_a(*FINED))
     retired = make_newsletter(tmp_path / "nl", feeds[1:])  # feed A dropped from feeds.yaml
     with open_store(retired) as store:
         [item] = store.list_items()
@@ -256,11 +253,6 @@ def test_a_retired_feeds_items_keep_their_tags(tmp_path: Path) -> None:
 def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path: Path) -> None:
     feeds = [{"name": "A", "url": "https://a.example.com/f"}]
     old = make_newsletter(tmp_path / "nl", feeds)
-    entry = Entry(
-        feed="A", guid="g1", url="https://a.example.com/1",
-        title="Exchange in Macao lists a bitcoin fund", summary_html="", summary_text="",
-        published=dt.datetime(2021, 6, 1, tzinfo=dt.UTC),
-    )  # fmt: skip
     with open_store(old) as fetching:  # a fetch started under the old feeds.yaml...
         (config_path := old.root / "feeds.yaml").write_text(
             config_path.read_text("utf-8") + "countries:\n  MO: {name: Macau, aliases: [Macao]}\n",
@@ -269,7 +261,7 @@ def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path
         new = load_config(old.root)
         with open_store(new):  # ...another command meanwhile follows the new one...
             pass
-        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry,))
+        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry_of_a(MACAO),))
         for _ in fetching.save_feed_results([outcome]):  # ...and the fetch saves afterwards
             pass
     with open_store(new) as store:
