@@ -681,10 +681,7 @@ class Store:
     # -- editors' corrections and classification
 
     def tag_overrides(self, item_id: str) -> tuple[list[str], list[str]]:
-        rows = self.conn.execute(
-            "SELECT tag, action FROM tag_overrides WHERE item_id = ? ORDER BY tag", (item_id,)
-        ).fetchall()
-        return [t for t, a in rows if a == "add"], [t for t, a in rows if a == "remove"]
+        return self._overrides_of([item_id]).get(item_id, ([], []))
 
     def set_tag_overrides(self, item_id: str, add: Sequence[str], remove: Sequence[str]) -> Item:
         """Record an editor's correction and reclassify the item with it."""
@@ -725,6 +722,7 @@ class Store:
         """Classify every stored item again, the editor's corrections kept; returns how many
         changed. Items of feeds no longer in feeds.yaml keep their tags (their feed's defaults
         are gone with it). Stories do not depend on tags, so they stay as they are."""
+        listed = {feed.name for feed in self.config.feeds}
         changed = 0
         last = 0
         while True:
@@ -732,7 +730,7 @@ class Store:
                 rows = self._items_after(last, 1000)
                 if not rows:
                     break
-                changed += self._reclassify_items([item for _, item in rows], kept_feeds_only=True)
+                changed += self._reclassify_items([i for _, i in rows if i.feed in listed])
             last = rows[-1][0]
         return changed
 
@@ -743,10 +741,8 @@ class Store:
         ).fetchall()
         return [(row[0], _item(row[1:])) for row in rows]
 
-    def _reclassify_items(self, items: Sequence[Item], kept_feeds_only: bool = False) -> int:
+    def _reclassify_items(self, items: Sequence[Item]) -> int:
         feeds = {feed.name: feed for feed in self.config.feeds}
-        if kept_feeds_only:
-            items = [item for item in items if item.feed in feeds]
         overrides = self._overrides_of([item.id for item in items])
         changed = 0
         for item in items:
