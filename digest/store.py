@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +42,7 @@ from digest.stories import WINDOW_DAYS, group_stories
 STORY_WINDOW = dt.timedelta(days=14)
 STORY_REACH_DAYS = WINDOW_DAYS  # how far apart in time two items of one story may be
 _ID_CHARS = 12
+log = logging.getLogger(__name__)
 COMMIT_SECONDS = 0.5  # a fetch commits the feeds saved in this long together
 
 # Each entry moves the schema one version up; PRAGMA user_version counts the ones applied.
@@ -707,6 +709,13 @@ class Store:
         row = self.conn.execute("SELECT fingerprint FROM rules_state").fetchone()
         if row is not None and row[0] == self.rules:
             return 0
+        stored = self.conn.execute("SELECT count(*) FROM items").fetchone()[0]
+        if stored:  # a big store takes a while: say why
+            log.warning(
+                "classifying %s stored item%s again: the taxonomy or a feed's defaults changed",
+                f"{stored:,}",
+                "" if stored == 1 else "s",
+            )
         try:
             changed = self.reclassify()
             with transaction(self.conn):

@@ -210,6 +210,7 @@ def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path)
         handle.write("countries:\n  MO: {name: Macau, aliases: [Macao]}\n")
     after = digest("--root", str(config.root), "items", "--country", "MO", "--json")
     assert after.returncode == 0, after.stderr
+    assert "classifying 1 stored item again" in after.stderr
     [found] = json.loads(after.stdout)
     assert found["title"] == MACAO
     assert found["countries"] == ["MO"]
