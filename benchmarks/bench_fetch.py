@@ -187,14 +187,8 @@ def bare_parse(folder: Path) -> tuple[float, float]:
 
 def with_default_workers(root: Path, feeds: list[dict[str, str]]) -> Path:
     """A copy of the newsletter (store included) that fetches with the default 16 workers."""
-    other = root.parent / "newsletter-16"
+    other = newsletter(root.parent, "newsletter-16", feeds, workers=None)
     shutil.copytree(root / ".digest", other / ".digest")
-    settings = {
-        "newsletter": {"name": "Bench", "url": "https://bench.example.org"},
-        "fetch": {"allow_private": True},
-        "feeds": feeds,
-    }
-    (other / "feeds.yaml").write_text(yaml.safe_dump(settings), "utf-8")
     return other
 
 
@@ -226,12 +220,16 @@ def reader_update(served: Served, folder: Path) -> float | None:
     return float(seconds)
 
 
-def newsletter(folder: Path, name: str, feeds: list[dict[str, str]], workers: int) -> Path:
+def newsletter(folder: Path, name: str, feeds: list[dict[str, str]], workers: int | None) -> Path:
+    """A newsletter folder for the served feeds; workers None leaves fetch.workers unset."""
     root = folder / name
     root.mkdir()
+    fetch: dict[str, object] = {"allow_private": True}
+    if workers is not None:
+        fetch["workers"] = workers
     settings = {
         "newsletter": {"name": "Bench", "url": "https://bench.example.org"},
-        "fetch": {"allow_private": True, "workers": workers},
+        "fetch": fetch,
         "feeds": feeds,
     }
     (root / "feeds.yaml").write_text(yaml.safe_dump(settings), "utf-8")
