@@ -9,10 +9,13 @@ an absent key and the value `digest init` writes for it cannot mean different th
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import yaml
 
 from digest.errors import ConfigError
 from digest.models import (
@@ -290,6 +293,7 @@ class OneOf(Option):
         if value is None:
             return None
         data = reader.mapping(value, keypath)
+        reader.known_keys(data, keypath, set().union(*(shape.keys for shape in self.shapes)))
         for shape in self.shapes:
             if data and set(data) <= shape.keys:
                 return shape.check(reader, data, keypath)
@@ -380,8 +384,8 @@ EMAIL = Section("email", "How `digest send` mails an issue. The SMTP login comes
           _default_port),
     Text("from", "the sender, e.g. Editor <editor@example.org>", attr="from_addr"),
     Text("reply_to", "where replies go, when not to the sender"),
-    Text("list_unsubscribe", "the List-Unsubscribe header; unless set, "
-         "mailto:<from's address>?subject=unsubscribe", _default_unsubscribe),
+    Text("list_unsubscribe", "the List-Unsubscribe header; unless set, a mailto: link "
+         "to the sender with the subject unsubscribe", _default_unsubscribe),
     Url("unsubscribe_url", "an https page where a reader unsubscribes (not used yet)",
         schemes=("https",)),
     Text("pdf", "whether an email attaches the issue's PDF, links to it on the site, or neither "
@@ -391,13 +395,13 @@ EMAIL = Section("email", "How `digest send` mails an issue. The SMTP login comes
     Number("timeout", "seconds to wait for the SMTP server", 30, low=1, high=600),
 ), build=EmailSettings)  # fmt: skip
 
-DEPLOY = OneOf("deploy", "Where `digest deploy` puts the built site: a git branch, "
-               "{branch, remote}, or a folder, {dir: PATH}; nowhere unless set (not used yet).", (
-    Section("deploy", "a git branch", (
+DEPLOY = OneOf("deploy", "Where `digest deploy` puts the built site: a git branch or a folder; "
+               "nowhere unless set (not used yet).", (
+    Section("deploy", "either a git branch", (
         Text("branch", "the branch the site is committed to", "gh-pages"),
         Text("remote", "the remote the branch is pushed to", "origin"),
     ), build=GitDeploy),
-    Section("deploy", "a folder", (
+    Section("deploy", "or a folder", (
         Text("dir", "the folder the site is copied to, absolute or relative to this one",
              required="needs a folder", convert=Path),
     ), build=DirDeploy),
@@ -453,3 +457,80 @@ STORIES = Section("stories", "How items are grouped into stories.", (
 SCHEMA = Section("", "feeds.yaml", (
     NEWSLETTER, FETCH, EMAIL, DEPLOY, FEEDS, COUNTRIES, TOPICS, RELEVANCE, STORIES,
 ))  # fmt: skip
+
+
+# ---------------------------------------------------------------- the commented feeds.yaml
+
+_COMMENT_COLUMN = 28  # where a key's help starts on its line
+
+
+def config_template(feeds: list[dict[str, str]]) -> str:
+    """feeds.yaml for a new newsletter: every key with its default and, as a comment, its help;
+    `feeds` are the starting feeds. It loads to the same settings as a file with only them."""
+    lines = [
+        *_comment("The newsletter's settings and the feeds it is made from. Every key is shown "
+                  "with its default and what it does; a key left out or left empty takes its "
+                  "default."),
+    ]  # fmt: skip
+    for option in SCHEMA.options:
+        lines += ["", *_comment(option.help)]
+        if isinstance(option, Section):
+            lines += [f"{option.key}:", *_section_lines(option)]
+        elif isinstance(option, ListOf):
+            lines += _entry_help(option.entry)
+            lines += [f"{option.key}:", *_list_lines(feeds)]
+        elif isinstance(option, MapOf):
+            lines += _entry_help(option.entry)
+            lines += [f"{option.key}:", f"  # {option.example}"]
+        elif isinstance(option, OneOf):
+            for shape in option.shapes:
+                lines += [f"# {shape.help}:", *_entry_help(shape)]
+            lines += [f"# {option.key}: {option.example}"]
+    return "\n".join(lines) + "\n"
+
+
+def _section_lines(section: Section) -> list[str]:
+    reader = Reader(YamlDoc(path=Path("feeds.yaml"), data=None))
+    before: Values = {}
+    lines = []
+    for option in section.options:
+        raw = option.default_value(before)
+        before[option.key] = option.check(reader, raw, (section.key, option.key))
+        help = option.help
+        if isinstance(option, Text) and option.choices:
+            *some, last = option.choices
+            help = f"{', '.join(some)} or {last}: {help}"
+        key = f"  {option.key}: {yaml_value(raw)}".ljust(_COMMENT_COLUMN - 2)
+        width = max(100 - max(len(key), _COMMENT_COLUMN) - 2, 40)
+        for i, part in enumerate(textwrap.wrap(help, width)):
+            lines.append(f"{key if i == 0 else ' ' * len(key)}  # {part}")
+    return lines
+
+
+def _entry_help(entry: Section) -> list[str]:
+    lines = []
+    for option in entry.options:
+        default = option.default_value({})
+        note = f" ({yaml_value(default)} unless set)" if default not in ("", [], None) else ""
+        lines.append(f"#   {option.key}: {option.help}{note}")
+    return lines
+
+
+def _list_lines(entries: list[dict[str, str]]) -> list[str]:
+    lines = []
+    for entry in entries:
+        for i, (key, value) in enumerate(entry.items()):
+            lines.append(f"{'  - ' if i == 0 else '    '}{key}: {yaml_value(value)}")
+    return lines
+
+
+def yaml_value(value: Any) -> str:
+    """A value as YAML writes it on one line: '' for empty text, [] for an empty list."""
+    if value == "":
+        return '""'
+    text: str = yaml.safe_dump(value, default_flow_style=True, width=1_000, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _comment(text: str) -> list[str]:
+    return [f"# {line}" for line in textwrap.wrap(text, width=98)]
