@@ -6,13 +6,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from digest.configschema import SCHEMA, Reader
+from digest.configschema import CONFIG_NAME, SCHEMA, Reader
 from digest.errors import ConfigError, UserError
 from digest.models import Config, FeedConfig, Taxonomy
 from digest.taxonomy import builtin_taxonomy, merge_taxonomy
 from digest.yamlfile import load_yaml
 
-CONFIG_NAME = "feeds.yaml"
+__all__ = ["CONFIG_NAME", "find_root", "load_config", "smtp_login"]
 
 
 def find_root(start: Path | None = None) -> Path:

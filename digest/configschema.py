@@ -30,6 +30,8 @@ from digest.models import (
 )
 from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe
 
+CONFIG_NAME = "feeds.yaml"
+
 Values = dict[str, Any]  # the checked values of one mapping, by key, in schema order
 # A default: a YAML value, or a function of the values read before it in the same mapping.
 Default = Any
@@ -459,6 +461,18 @@ SCHEMA = Section("", "feeds.yaml", (
 ))  # fmt: skip
 
 
+def default_of(key: str) -> Any:
+    """The value a key of a section takes when absent, e.g. default_of("stories.threshold")."""
+    section_key, _, name = key.partition(".")
+    section = next(o for o in SCHEMA.options if o.key == section_key)
+    assert isinstance(section, Section), f"{section_key} is not a section of keys"
+    return section.values(_empty_reader(), {}, (section_key,))[name]
+
+
+def _empty_reader() -> Reader:
+    return Reader(YamlDoc(path=Path(CONFIG_NAME), data=None))
+
+
 # ---------------------------------------------------------------- the commented feeds.yaml
 
 _COMMENT_COLUMN = 28  # where a key's help starts on its line
@@ -490,7 +504,7 @@ def config_template(feeds: list[dict[str, str]]) -> str:
 
 
 def _section_lines(section: Section) -> list[str]:
-    reader = Reader(YamlDoc(path=Path("feeds.yaml"), data=None))
+    reader = _empty_reader()
     before: Values = {}
     lines = []
     for option in section.options:

@@ -9,7 +9,7 @@ import pytest
 
 from digest.commands.init import STARTER_FEEDS, create_newsletter
 from digest.config import load_config
-from digest.configschema import SCHEMA, Section, config_template
+from digest.configschema import SCHEMA, Section, config_template, default_of
 from digest.errors import ConfigError
 from digest.models import Config, DirDeploy, GitDeploy
 from digest.taxonomy import builtin_taxonomy
@@ -307,3 +307,9 @@ def test_a_new_folder_without_issues_takes_the_default_name(tmp_path: Path) -> N
 def test_a_named_newsletter_with_issues_loads(tmp_path: Path) -> None:
     write(with_an_issue(tmp_path), "newsletter: {name: Blockchain Asia}\n")
     assert load_config(tmp_path).newsletter.name == "Blockchain Asia"
+
+
+def test_a_default_can_be_asked_for_by_key() -> None:
+    assert default_of("fetch.max_bytes") == 15_000_000
+    assert default_of("email.port") == 587
+    assert default_of("stories.threshold") == 0.5
