@@ -23,13 +23,14 @@ from typing import Any
 import yaml
 
 from digest.classify import classify_text
+from digest.configschema import default_of
 from digest.errors import FileError, UserError
 from digest.models import Classification, FeedConfig, Item, Taxonomy
 from digest.stories import group_stories
 from digest.taxonomy import builtin_taxonomy
 
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "eval" / "items.yaml"
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD: float = default_of("stories.threshold")
 
 
 @dataclass(frozen=True)
