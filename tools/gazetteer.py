@@ -47,21 +47,111 @@ HAN_SHORT_FLOOR = 3_000_000
 DOMINANCE = 10
 # Words the English word lists do not flag that are mostly people, firms or crypto projects.
 AMBIGUOUS = {
-    "Aurora", "Jackson", "Lincoln", "Madison", "Henderson", "Chandler", "Irving", "Gilbert",
-    "Arlington", "Columbia", "Lancaster", "Hampton", "Warren", "Sterling", "Kent", "Victoria",
-    "Georgia", "Salvador", "Santa", "Lafayette", "Savannah", "Charlotte", "Alexandria", "Florence",
-    "Mon", "Nan", "Tak", "Loei", "Trang", "Phrae", "Bac", "Nam", "Ben", "Lam", "Long", "Ninh",
-    "Wellington", "Nelson", "Hamilton", "Waterloo", "Oxford", "Cambridge", "Durham", "Chester",
-    "Polygon", "Solana", "Cardano", "Avalanche", "Near", "Tron", "Algorand", "Celo", "Ethereum",
-    "Delta", "Central", "Northern", "Southern", "Eastern", "Western", "North", "South", "East",
-    "West", "Capital", "Federal", "Border", "Coast", "Island", "Islands", "Lakes", "Valley",
-    "Bitcoin", "Crypto", "Binance", "Coinbase", "Kraken", "Gemini", "Ripple", "Tether",
+    "Aurora",
+    "Jackson",
+    "Lincoln",
+    "Madison",
+    "Henderson",
+    "Chandler",
+    "Irving",
+    "Gilbert",
+    "Arlington",
+    "Columbia",
+    "Lancaster",
+    "Hampton",
+    "Warren",
+    "Sterling",
+    "Kent",
+    "Victoria",
+    "Georgia",
+    "Salvador",
+    "Santa",
+    "Lafayette",
+    "Savannah",
+    "Charlotte",
+    "Alexandria",
+    "Florence",
+    "Mon",
+    "Nan",
+    "Tak",
+    "Loei",
+    "Trang",
+    "Phrae",
+    "Bac",
+    "Nam",
+    "Ben",
+    "Lam",
+    "Long",
+    "Ninh",
+    "Wellington",
+    "Nelson",
+    "Hamilton",
+    "Waterloo",
+    "Oxford",
+    "Cambridge",
+    "Durham",
+    "Chester",
+    "Polygon",
+    "Solana",
+    "Cardano",
+    "Avalanche",
+    "Near",
+    "Tron",
+    "Algorand",
+    "Celo",
+    "Ethereum",
+    "Delta",
+    "Central",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Capital",
+    "Federal",
+    "Border",
+    "Coast",
+    "Island",
+    "Islands",
+    "Lakes",
+    "Valley",
+    "Bitcoin",
+    "Crypto",
+    "Binance",
+    "Coinbase",
+    "Kraken",
+    "Gemini",
+    "Ripple",
+    "Tether",
 }
 # Words that name a kind of subdivision: "Sichuan Sheng" is also "Sichuan".
 ADMIN_WORDS = {
-    "Sheng", "Shi", "Zizhiqu", "Huizu", "Zhuangzu", "Uygur", "Province", "Prefecture", "Region",
-    "State", "Oblast", "Oblysy", "Viloyati", "Krai", "Kray", "Respublika", "Pradesh",
-    "Governorate", "District", "Division", "Department", "Territory", "Municipality",
+    "Sheng",
+    "Shi",
+    "Zizhiqu",
+    "Huizu",
+    "Zhuangzu",
+    "Uygur",
+    "Province",
+    "Prefecture",
+    "Region",
+    "State",
+    "Oblast",
+    "Oblysy",
+    "Viloyati",
+    "Krai",
+    "Kray",
+    "Respublika",
+    "Pradesh",
+    "Governorate",
+    "District",
+    "Division",
+    "Department",
+    "Territory",
+    "Municipality",
 }
 _HAN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z' .\-]+$")
@@ -112,7 +202,7 @@ def _add(
         forms |= {convert.convert(name) for convert in _CONVERTERS}
     for form in forms:
         held = places.setdefault(form, {})
-        if code not in held or held[code][1] < weight:
+        if code not in held or (-held[code][1], held[code][0]) > (-weight, label):
             held[code] = (label, weight)
 
 
@@ -161,7 +251,8 @@ def _names(sub: Any) -> list[str]:
     local = getattr(sub, "local_name", None)
     if local:
         names.append(str(local))
-    return [n.strip() for name in names for n in re.split(r"[;,]", name) if n.strip()]
+    # "Bristol, City of" is Bristol; "A;B" are two names.
+    return [n.split(",")[0].strip() for name in names for n in name.split(";") if n.strip()]
 
 
 def _without_admin_words(name: str) -> str:
@@ -190,9 +281,9 @@ def _cities(codes: set[str]) -> list[tuple[str, str, str, int]]:
         weight = max(population, 10**8) if capital else population
         found.append((code, city["name"], label, weight))
         for alt in city.get("alternatenames") or ():
-            if _HAN.search(alt) and not re.search(r"[A-Za-z0-9]", alt):
-                if len(alt) > 2 or population >= HAN_SHORT_FLOOR or capital:
-                    found.append((code, alt, label, weight))
+            short_ok = len(alt) > 2 or population >= HAN_SHORT_FLOOR or capital
+            if _HAN.search(alt) and not re.search(r"[A-Za-z0-9]", alt) and short_ok:
+                found.append((code, alt, label, weight))
     return found
 
 
