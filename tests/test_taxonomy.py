@@ -268,3 +268,32 @@ def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path
     with open_store(new) as store:
         [item] = store.list_items()
     assert item.countries == ("MO",)
+
+
+# ---------------------------------------------------------------- the gazetteer
+
+
+def test_the_gazetteer_maps_places_of_the_taxonomy_countries() -> None:
+    from digest.taxonomy import gazetteer
+
+    places = {name: code for name, code, _ in gazetteer()}
+    assert places["Texas"] == "US" and places["Himachal Pradesh"] == "IN"
+    assert places["Sichuan"] == "CN" and places["四川"] == "CN"
+    assert places["喜马偕尔邦"] == "IN" and places["喜馬偕爾邦"] == "IN"
+    assert set(places.values()) <= set(builtin_taxonomy().countries)
+
+
+def test_the_gazetteer_leaves_out_words_and_shared_names() -> None:
+    from digest.taxonomy import gazetteer
+
+    names = {name for name, _, _ in gazetteer()}
+    for word in ("Reading", "Mobile", "Split", "Nice", "Bath", "Victoria", "Georgia", "Una"):
+        assert word not in names
+
+
+def test_institutions_are_country_aliases_with_what_they_are() -> None:
+    from digest.taxonomy import describe, institutions
+
+    assert institutions()["US"]["SEC"] == "US regulator"
+    assert "Upbit" in builtin_taxonomy().countries["KR"].aliases
+    assert describe()[("Texas", "US")] == "US state"
