@@ -400,10 +400,11 @@ def stories_after_fetch(
         with open_store(config) as store:
             stored = list(store.iter_items())
     by_guid = {item.guid: item for item in stored if item.guid}
+    by_url = {item.url: item for item in stored if item.url}
     story: dict[str, str] = {}
     for labelled in eval_set.items:
-        found = by_guid.get(labelled.id)
         # An item the store merged into another (same link) is in that item's story.
+        found = by_guid.get(labelled.id) or by_url.get(labelled.url or "")
         story[labelled.id] = (found.story or found.id) if found else f"absent:{labelled.id}"
     return story
 
