@@ -10,10 +10,11 @@ a lock against another fetch, with its own fontconfig) still starts `python -m d
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def run_digest(
     with (
         runner.isolation(input=input, env=env) as (out, err, _mixed),
         contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext(),
+        logging_as_in_a_new_process(),
     ):
         try:
             main(argv)
@@ -74,6 +76,19 @@ def run_digest(
             flush_streams()
         stdout, stderr = decode(out.getvalue()), decode(err.getvalue())
     return CliResult(code, stdout, stderr, exception)
+
+
+@contextlib.contextmanager
+def logging_as_in_a_new_process() -> Iterator[None]:
+    """No handler on the root logger, so warnings reach stderr through logging.lastResort,
+    as they do when digest runs alone (pytest's capture handlers are put back after)."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers.clear()
+    try:
+        yield
+    finally:
+        root.handlers[:] = saved
 
 
 def exit_code(exited: SystemExit) -> int:
