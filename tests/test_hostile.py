@@ -319,7 +319,7 @@ def test_the_pdf_embeds_no_file_and_requested_nothing(pipeline: Pipeline, tally:
 def pdf_problems(path: Path) -> list[str]:
     reader = pypdf.PdfReader(path)
     problems = [f"attachment {name}" for name in reader.attachments]
-    root = reader.trailer["/Root"]
+    root = reader.root_object
     if "/EmbeddedFiles" in str(root.get("/Names", {})):
         problems.append("an /EmbeddedFiles name tree")
     for number, page in enumerate(reader.pages, 1):
