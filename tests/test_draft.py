@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +13,7 @@ import pytest
 import yaml
 from conftest import ROOT
 from pypdf import PdfReader
+from support.cli import CliResult, run_digest
 from support.feedfolder import item as rss_item
 from support.feedfolder import rss
 from support.feedserver import FeedServer, serving
@@ -343,12 +341,8 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
 
 
-def digest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "digest", "--root", str(root), *args],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+def digest(root: Path, *args: str) -> CliResult:
+    return run_digest(*args, root=root)
 
 
 def days_ago(days: float) -> str:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import CliResult, run_digest
 from support.feedfolder import make_newsletter
 
 from digest.config import load_config
@@ -103,10 +102,8 @@ def feeds_yaml_with_additions(root: Path) -> Path:
     return root
 
 
-def digest(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args], capture_output=True, text=True, timeout=60
-    )
+def digest(*args: str) -> CliResult:
+    return run_digest(*args)
 
 
 def test_digest_taxonomy_json_shows_built_in_and_feeds_yaml_additions(tmp_path: Path) -> None:
