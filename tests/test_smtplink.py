@@ -22,7 +22,18 @@ def server() -> Iterator[SmtpServer]:
 
 
 def settings(port: int, host: str = "127.0.0.1", security: str = "none") -> EmailSettings:
-    return EmailSettings(host=host, port=port, security=security, from_addr=SENDER, timeout=5)
+    return EmailSettings(
+        host=host,
+        port=port,
+        security=security,
+        from_addr=SENDER,
+        reply_to="",
+        list_unsubscribe="",
+        unsubscribe_url="",
+        pdf="attach",
+        subject="{name} #{number}: {title}",
+        timeout=5,
+    )
 
 
 def wire(message: bytes = MESSAGE) -> list[bytes]:
