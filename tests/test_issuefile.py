@@ -11,7 +11,8 @@ from support.newsletter import copy_newsletter
 
 from digest.config import load_config
 from digest.errors import IssueFileError
-from digest.issuefile import issue_numbers, leading_name, load_issue, load_issue_file
+from digest.issuefile import issue_numbers, load_issue, load_issue_file
+from digest.names import leading_name
 from digest.taxonomy import builtin_taxonomy
 
 GOOD_ITEM = """\

@@ -13,14 +13,11 @@ from support.newsletter import assert_golden, copy_newsletter, parse_page, small
 
 from digest.config import load_config
 from digest.issuefile import load_issue
+from digest.markdown import markdown_html, markdown_inline, markdown_text, safe_markdown
 from digest.render import (
     PageLinks,
-    markdown_html,
-    markdown_inline,
-    markdown_text,
     render_html,
     render_markdown,
-    safe_markdown,
 )
 from digest.site import build_site
 
