@@ -35,8 +35,9 @@ _SOURCE_SPECIAL = re.compile(r"([\\`*_\[\]])")
 _SOURCE_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Punctuation CommonMark (with GFM tables and strikethrough) may read as markup.
 _COMMONMARK_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#!|~&])")
-# A line opening with "-", "+", "=", ">", "#".. or "1." / "1)" would be a block, not text.
-_LINE_START = re.compile(r"^(\s*)(#{1,6}|[-+=>]|\d+)([.)]?)(?=\s|$)")
+# A line opening with "- ", "+ ", "= ", "> ", "1. " or "1) " would be a block, not text; so
+# would one opening with "#" (Python-Markdown needs no space after it).
+_LINE_START = re.compile(r"^(\s*)(#|[-+=>](?=\s|$)|\d+[.)](?=\s|$))")
 
 
 def escape_text(text: str) -> str:
@@ -63,10 +64,12 @@ def escape_line_start(line: str) -> str:
 
 
 def _escape_marker(match: re.Match[str]) -> str:
-    indent, marker, dot = match.groups()
-    if marker.isdigit():
-        return f"{indent}{marker}\\{dot}" if dot else match.group(0)
-    return f"{indent}\\{marker}{dot}"
+    indent, marker = match.groups()
+    if marker[0].isdigit():
+        return f"{indent}{marker[:-1]}\\{marker[-1]}"
+    if marker == "=":  # Python-Markdown has no \= escape; a reference works in both dialects
+        return f"{indent}&#61;"
+    return f"{indent}\\{marker}"
 
 
 def _escape_commonmark(text: str) -> str:
