@@ -29,7 +29,6 @@ from digest.issuefile import (
     write_issue_text,
 )
 from digest.models import Issue, IssueItem, Link, Section, TimelineEntry
-from digest.names import leading_name
 from digest.taxonomy import builtin_taxonomy
 
 GOOD_ITEM = """\
@@ -78,20 +77,6 @@ def test_subtitle_is_derived_from_the_headlines_when_absent(tmp_path: Path) -> N
     assert load_issue(config, 2).subtitle == "PBoC/数字人民币试点扩大/JFSA"
     given = write_issue(tmp_path, GOOD_ITEM.replace("title: Five", "title: Five\nsubtitle: A/B"))
     assert load_issue_file(given, builtin_taxonomy()).subtitle == "A/B"
-
-
-@pytest.mark.parametrize(
-    ("title", "name"),
-    [
-        ("BIT Mining moves to Kazakhstan", "BIT Mining"),
-        ("e-CNY pilot widens", "e-CNY"),
-        ("Upbit's new rules", "Upbit"),
-        ("Korea, Japan tighten rules", "Korea"),
-        ("miners look north", "miners"),
-    ],
-)
-def test_leading_name_of_a_headline(title: str, name: str) -> None:
-    assert leading_name(title) == name
 
 
 def test_issue_numbers_lists_only_numbered_files(tmp_path: Path) -> None:
