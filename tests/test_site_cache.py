@@ -12,10 +12,16 @@ from support.newsletter import EXAMPLE, copy_newsletter, small_pdf
 from support.sitebuild import build, edit, rebuild, site_files, written
 
 from digest.config import load_config
-from digest.issuefile import issue_numbers, issue_path, load_issue_file
+from digest.issuefile import (
+    issue_from_data,
+    issue_numbers,
+    issue_path,
+    issue_to_data,
+    load_issue_file,
+)
 from digest.models import Config, Issue
 from digest.site import MANIFEST, build_site, cache
-from digest.site.cache import code_hash, issue_from_record, issue_record, package_code_hash
+from digest.site.cache import code_hash, package_code_hash
 
 
 @pytest.fixture
@@ -118,5 +124,5 @@ def test_issue_records_survive_a_round_trip_through_json(folder: str, tmp_path: 
     for number in issue_numbers(config):
         path = issue_path(config, number)
         issue = load_issue_file(path, config.taxonomy)
-        record = json.loads(json.dumps(issue_record(issue)))
-        assert issue_from_record(record, path) == issue
+        record = json.loads(json.dumps(issue_to_data(issue, dates_as_text=True)))
+        assert issue_from_data(record, path) == issue

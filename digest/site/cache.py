@@ -9,7 +9,6 @@ Every key starts from the base key: the code, the settings and the theme.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -18,11 +17,17 @@ from typing import Any
 
 from digest import __version__, theme
 from digest.fsutil import atomic_write
-from digest.issuefile import issue_numbers, issue_path, load_issue_file
-from digest.models import Config, Issue, IssueItem, Link, Section, TimelineEntry
+from digest.issuefile import (
+    issue_from_data,
+    issue_numbers,
+    issue_path,
+    issue_to_data,
+    load_issue_file,
+)
+from digest.models import Config, Issue
 
 MANIFEST = ".digest-build.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # digest/
 
 
@@ -97,98 +102,9 @@ def load_issues(
         issue: Issue | None = None
         if hit and hit.get("key") == key:
             with contextlib.suppress(KeyError, TypeError, ValueError):
-                issue = issue_from_record(hit["record"], path)
+                issue = issue_from_data(hit["record"], path)
         if issue is None:
             issue = load_issue_file(path, config.taxonomy)
         issues[number] = issue
-        records[str(number)] = {"key": key, "record": issue_record(issue)}
+        records[str(number)] = {"key": key, "record": issue_to_data(issue, dates_as_text=True)}
     return issues, records
-
-
-# ---------------------------------------------------------------- the issue cache
-
-
-def issue_record(issue: Issue) -> dict[str, Any]:
-    """An Issue as JSON-ready data (the manifest keeps it so unchanged files are not re-read)."""
-    return {
-        "number": issue.number,
-        "date": issue.date.isoformat(),
-        "title": issue.title,
-        "subtitle": issue.subtitle,
-        "greeting": issue.greeting,
-        "intro": issue.intro,
-        "summary": list(issue.summary),
-        "quick_take": list(issue.quick_take),
-        "outro": issue.outro,
-        "sign_off": issue.sign_off,
-        "sections": [
-            {
-                "heading": s.heading,
-                "intro": s.intro,
-                "lang": s.lang,
-                "timeline": [[e.date.isoformat(), e.text] for e in s.timeline],
-                "items": [_item_record(item) for item in s.items],
-            }
-            for s in issue.sections
-        ],
-    }
-
-
-def _item_record(item: IssueItem) -> dict[str, Any]:
-    return {
-        "title": item.title,
-        "url": item.url,
-        "source": item.source,
-        "date": item.date.isoformat() if item.date else None,
-        "countries": list(item.countries),
-        "topics": list(item.topics),
-        "body": item.body,
-        "also": [[link.source, link.url] for link in item.also],
-        "lang": item.lang,
-        "previously": list(item.previously),
-        "id": item.id,
-    }
-
-
-def issue_from_record(data: dict[str, Any], path: Path | None = None) -> Issue:
-    return Issue(
-        number=int(data["number"]),
-        date=dt.date.fromisoformat(data["date"]),
-        title=data["title"],
-        subtitle=data["subtitle"],
-        greeting=data["greeting"],
-        intro=data["intro"],
-        summary=tuple(data["summary"]),
-        quick_take=tuple(data["quick_take"]),
-        outro=data["outro"],
-        sign_off=data["sign_off"],
-        path=path,
-        sections=tuple(
-            Section(
-                heading=s["heading"],
-                intro=s["intro"],
-                lang=s["lang"],
-                timeline=tuple(
-                    TimelineEntry(date=dt.date.fromisoformat(d), text=t) for d, t in s["timeline"]
-                ),
-                items=tuple(_item_from_record(item) for item in s["items"]),
-            )
-            for s in data["sections"]
-        ),
-    )
-
-
-def _item_from_record(data: dict[str, Any]) -> IssueItem:
-    return IssueItem(
-        title=data["title"],
-        url=data["url"],
-        source=data["source"],
-        date=dt.date.fromisoformat(data["date"]) if data["date"] else None,
-        countries=tuple(data["countries"]),
-        topics=tuple(data["topics"]),
-        body=data["body"],
-        also=tuple(Link(source=s, url=u) for s, u in data["also"]),
-        lang=data["lang"],
-        previously=tuple(data["previously"]),
-        id=data["id"],
-    )
