@@ -81,7 +81,7 @@ def group_stories_counted(
 def _group(items: Sequence[Item], threshold: float, window_days: float) -> Grouping:
     order = sorted(range(len(items)), key=lambda i: (_seconds(items[i].when), items[i].id))
     ordered = [items[i] for i in order]
-    groups = UnionFind(range(len(ordered)))
+    groups: UnionFind[int] = UnionFind()
     _join_same_urls(ordered, groups)
     corpus = _Corpus([_text_terms(item.title, item.summary_text) for item in ordered])
     comparisons = _join_similar(ordered, corpus, groups, threshold, window_days)
@@ -266,15 +266,19 @@ class UnionFind(Generic[T]):
 
     def find(self, member: T) -> T:
         parent = self.parent
-        root = parent.setdefault(member, member)
+        root = parent.get(member, member)
+        if root == member:  # a root, or a member never joined: most lookups
+            return root
         while root != parent[root]:
             parent[root] = parent[parent[root]]
             root = parent[root]
+        parent[member] = root
         return root
 
     def union(self, first: T, second: T) -> None:
         a, b = self.find(first), self.find(second)
         if a != b:
+            self.parent.setdefault(a, a)
             self.parent[b] = a  # the first one's root stays a root
 
 
