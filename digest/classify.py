@@ -29,11 +29,13 @@ import json
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
+import opencc
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
-from digest.taxonomy import actor_keywords, weak_keywords
+from digest.taxonomy import actor_keywords, describe, gazetteer, gazetteer_digest, weak_keywords
 
 RELEVANT = "relevant"
 WEAK = "~"  # marks a weak hint of a topic: "court" or "notice" alone does not make regulation
@@ -42,13 +44,14 @@ ACTOR = "^"  # marks who acts in a topic: any number of them count as one weak h
 TITLE_WEIGHT = 2
 PRIOR_WEIGHT = 2
 COUNTRY_THRESHOLD = 4  # one title hit, two summary hits, or a summary hit plus the feed's prior
+LONE_COUNTRY_THRESHOLD = 2  # one summary hit, when no other country is named as often
 TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is enough, or two
 # weak hints, or one in the title
 SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only costs time
 TITLE_CHARS = 1000  # a longer "title" is a feed's mistake; its tail would not change the verdict
 # Bump when a change to the code here would tag stored items differently: the store then
 # classifies every item again (see rules_fingerprint).
-RULES_VERSION = 1
+RULES_VERSION = 2
 PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
 
@@ -125,8 +128,9 @@ class Matcher:
     checked against the text as written.
     """
 
-    def __init__(self, terms: dict[str, set[str]]) -> None:
-        """terms: each spelling and its tags."""
+    def __init__(self, terms: dict[str, set[str]], as_written: Container[str] = ()) -> None:
+        """terms: each spelling and its tags; as_written: Latin terms that match only as
+        written whatever is_case_sensitive says (place names: Reading, Mobile)."""
         words: dict[str, dict[str, tuple[str, set[str]]]] = {}
         scripts: dict[str, dict[str, tuple[str, set[str]]]] = {}
         symbols: dict[str, dict[str, tuple[str, set[str]]]] = {}
@@ -138,7 +142,9 @@ class Matcher:
                 written = _spelling(_words(term, _KEEP_CASE))
             else:  # NT$: the symbol is part of the term
                 table, key, written = symbols, _spaced(term).lower(), _spaced(term)
-            exact = is_case_sensitive(term, crypto=RELEVANT in tags) and _LATIN.match(term)
+            exact = _LATIN.match(term) and (
+                term in as_written or is_case_sensitive(term, crypto=RELEVANT in tags)
+            )
             spelling = written if exact else ""
             table.setdefault(key, {}).setdefault(spelling, (term, set()))[1].update(tags)
         self._words = [_term(spellings) for spellings in words.values()]
@@ -333,11 +339,48 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
     _inherit_relevance(terms)
     for term in taxonomy.ignore:
         terms.setdefault(term, set())
-    matcher = Matcher({t: tags for t, tags in terms.items() if t.strip()})
+    places = _add_places(terms, taxonomy)
+    _add_script_forms(terms)
+    matcher = Matcher({t: tags for t, tags in terms.items() if t.strip()}, places)
     if len(_cache) > 8:
         _cache.clear()
     _cache[id(taxonomy)] = (taxonomy, matcher)
     return matcher
+
+
+def _add_places(terms: dict[str, set[str]], taxonomy: Taxonomy) -> set[str]:
+    """The gazetteer's places of the taxonomy's countries, each tagging its country unless
+    the taxonomy already uses the name; returns the Latin names, which match as written."""
+    added = set()
+    for name, code, _ in gazetteer():
+        if code in taxonomy.countries and name not in terms:
+            terms[name] = {code}
+            added.add(name)
+    return added
+
+
+_SCRIPT_FORMS = ("t2s", "s2t", "s2tw", "s2hk")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _add_script_forms(terms: dict[str, set[str]]) -> None:
+    """Every Chinese term in simplified and traditional script (虚拟货币, 虛擬貨幣), so text
+    is matched as written, with no conversion per entry."""
+    han = [term for term in terms if _HAN.search(term)]
+    if not han:
+        return
+    converters = _converters()
+    for term in han:
+        tags = terms[term]
+        for convert in converters:
+            form = convert.convert(term)
+            if form != term:
+                terms.setdefault(form, set()).update(tags)
+
+
+@cache
+def _converters() -> list[opencc.OpenCC]:
+    return [opencc.OpenCC(config) for config in _SCRIPT_FORMS]
 
 
 def _strength(
@@ -373,6 +416,7 @@ def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
         "weak": {slug: sorted(terms) for slug, terms in weak_keywords().items()},
         "actors": {slug: sorted(terms) for slug, terms in actor_keywords().items()},
         "feeds": {f.name: [f.country, list(f.topics)] for f in feeds},
+        "gazetteer": gazetteer_digest(),
     }
     text = json.dumps(basis, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -443,9 +487,16 @@ def _countries(
     score: dict[str, int], feed: FeedConfig | None, taxonomy: Taxonomy, relevant: bool
 ) -> list[str]:
     prior = feed.country if feed and feed.country in taxonomy.countries else None
+    for tag in [tag for tag in score if tag[0] == WEAK and tag[1:] in taxonomy.countries]:
+        # A shared acronym (SEC, FSC) decides a country only when nothing else does.
+        score[tag[1:]] -= score[tag]
     if prior and prior in score:
         score[prior] += PRIOR_WEIGHT
     found = _passing(score, taxonomy.countries, COUNTRY_THRESHOLD)
+    if not found:
+        # One mention of a place or a regulator is enough when it is the only one.
+        named = _passing(score, taxonomy.countries, LONE_COUNTRY_THRESHOLD)
+        found = named if len(named) == 1 else []
     if not found and prior and relevant:
         # Nothing points elsewhere: an item from a country's feed is about that country.
         found = [prior]
@@ -531,16 +582,25 @@ def explain(c: Classification) -> list[str]:
     else:
         lines.append("not relevant: no crypto, blockchain, digital-asset or CBDC terms")
     for code in c.countries:
-        lines.append(f"country {code}: {_why(c.reasons.get(code, ()))}")
+        lines.append(f"country {code}: {_why(c.reasons.get(code, ()), code)}")
     for slug in c.topics:
         lines.append(f"topic {slug}: {_why(c.reasons.get(slug, ()))}")
     return lines
 
 
-def _why(terms: Sequence[str]) -> str:
+def _why(terms: Sequence[str], code: str = "") -> str:
+    """The terms behind a tag; for a country, what each is ("Texas" (US state))."""
     if not terms:
         return "(no recorded reason)"
-    return ", ".join(t if t in (PRIOR_REASON, EDITOR_REASON) else f'"{t}"' for t in terms)
+    labels = describe() if code else {}
+    return ", ".join(
+        t
+        if t in (PRIOR_REASON, EDITOR_REASON)
+        else f'"{t}" ({label})'
+        if (label := labels.get((t, code)))
+        else f'"{t}"'
+        for t in terms
+    )
 
 
 def known_tags(taxonomy: Taxonomy) -> list[str]:

@@ -1,13 +1,16 @@
-"""issues/N.yaml -> Issue: the editor's curated issue, read and checked field by field.
+"""issues/N.yaml <-> Issue: the one owner of the issue format.
 
-Every schema error names the file, the line, the field path and what is expected, so the
-editor can fix it without reading code.
+Reading checks the editor's file field by field: every schema error names the file, the line,
+the field path and what is expected, so the editor can fix it without reading code. Writing
+(`write_issue_text`, for drafts) and the plain mapping (`issue_to_data` / `issue_from_data`,
+for caches) follow the same keys, so a new key is added here and in models.Issue only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +25,17 @@ from digest.models import (
     Taxonomy,
     TimelineEntry,
 )
-from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe, load_yaml, shorten
+from digest.names import derive_subtitle
+from digest.yamlfile import (
+    FieldReader,
+    FlowList,
+    KeyPath,
+    YamlDoc,
+    describe,
+    dump_yaml,
+    load_yaml,
+    shorten,
+)
 
 ISSUE_KEYS = {
     "number", "date", "title", "subtitle", "greeting", "intro", "summary", "quick_take",
@@ -37,7 +50,6 @@ LINK_KEYS = {"source", "url"}
 TIMELINE_KEYS = {"date", "text"}
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-SUBTITLE_NAMES = 6  # at most this many names in a derived subtitle
 
 
 def issue_path(config: Config, number: int) -> Path:
@@ -74,6 +86,11 @@ def _existing_hint(config: Config) -> str:
 def load_issue_file(path: Path, taxonomy: Taxonomy) -> Issue:
     doc = load_yaml(path, IssueFileError)
     return _IssueReader(doc, taxonomy).issue()
+
+
+def is_language_tag(text: str) -> bool:
+    """'zh', 'zh-Hans', 'en-US': what a lang: key accepts."""
+    return bool(_LANG.match(text))
 
 
 class _IssueReader(FieldReader):
@@ -274,47 +291,123 @@ class _IssueReader(FieldReader):
         got = self.text(data, keypath)
         if not got:
             return None
-        if not _LANG.match(got):
+        if not is_language_tag(got):
             self.fail(keypath, f"'{shorten(got)}' is not a language tag like zh or zh-Hans")
         return got
 
 
-# ------------------------------------------------------------ derived subtitle
-
-_WORD = re.compile(r"[^\s]+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_TRIM = ".,:;!?\"'()[]’‘“”"
+# ------------------------------------------------------------ Issue -> the file
 
 
-def derive_subtitle(sections: tuple[Section, ...]) -> str:
-    """'Sichuan/BIT Mining/e-CNY': the leading name of each item's headline, in order."""
-    names: list[str] = []
-    for section in sections:
-        for item in section.items:
-            name = leading_name(item.title)
-            if name and name.casefold() not in {n.casefold() for n in names}:
-                names.append(name)
-    return "/".join(names[:SUBTITLE_NAMES])
+def write_issue_text(issue: Issue, header: Sequence[str] = ()) -> str:
+    """The issue as the text of issues/N.yaml, after `header` as comment lines."""
+    comments = "".join(f"# {line}\n" if line else "#\n" for line in header)
+    return comments + dump_yaml(issue_to_data(issue))
 
 
-def leading_name(title: str) -> str:
-    """The run of name-like words a headline opens with ('BIT Mining moves ...' -> 'BIT Mining')."""
-    words: list[str] = []
-    for raw in _WORD.findall(title):
-        word = raw.strip(_TRIM)
-        if word.endswith(("'s", "’s")):
-            words.append(word[:-2])
-            break
-        if not word or not _is_name_like(word):
-            break
-        words.append(word)
-        if len(words) == 3 or raw[-1:] in ",:;":
-            break
-    if not words:
-        first = title.split()
-        return first[0].strip(_TRIM) if first else ""
-    return " ".join(words)
+def issue_to_data(issue: Issue, *, dates_as_text: bool = False) -> dict[str, Any]:
+    """The issue as the mapping its file holds, keys in the schema's order. The fields an
+    editor fills in (subtitle, intro, outro, sign-off) are always there, empty or not; other
+    empty fields are left out, as reading gives them back as their defaults. With
+    dates_as_text, dates are ISO text (for JSON)."""
+
+    def day(value: dt.date) -> dt.date | str:
+        return value.isoformat() if dates_as_text else value
+
+    data: dict[str, Any] = {
+        "number": issue.number,
+        "date": day(issue.date),
+        "title": issue.title,
+        "subtitle": issue.subtitle,
+    }
+    _put(data, "greeting", issue.greeting)
+    data["intro"] = issue.intro
+    _put(data, "summary", list(issue.summary))
+    _put(data, "quick_take", list(issue.quick_take))
+    data["sections"] = [_section_data(s, day) for s in issue.sections]
+    data["outro"] = issue.outro
+    data["sign_off"] = issue.sign_off
+    return data
 
 
-def _is_name_like(word: str) -> bool:
-    return any(ch.isupper() or ch.isdigit() for ch in word) or bool(_CJK.search(word))
+_Day = Callable[[dt.date], dt.date | str]
+
+
+def _section_data(section: Section, day: _Day) -> dict[str, Any]:
+    data: dict[str, Any] = {"heading": section.heading}
+    _put(data, "intro", section.intro)
+    _put(data, "lang", section.lang)
+    _put(data, "timeline", [{"date": day(e.date), "text": e.text} for e in section.timeline])
+    _put(data, "items", [_item_data(item, day) for item in section.items])
+    return data
+
+
+def _item_data(item: IssueItem, day: _Day) -> dict[str, Any]:
+    data: dict[str, Any] = {"title": item.title}
+    _put(data, "url", item.url)
+    data["source"] = item.source
+    _put(data, "date", day(item.date) if item.date else None)
+    data["countries"] = FlowList(item.countries)
+    data["topics"] = FlowList(item.topics)
+    data["body"] = item.body
+    _put(data, "also", [{"source": link.source, "url": link.url} for link in item.also])
+    _put(data, "lang", item.lang)
+    _put(data, "previously", FlowList(item.previously))
+    _put(data, "id", item.id)
+    return data
+
+
+def _put(data: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        data[key] = value
+
+
+def issue_from_data(data: dict[str, Any], path: Path | None = None) -> Issue:
+    """The Issue that issue_to_data gave `data` for (dates as dates or ISO text). The data is
+    trusted: an editor's file is read with load_issue_file, which checks it."""
+    return Issue(
+        number=int(data["number"]),
+        date=_day(data["date"]),
+        title=data["title"],
+        subtitle=data.get("subtitle", ""),
+        greeting=data.get("greeting", ""),
+        intro=data.get("intro", ""),
+        summary=tuple(data.get("summary", ())),
+        quick_take=tuple(data.get("quick_take", ())),
+        sections=tuple(_section_from(s) for s in data.get("sections", ())),
+        outro=data.get("outro", ""),
+        sign_off=data.get("sign_off", ""),
+        path=path,
+    )
+
+
+def _section_from(data: dict[str, Any]) -> Section:
+    return Section(
+        heading=data["heading"],
+        items=tuple(_item_from(item) for item in data.get("items", ())),
+        intro=data.get("intro", ""),
+        timeline=tuple(
+            TimelineEntry(date=_day(e["date"]), text=e["text"]) for e in data.get("timeline", ())
+        ),
+        lang=data.get("lang"),
+    )
+
+
+def _item_from(data: dict[str, Any]) -> IssueItem:
+    return IssueItem(
+        title=data["title"],
+        url=data.get("url"),
+        source=data.get("source", ""),
+        date=_day(data["date"]) if data.get("date") else None,
+        countries=tuple(data.get("countries", ())),
+        topics=tuple(data.get("topics", ())),
+        body=data.get("body", ""),
+        also=tuple(Link(source=a["source"], url=a["url"]) for a in data.get("also", ())),
+        lang=data.get("lang"),
+        previously=tuple(data.get("previously", ())),
+        id=data.get("id"),
+    )
+
+
+def _day(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)

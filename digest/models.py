@@ -12,42 +12,60 @@ from pathlib import Path
 from typing import NamedTuple
 
 # ---------------------------------------------------------------- settings (feeds.yaml)
+# Defaults, checks and help for every key live in digest/configschema.py, not here.
 
 
 @dataclass(frozen=True)
 class Newsletter:
-    name: str = "My Newsletter"
-    author: str = ""
-    tagline: str = ""
-    url: str = ""  # where the site is published; absolute links in feed.xml and email
-    contact: str = ""  # an email address or URL
-    language: str = "en"
-    page_size: str = "A4"  # A4 or Letter
-    group_by: str = "country"  # country or topic
-    about: str = ""  # Markdown for the footer of every issue
-    section_order: tuple[str, ...] = ()  # headings, country codes or topic slugs, in order
-    remote_image_hosts: tuple[str, ...] = ()  # hosts whose images pages and PDFs may load
+    name: str
+    author: str
+    tagline: str
+    url: str  # where the site is published; absolute links in feed.xml and email
+    contact: str  # an email address or URL
+    language: str
+    page_size: str  # A4 or Letter
+    group_by: str  # country or topic
+    about: str  # Markdown for the footer of every issue
+    section_order: tuple[str, ...]  # headings, country codes or topic slugs, in order
+    remote_image_hosts: tuple[str, ...]  # hosts whose images pages and PDFs may load
 
 
 @dataclass(frozen=True)
 class FetchSettings:
-    timeout: float = 20.0
-    workers: int = 16
-    max_bytes: int = 15_000_000
-    max_redirects: int = 5
-    allow_private: bool = False  # feeds on loopback or private networks (intranets, tests)
+    timeout: float
+    workers: int
+    max_bytes: int
+    max_redirects: int
+    allow_private: bool  # feeds on loopback or private networks (intranets, tests)
 
 
 @dataclass(frozen=True)
 class EmailSettings:
-    host: str = "localhost"
-    port: int = 587
-    security: str = "starttls"  # starttls, ssl or none
-    from_addr: str = ""  # `from` in feeds.yaml
-    reply_to: str = ""
-    list_unsubscribe: str = ""  # defaults to mailto:<from>?subject=unsubscribe
-    subject: str = "{name} #{number}: {title}"
-    timeout: float = 30.0
+    host: str
+    port: int
+    security: str  # starttls, ssl or none
+    from_addr: str  # `from` in feeds.yaml
+    reply_to: str
+    list_unsubscribe: str
+    unsubscribe_url: str  # an https page for unsubscribing, or ""
+    pdf: str  # attach, link or none
+    subject: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class GitDeploy:
+    """Publish the site by committing it to a branch and pushing it to a remote."""
+
+    branch: str
+    remote: str
+
+
+@dataclass(frozen=True)
+class DirDeploy:
+    """Publish the site by copying it into a folder."""
+
+    dir: Path
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,8 @@ class Config:
     email: EmailSettings
     feeds: tuple[FeedConfig, ...]
     taxonomy: Taxonomy
-    story_threshold: float = 0.5
+    story_threshold: float
+    deploy: GitDeploy | DirDeploy | None
     path: Path | None = None  # the feeds.yaml it came from
 
     @property

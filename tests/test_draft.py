@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +13,8 @@ import pytest
 import yaml
 from conftest import ROOT
 from pypdf import PdfReader
+from support.cli import CliResult, run_digest
+from support.drafting import NOW, RANGE, SETTINGS, TAXONOMY, story_item
 from support.feedfolder import item as rss_item
 from support.feedfolder import rss
 from support.feedserver import FeedServer, serving
@@ -23,19 +22,13 @@ from support.feedserver import FeedServer, serving
 from digest.config import load_config
 from digest.draft import (
     DraftOptions,
-    DraftRange,
     DraftSettings,
     Memory,
     build_draft,
-    covered_names,
-    draft_range,
     draft_yaml,
-    issue_memory,
     make_draft,
     sketch,
-    summary_markdown,
 )
-from digest.errors import UserError
 from digest.fetch import FeedOutcome
 from digest.issuefile import load_issue_file
 from digest.models import (
@@ -43,279 +36,10 @@ from digest.models import (
     Config,
     Entry,
     FeedConfig,
-    Issue,
-    IssueItem,
-    Item,
-    Section,
 )
-from digest.render import markdown_html
 from digest.store import open_store
-from digest.taxonomy import builtin_taxonomy
 
-TAXONOMY = builtin_taxonomy()
-NOW = dt.datetime(2021, 7, 31, 12, tzinfo=dt.UTC)
-RANGE = DraftRange(since=dt.datetime(2021, 7, 16, tzinfo=dt.UTC), until=NOW, previous=22)
-SETTINGS = DraftSettings(section_order=("China", "Hong Kong", "Singapore", "Japan", "Elsewhere"))
-
-
-def story_item(
-    item_id: str,
-    title: str,
-    *,
-    day: int = 20,
-    feed: str = "Wire",
-    summary: str = "<p>Short.</p>",
-    countries: tuple[str, ...] = ("CN",),
-    topics: tuple[str, ...] = ("mining",),
-    story: str | None = None,
-    relevant: bool = True,
-    url: str | None = None,
-) -> Item:
-    when = dt.datetime(2021, 7, day, 8, tzinfo=dt.UTC)
-    return Item(
-        id=item_id,
-        feed=feed,
-        guid=None,
-        url=url or f"https://news.example.com/{item_id}",
-        title=title,
-        summary_html=summary,
-        summary_text=" ".join(summary.replace("<p>", " ").replace("</p>", " ").split()),
-        published=when,
-        first_seen=when,
-        countries=countries,
-        topics=topics,
-        relevant=relevant,
-        story=story or item_id,
-    )
-
-
-def draft_of(items: list[Item], memory: Memory | None = None, settings: DraftSettings = SETTINGS,
-             feeds: dict[str, set[str]] | None = None) -> Issue:  # fmt: skip
-    draft = build_draft(
-        23, items, memory or Memory(), settings, TAXONOMY, RANGE, feeds_by_item=feeds
-    )
-    return draft.issue
-
-
-def headings(issue: Issue) -> list[str]:
-    return [s.heading for s in issue.sections]
-
-
-# ---------------------------------------------------------------- pure: choosing and grouping
-
-
-def test_sections_follow_the_configured_order_with_elsewhere_last() -> None:
-    items = [
-        story_item("us", "SEC sues a crypto lender", countries=("US",), topics=("regulation",)),
-        story_item("jp", "FSA warns an exchange", countries=("JP",), topics=("exchanges",)),
-        story_item("th", "Thai SEC licenses a broker", countries=("TH",), topics=("regulation",)),
-        story_item("cn", "Miners leave Sichuan", countries=("CN",)),
-        story_item("hk", "HKMA starts e-HKD work", countries=("HK", "CN"), topics=("cbdc",)),
-    ]
-    issue = draft_of(items)
-    # Thailand is not in this section_order: after the named ones, before Elsewhere.
-    assert headings(issue) == ["China", "Hong Kong", "Japan", "Thailand", "Elsewhere"]
-    assert [i.id for i in issue.sections[-1].items] == ["us"]
-
-
-def test_group_by_topic_uses_topic_names() -> None:
-    items = [
-        story_item("a", "Miners leave Sichuan", topics=("mining",)),
-        story_item("b", "PBoC expands e-CNY trials", topics=("cbdc",)),
-        story_item("c", "A US exchange lists a token", countries=("US",), topics=("exchanges",)),
-    ]
-    settings = DraftSettings(group_by="topic", section_order=("cbdc", "Mining"))
-    assert headings(draft_of(items, settings=settings)) == ["CBDC", "Mining", "Elsewhere"]
-
-
-def test_items_ranked_by_outlets_then_recency() -> None:
-    items = [
-        story_item("old-wide", "Widely carried, older", day=17),
-        story_item("new-narrow", "One outlet, newest", day=25),
-        story_item("mid-narrow", "One outlet, older", day=22),
-    ]
-    feeds = {"old-wide": {"Wire", "Other", "Third"}}
-    issue = draft_of(items, feeds=feeds)
-    assert [i.id for i in issue.sections[0].items] == ["old-wide", "new-narrow", "mid-narrow"]
-
-
-def test_one_entry_per_story_the_most_informative_leads() -> None:
-    long = "<p>" + "Bitmain ships its machines to Kazakhstan by rail. " * 3 + "</p>"
-    items = [
-        story_item("first", "Bitmain moves rigs", day=18, feed="A", story="s1"),
-        story_item("longest", "Bitmain ships rigs", day=19, feed="B", summary=long, story="s1"),
-        story_item("third", "Rigs moved", day=20, feed="C", story="s1"),
-    ]
-    issue = draft_of(items)
-    assert len(issue.items) == 1
-    entry = issue.items[0]
-    assert entry.id == "longest" and entry.source == "B"
-    assert [link.source for link in entry.also] == ["A", "C"]
-    assert "Kazakhstan" in entry.body
-
-
-def test_a_tie_in_summary_length_goes_to_the_earliest() -> None:
-    items = [
-        story_item("later", "Same", day=21, story="s"),
-        story_item("earlier", "Same", day=19, story="s"),
-    ]
-    assert draft_of(items).items[0].id == "earlier"
-
-
-def test_used_items_are_skipped_by_id_url_or_story() -> None:
-    items = [
-        story_item("by-id", "Used by id"),
-        story_item("by-url", "Used by url", url="https://news.example.com/u"),
-        story_item("by-story", "Another outlet's version", story="old-story"),
-        story_item("fresh", "Not used yet"),
-    ]
-    earlier = Issue(number=22, date=dt.date(2021, 7, 15), title="x", sections=(
-        Section("China", items=(
-            IssueItem(title="a", id="by-id"),
-            IssueItem(title="b", url="https://News.example.com/u/?utm_source=x#top"),
-        )),
-    ))  # fmt: skip
-    memory = issue_memory([earlier], [], TAXONOMY, stories={"old-story"})
-    draft = build_draft(23, items, memory, SETTINGS, TAXONOMY, RANGE)
-    assert [i.id for i in draft.issue.items] == ["fresh"]
-    assert (draft.stats.seen, draft.stats.used, draft.stats.stories) == (4, 3, 1)
-
-
-def test_off_topic_items_are_counted_not_drafted() -> None:
-    items = [story_item("x", "Tokyo stocks fall", relevant=False), story_item("y", "Miners go")]
-    draft = build_draft(23, items, Memory(), SETTINGS, TAXONOMY, RANGE)
-    assert [i.id for i in draft.issue.items] == ["y"]
-    assert draft.stats.off_topic == 1
-
-
-def test_max_items_keeps_the_widest_carried() -> None:
-    items = [story_item(f"i{n}", f"Story {n}", day=10 + n) for n in range(6)]
-    settings = DraftSettings(section_order=SETTINGS.section_order, max_items=2)
-    draft = build_draft(23, items, Memory(), settings, TAXONOMY, RANGE)
-    assert [i.id for i in draft.issue.items] == ["i5", "i4"]
-    assert draft.stats.left_out == 4
-
-
-def test_previously_names_the_earlier_issue_that_covered_a_name() -> None:
-    earlier = Issue(
-        number=20,
-        date=dt.date(2021, 6, 1),
-        title="Earlier",
-        sections=(Section("China", items=(IssueItem(title="Bitmain opens a Texas farm",
-                                                   body="The PBoC said nothing."),)),),
-    )  # fmt: skip
-    names = covered_names([earlier], TAXONOMY)
-    assert {"Bitmain", "PBoC", "Texas"} <= set(names)
-    assert "China" not in names and "Bitcoin" not in names  # too broad to link issues
-    items = [
-        story_item("a", "Bitmain moves rigs to Kazakhstan"),
-        story_item("b", "Miners in China go quiet", summary="<p>Bitcoin falls.</p>"),
-    ]
-    issue = draft_of(items, memory=Memory(names=names))
-    by_id = {entry.id: entry for entry in issue.items}
-    assert by_id["a"].previously == (20,)
-    assert by_id["b"].previously == ()
-
-
-def test_previously_ignores_generic_capitalised_words() -> None:
-    earlier = Issue(
-        number=21,
-        date=dt.date(2021, 7, 1),
-        title="Earlier",
-        sections=(Section("China", items=(
-            IssueItem(title="Hashrate Recovers as Difficulty Drops",
-                      body="- Difficulty: down 28%, the largest cut as mining difficulty resets."),
-            IssueItem(title="Amber Group closes a $100 million Series B",
-                      body="The round follows Poolin's expansion. See [it](https://amber.example)."),
-        )),),
-    )  # fmt: skip
-    names = covered_names([earlier], TAXONOMY)
-    assert {"Amber Group", "Poolin"} <= set(names)  # never written in lower case: names
-    assert not {"Difficulty", "Difficulty Drops", "Series B", "Hashrate Recovers"} & set(names)
-    items = [
-        story_item("a", "Difficulty Rises Again", summary="<p>A Series B for miners.</p>"),
-        story_item("b", "Poolin opens a pool in Kazakhstan"),
-    ]
-    by_id = {entry.id: entry for entry in draft_of(items, memory=Memory(names=names)).items}
-    assert by_id["a"].previously == () and by_id["b"].previously == (21,)
-
-
-def test_timeline_is_one_line_per_story_in_date_order() -> None:
-    items = [
-        story_item("late", "Sichuan goes dark", day=24, story="s2"),
-        story_item("late-copy", "Sichuan goes dark, again", day=25, story="s2"),
-        story_item("early", "Inner Mongolia sets penalties", day=17),
-        story_item("other", "An exchange lists", day=18, topics=("exchanges",)),
-    ]
-    settings = DraftSettings(section_order=SETTINGS.section_order, timeline_topic="mining")
-    issue = draft_of(items, settings=settings)
-    timeline = issue.sections[0]
-    assert timeline.heading == "Timeline: Mining"
-    assert [e.date for e in timeline.timeline] == [dt.date(2021, 7, 17), dt.date(2021, 7, 24)]
-    assert "Inner Mongolia" in timeline.timeline[0].text
-
-
-def test_derived_parts_title_subtitle_quick_take_date() -> None:
-    items = [
-        story_item("a", "Bitmain moves rigs to Kazakhstan", countries=("CN",)),
-        story_item("b", "HKMA starts e-HKD work", countries=("HK",), topics=("cbdc",)),
-    ]
-    issue = draft_of(items)
-    assert issue.title.startswith("TODO")
-    assert issue.date == dt.date(2021, 7, 31)
-    assert issue.quick_take == ("Bitmain moves rigs to Kazakhstan", "HKMA starts e-HKD work")
-    assert issue.subtitle.split("/")[:2] == ["Bitmain", "HKMA"]
-
-
-# ---------------------------------------------------------------- pure: the body
-
-
-def test_body_is_markdown_not_html() -> None:
-    html = (
-        '<p>Miners move to <a href="https://example.com/kz">Kazakhstan</a> now.</p>'
-        "<ul><li>first</li><li>second</li></ul><p>The post X appeared first on Y.</p>"
-    )
-    body = summary_markdown(html)
-    assert "<" not in body and "appeared first" not in body
-    assert "[Kazakhstan](https://example.com/kz)" in body
-    assert "- first\n\n- second" in body
-
-
-def test_hostile_summary_text_stays_inert() -> None:
-    html = (
-        '<p>Click <a href="javascript:alert(1)">here</a> [x](javascript:alert(2)) '
-        "&lt;script&gt;alert(3)&lt;/script&gt; *bold* &amp; _under_</p>"
-        "<p># not a heading</p><p>1. not a list</p>"
-    )
-    body = summary_markdown(html)
-    assert "javascript:alert(1)" not in body
-    page = " ".join(str(markdown_html(body)).split())
-    assert "<script" not in page and 'href="javascript' not in page
-    assert "<em>" not in page and "<strong>" not in page and "<h1>" not in page
-    assert "<ol>" not in page
-    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page  # shown as text, as written
-    assert "[x](javascript:alert(2))" in page and "*bold* &amp; _under_" in page
-
-
-def test_long_summaries_are_cut_at_a_sentence() -> None:
-    html = "<p>" + "One sentence about miners. " * 60 + "</p>"
-    body = summary_markdown(html, limit=200)
-    assert len(body) <= 210 and body.rstrip().endswith(".")
-
-
-# ---------------------------------------------------------------- pure: range and YAML
-
-
-def test_range_follows_the_previous_issue() -> None:
-    previous = Issue(number=22, date=dt.date(2021, 7, 15), title="x")
-    span = draft_range(previous, None, None, NOW)
-    assert span.since == dt.datetime(2021, 7, 16, tzinfo=dt.UTC) and span.until == NOW
-    first = draft_range(None, None, dt.date(2021, 7, 31), NOW)
-    assert first.since == dt.datetime(2021, 7, 2, tzinfo=dt.UTC)  # 30 days before Aug 1
-    forced = draft_range(previous, dt.date(2021, 7, 1), None, NOW)
-    assert forced.since.date() == dt.date(2021, 7, 1)
-    with pytest.raises(UserError):
-        draft_range(None, dt.date(2021, 8, 2), dt.date(2021, 8, 1), NOW)
+# ---------------------------------------------------------------- the YAML text
 
 
 def test_the_yaml_loads_back_as_the_same_issue(tmp_path: Path) -> None:
@@ -343,12 +67,8 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
 
 
-def digest(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "digest", "--root", str(root), *args],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+def digest(root: Path, *args: str) -> CliResult:
+    return run_digest(*args, root=root)
 
 
 def days_ago(days: float) -> str:

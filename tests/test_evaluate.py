@@ -6,19 +6,28 @@ worse, not that the set needs changing.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digest.errors import FileError
 from digest.evaluate import (
     DEFAULT_SET,
+    UNDATED,
+    EvalSet,
+    Labelled,
     Report,
     Score,
     evaluate,
+    fetch_dates,
     format_report,
     load_eval_set,
     main,
+    score_stories,
 )
 from digest.taxonomy import builtin_taxonomy
 
@@ -87,3 +96,144 @@ def test_a_broken_set_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileError, match=r"bad\.yaml:"):
         load_eval_set(bad)
     assert main([str(tmp_path / "missing.yaml")]) == 2
+
+
+# ---------------------------------------------------------------- labelled JSON sets
+
+
+def _real(item_id: str, title: str, **labels: Any) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "title": title,
+        "summary": labels.pop("summary", ""),
+        "url": labels.pop("url", ""),
+        "published": labels.pop("published", "2021-09-24"),
+        "outlet": labels.pop("outlet", "Wire"),
+        "language": labels.pop("language", "en"),
+        "source": "test",
+        "relevant": labels.pop("relevant", True),
+        "countries": labels.pop("countries", []),
+        "topics": labels.pop("topics", []),
+        "story": labels.pop("story", None),
+        "note": None,
+    }
+
+
+def _labelled(item_id: str, language: str, story: str | None) -> Labelled:
+    return Labelled(
+        id=item_id, feed="f", date=dt.date(2021, 9, 24), title=item_id, summary="",
+        countries=frozenset(), topics=frozenset(), relevant=True, story=story, language=language,
+    )  # fmt: skip
+
+
+def test_story_pairs_and_cross_language_share_by_hand() -> None:
+    items = [
+        _labelled("a", "en", "ban"),
+        _labelled("b", "zh", "ban"),
+        _labelled("c", "en", "ban"),
+        _labelled("d", "en", None),
+    ]
+    # Expected pairs: a-b, a-c, b-c (a-b and b-c cross languages). Found: a-b and c-d.
+    got = score_stories(items, {"a": "x", "b": "x", "c": "y", "d": "y"})
+    assert got.pairs == Score(true_pos=1, false_pos=1, false_neg=2)
+    assert (got.cross_found, got.cross_expected, got.cross_share) == (1, 2, 0.5)
+
+
+def test_a_json_set_reads_partial_dates_languages_and_outlets(tmp_path: Path) -> None:
+    path = tmp_path / "set.json"
+    items = [
+        _real("m", "Month only", published="2021-06", outlet="South China Morning Post"),
+        _real("y", "Year only", published="2025", outlet="明報", language="zh"),
+        _real("n", "Undated", published=None, relevant=False),
+    ]
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    got = {it.id: it for it in load_eval_set(path).items}
+    assert got["m"].date == dt.date(2021, 6, 15) and got["m"].feed == "south-china-morning-post"
+    assert got["y"].date == dt.date(2025, 7, 1) and got["y"].language == "zh"
+    assert got["y"].feed.startswith("outlet-") and got["n"].date == UNDATED
+
+
+def test_fetch_dates_keep_the_order_and_fit_the_story_window() -> None:
+    items = [
+        _labelled("late", "en", None),
+        dataclasses.replace(_labelled("early", "en", None), date=dt.date(2019, 1, 1)),
+        _labelled("same-day", "zh", None),
+    ]
+    now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    when = fetch_dates(items, now)
+    assert when["early"] < when["late"] == when["same-day"] < now
+    assert now - when["early"] <= dt.timedelta(days=14)
+
+
+def test_stories_in_memory_and_after_a_real_fetch(tmp_path: Path) -> None:
+    text = "Sichuan orders 26 bitcoin mining projects to shut down by Sunday"
+    summary = "Grid companies must cut power to the mines, the provincial notice says."
+    items = [
+        _real("a", text, summary=summary, outlet="Wire", story="sichuan",
+              countries=["CN"], topics=["mining", "regulation"]),
+        _real("b", text, summary=summary, outlet="Other Wire", story="sichuan",
+              countries=["CN"], topics=["mining", "regulation"]),
+        _real("c", "Gold miners rally as bullion hits record", outlet="Wire",
+              published="2021-09-25", relevant=False),
+    ]  # fmt: skip
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    report = evaluate(load_eval_set(path), builtin_taxonomy(), 0.5, after_fetch=True)
+    assert report.stories == Score(true_pos=1)
+    assert report.after_fetch is not None and report.after_fetch.pairs == Score(true_pos=1)
+    assert report.items == 3 and report.languages == {"en": 3}
+    assert set(report.topics) >= set(builtin_taxonomy().topics)
+
+
+def test_json_output_has_every_set_and_figure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps([_real("a", "Bitcoin"), _real("b", "比特币", language="zh")]))
+    assert main(["--set", str(path), "--no-fetch", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)[str(path)]
+    assert figures["items"] == 2 and figures["stories_after_fetch"] is None
+    assert {"relevance_accuracy", "country_micro", "topic_micro", "stories_in_memory"} <= set(
+        figures
+    )
+
+
+# ---------------------------------------------------------------- real headlines
+
+DEV_JSON = Path(__file__).resolve().parent.parent.parent / "shared/corpora/real-headlines/dev.json"
+NINE_TOPICS = ["mining", "regulation", "cbdc", "exchanges", "investment", "defi"]
+NINE_TOPICS += ["stablecoins", "security", "adoption"]
+
+
+@pytest.fixture(scope="module")
+def real_report() -> Report:
+    if not DEV_JSON.exists():
+        pytest.skip(f"{DEV_JSON} is not beside the repository")
+    raw = json.loads(DEV_JSON.read_text("utf-8"))
+    items = tuple(
+        Labelled(
+            id=r["id"],
+            feed=r["outlet"],
+            date=dt.date(2024, 1, 1),
+            title=r["title"],
+            summary=r["summary"] or "",
+            countries=frozenset(r["countries"]),
+            topics=frozenset(r["topics"]),
+            relevant=r["relevant"],
+            story=r["story"],
+        )
+        for r in raw
+    )
+    return evaluate(EvalSet(feeds={}, items=items), builtin_taxonomy())
+
+
+def test_real_headlines_relevance_and_countries_meet_the_targets(real_report: Report) -> None:
+    assert real_report.relevance_accuracy >= 0.97
+    assert real_report.country_micro.f1 >= 0.92
+
+
+@pytest.mark.xfail(reason="topics on real headlines: micro-F1 0.83, adoption 0.40 so far")
+def test_real_headlines_topics_meet_the_targets(real_report: Report) -> None:
+    topics = {slug: real_report.topics.get(slug, Score()) for slug in NINE_TOPICS}
+    assert sum(topics.values(), Score()).f1 >= 0.85
+    assert min(s.f1 for s in topics.values()) >= 0.6

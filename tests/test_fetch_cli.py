@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT
+from support.cli import CliResult, run_digest
 from support.feedfolder import item, make_newsletter, rss
 from support.feedserver import FeedServer, serving
 
@@ -26,12 +24,8 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
 
 
-def digest(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+def digest(*args: str, cwd: Path | None = None) -> CliResult:
+    return run_digest(*args, cwd=cwd)
 
 
 def test_init_makes_a_folder(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ import pytest
 import yaml
 from conftest import ROOT
 from support.browser import Browser, launch, serve_folder
+from support.cli import CliResult, run_digest
 from support.feedfolder import make_newsletter
 from support.feedserver import FeedServer, Route, serving
 from support.hostile import (
@@ -67,12 +68,8 @@ def tally() -> Iterator[Tally]:
     collected.save()
 
 
-def digest(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "digest", "--root", str(root), *args],
-        env=env, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+def digest(root: Path, *args: str) -> CliResult:
+    return run_digest(*args, root=root)
 
 
 def leak_hits(server: FeedServer) -> list[str]:
@@ -120,10 +117,10 @@ def hostile_feed(vectors: list[Vector], leak_base: str) -> bytes:
 class Pipeline:
     root: Path
     server: FeedServer
-    fetch: subprocess.CompletedProcess[str]
+    fetch: CliResult
     items: list[dict[str, Any]]
-    draft: subprocess.CompletedProcess[str]
-    build: subprocess.CompletedProcess[str]
+    draft: CliResult
+    build: CliResult
     leaks_after_fetch: list[str]
     leaks_after_build: list[str]
 
@@ -322,7 +319,7 @@ def test_the_pdf_embeds_no_file_and_requested_nothing(pipeline: Pipeline, tally:
 def pdf_problems(path: Path) -> list[str]:
     reader = pypdf.PdfReader(path)
     problems = [f"attachment {name}" for name in reader.attachments]
-    root = reader.trailer["/Root"]
+    root = reader.root_object
     if "/EmbeddedFiles" in str(root.get("/Names", {})):
         problems.append("an /EmbeddedFiles name tree")
     for number, page in enumerate(reader.pages, 1):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import json
 import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
+from support.cli import CliResult, run_digest
 from support.smtpserver import RecordingHandler, SmtpServer, free_port
 
 from digest.addresses import (
@@ -29,7 +28,6 @@ from digest.addresses import (
     read_recipient_file,
 )
 from digest.build import build_issue
-from digest.cli import main
 from digest.config import load_config
 from digest.issuefile import load_issue
 from digest.mail import GMAIL_CLIP_BYTES, compose, send_lock
@@ -41,24 +39,8 @@ CHINESE_ITEM = "数字人民币红包开进北京"
 SENDER = "editor@blockchain-asia.example.org"
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def digest(root: Path, *args: str) -> Run:
-    """Run the CLI in-process, as `digest --root ROOT ARGS...`."""
-    out, err = io.StringIO(), io.StringIO()
-    with (
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-        pytest.raises(SystemExit) as exited,
-    ):
-        main(["--root", str(root), *args])
-    code = exited.value.code
-    return Run(code if isinstance(code, int) else 1, out.getvalue(), err.getvalue())
+def digest(root: Path, *args: str) -> CliResult:
+    return run_digest(*args, root=root)
 
 
 @pytest.fixture
@@ -137,8 +119,8 @@ def write_list(root: Path, text: str) -> Path:
 def test_each_recipient_gets_one_well_formed_message(root: Path, server: SmtpServer) -> None:
     set_email(root, **{"from": "Coco 可可 <editor@blockchain-asia.example.org>"})
     run = digest(root, "send", "22", "--to", "ann@example.org", "--to", "Bo 李 <bo@example.net>")
-    assert run.code == 0, run.err
-    assert "2 sent" in run.out
+    assert run.returncode == 0, run.stderr
+    assert "2 sent" in run.stdout
 
     received = server.handler.received
     assert [r.rcpt_tos for r in received] == [("ann@example.org",), ("bo@example.net",)]
@@ -178,7 +160,7 @@ def test_each_recipient_gets_one_well_formed_message(root: Path, server: SmtpSer
 
 
 def test_text_and_html_bodies_read_well(root: Path, server: SmtpServer) -> None:
-    assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
+    assert digest(root, "send", "22", "--to", "ann@example.org").returncode == 0
     message = server.handler.messages()[0]
 
     text = text_part(message)
@@ -198,7 +180,7 @@ def test_chinese_title_round_trips(small_root: Path, server: SmtpServer) -> None
     text = path.read_text(encoding="utf-8").replace("That is all", ".hidden dot\n  That is all")
     path.write_text(text, encoding="utf-8")
     run = digest(small_root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
     message = server.handler.messages()[0]
     assert str(message["Subject"]) == f"Blockchain Asia #22: {SMALL_TITLE}"
     assert message["From"].addresses[0].display_name == "Coco 可可"
@@ -239,14 +221,14 @@ def test_pdf_is_built_when_missing_and_rebuilt_when_the_issue_changes(
 ) -> None:
     root = small_root
     assert not built_pdf(root).exists()
-    assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
+    assert digest(root, "send", "22", "--to", "ann@example.org").returncode == 0
     first = built_pdf(root).read_bytes()
     issue = root / "issues" / "22.yaml"
     text = issue.read_text(encoding="utf-8").replace("That is all", "That is everything")
     issue.write_text(text, encoding="utf-8")
     later = time.time() + 5
     os.utime(issue, (later, later))
-    assert digest(root, "send", "22", "--to", "bo@example.org").code == 0
+    assert digest(root, "send", "22", "--to", "bo@example.org").returncode == 0
     assert built_pdf(root).read_bytes() != first
     pdf = next(server.handler.messages()[1].iter_attachments())
     assert pdf.get_content() == built_pdf(root).read_bytes()
@@ -257,16 +239,16 @@ def test_pdf_is_built_when_missing_and_rebuilt_when_the_issue_changes(
 
 def test_second_run_skips_everyone_already_sent(root: Path, server: SmtpServer) -> None:
     subscribers = write_list(root, "ann@example.org\nbo@example.org\n")
-    assert digest(root, "send", "22", "--list", str(subscribers)).code == 0
+    assert digest(root, "send", "22", "--list", str(subscribers)).returncode == 0
     again = digest(root, "send", "22", "--list", str(subscribers))
-    assert again.code == 0
-    assert "everyone already served" in again.out
+    assert again.returncode == 0
+    assert "everyone already served" in again.stdout
     assert len(server.handler.received) == 2
 
 
 def test_one_connection_serves_every_recipient(root: Path, server: SmtpServer) -> None:
     subscribers = write_list(root, "".join(f"reader{n}@example.org\n" for n in range(6)))
-    assert digest(root, "send", "22", "--list", str(subscribers)).code == 0
+    assert digest(root, "send", "22", "--list", str(subscribers)).returncode == 0
     assert len(server.handler.received) == 6
     assert server.handler.hellos == 1
 
@@ -275,7 +257,7 @@ def test_dropped_connection_is_reopened_and_the_run_goes_on(root: Path, server: 
     server.handler.drop_after = 2
     subscribers = write_list(root, "".join(f"reader{n}@example.org\n" for n in range(5)))
     run = digest(root, "send", "22", "--list", str(subscribers))
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
     assert sorted(server.handler.recipients()) == [f"reader{n}@example.org" for n in range(5)]
     assert server.handler.hellos == 2
 
@@ -289,17 +271,17 @@ def test_server_gone_mid_list_then_next_run_delivers_the_rest_once(
     subscribers = write_list(root, "\n".join(everyone) + "\n")
 
     first = digest(root, "send", "22", "--list", str(subscribers))
-    assert first.code == 1
-    assert "did not reach everyone" in first.err
+    assert first.returncode == 1
+    assert "did not reach everyone" in first.stderr
     assert server.handler.recipients() == everyone[:2]
 
     server.handler.down = False
     second = digest(root, "send", "22", "--list", str(subscribers))
-    assert second.code == 0, second.err
-    assert "3 sent" in second.out and "2 already sent" in second.out
+    assert second.returncode == 0, second.stderr
+    assert "3 sent" in second.stdout and "2 already sent" in second.stdout
     assert sorted(server.handler.recipients()) == everyone  # each exactly once
 
-    log = json.loads(digest(root, "sent", "22", "--json").out)
+    log = json.loads(digest(root, "sent", "22", "--json").stdout)
     sent = [e["recipient"] for e in log if e["result"] == "sent"]
     assert sorted(sent) == everyone
 
@@ -309,23 +291,23 @@ def test_refusals_temporary_retried_permanent_not(root: Path, server: SmtpServer
     subscribers = write_list(root, "ann@example.org\nbusy@example.org\ngone@example.org\n")
 
     first = digest(root, "send", "22", "--list", str(subscribers))
-    assert first.code == 1
-    assert "busy@example.org: not sent (will retry): 450" in first.err
-    assert "gone@example.org: refused (permanent): 550" in first.err
+    assert first.returncode == 1
+    assert "busy@example.org: not sent (will retry): 450" in first.stderr
+    assert "gone@example.org: refused (permanent): 550" in first.stderr
     assert server.handler.recipients() == ["ann@example.org"]
 
     server.handler.refuse = {"gone@example.org": 550}
     second = digest(root, "send", "22", "--list", str(subscribers))
-    assert second.code == 0, second.err
+    assert second.returncode == 0, second.stderr
     assert server.handler.recipients() == ["ann@example.org", "busy@example.org"]
-    assert "gone@example.org: refused earlier (550" in second.err
+    assert "gone@example.org: refused earlier (550" in second.stderr
 
     third = digest(root, "send", "22", "--list", str(subscribers))
-    assert third.code == 0
-    assert "everyone already served (2 sent earlier, 1 refused for good earlier)" in third.out
+    assert third.returncode == 0
+    assert "everyone already served (2 sent earlier, 1 refused for good earlier)" in third.stdout
     assert len(server.handler.received) == 2
 
-    log = json.loads(digest(root, "sent", "22", "--json").out)
+    log = json.loads(digest(root, "sent", "22", "--json").stdout)
     assert [(e["recipient"], e["result"], e["code"]) for e in log] == [
         ("ann@example.org", "sent", 250),
         ("busy@example.org", "failed", 450),
@@ -336,9 +318,9 @@ def test_refusals_temporary_retried_permanent_not(root: Path, server: SmtpServer
 
 
 def test_resend_sends_to_everyone_again(root: Path, server: SmtpServer) -> None:
-    assert digest(root, "send", "22", "--to", "ann@example.org").code == 0
+    assert digest(root, "send", "22", "--to", "ann@example.org").returncode == 0
     again = digest(root, "send", "22", "--to", "ann@example.org", "--resend")
-    assert again.code == 0
+    assert again.returncode == 0
     assert server.handler.recipients() == ["ann@example.org", "ann@example.org"]
     ids = [m["Message-ID"] for m in server.handler.messages()]
     assert ids[0] != ids[1]
@@ -351,8 +333,8 @@ def test_login_only_from_the_environment_and_never_in_clear_to_a_remote_host(
     monkeypatch.setenv("DIGEST_SMTP_USER", "coco")
     monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "secret")
     run = digest(root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 2
-    assert "unencrypted" in run.err and "secret" not in run.err
+    assert run.returncode == 2
+    assert "unencrypted" in run.stderr and "secret" not in run.stderr
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -360,17 +342,17 @@ def test_login_comes_from_the_environment(root: Path, monkeypatch: pytest.Monkey
     with SmtpServer(RecordingHandler(), login=("coco", "s3cret")) as locked:
         set_email(root, port=locked.port)
         refused = digest(root, "send", "22", "--to", "ann@example.org")
-        assert refused.code == 1 and locked.handler.received == []
+        assert refused.returncode == 1 and locked.handler.received == []
 
         monkeypatch.setenv("DIGEST_SMTP_USER", "coco")
         monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "wrong")
         wrong = digest(root, "send", "22", "--to", "ann@example.org")
-        assert wrong.code == 1 and "refused the login" in wrong.err
-        assert "wrong" not in wrong.err
+        assert wrong.returncode == 1 and "refused the login" in wrong.stderr
+        assert "wrong" not in wrong.stderr
 
         monkeypatch.setenv("DIGEST_SMTP_PASSWORD", "s3cret")
         run = digest(root, "send", "22", "--to", "ann@example.org")
-        assert run.code == 0, run.err
+        assert run.returncode == 0, run.stderr
         assert locked.logins == ["coco"]
         assert locked.handler.recipients() == ["ann@example.org"]
 
@@ -378,17 +360,17 @@ def test_login_comes_from_the_environment(root: Path, monkeypatch: pytest.Monkey
 def test_a_second_send_of_the_same_issue_waits_its_turn(root: Path, server: SmtpServer) -> None:
     with send_lock(load_config(root), 22):
         run = digest(root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 1 and "another 'digest send 22' is running" in run.err
+    assert run.returncode == 1 and "another 'digest send 22' is running" in run.stderr
     assert server.handler.received == []
 
 
 def test_unreachable_server_fails_with_exit_1(root: Path) -> None:
     set_email(root, port=free_port())  # nothing listens there
     run = digest(root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 1
-    assert "cannot reach the SMTP server" in run.err
-    assert "Traceback" not in run.err
-    assert "not been sent" in digest(root, "sent", "22").out  # nobody was tried
+    assert run.returncode == 1
+    assert "cannot reach the SMTP server" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "not been sent" in digest(root, "sent", "22").stdout  # nobody was tried
 
 
 # ---------------------------------------------------------------- dry run and the log
@@ -400,7 +382,7 @@ def test_dry_run_writes_one_eml_per_recipient_and_sends_nothing(
     out = tmp_path / "outbox"
     run = digest(root, "send", "22", "--to", "ann@example.org", "--to", "Bo@Example.net",
                  "--dry-run", str(out))  # fmt: skip
-    assert run.code == 0, run.err
+    assert run.returncode == 0, run.stderr
     files = sorted(p.name for p in out.iterdir())
     assert files == ["ann@example.org.eml", "bo@example.net.eml"]
     assert server.handler.received == []
@@ -408,24 +390,24 @@ def test_dry_run_writes_one_eml_per_recipient_and_sends_nothing(
 
     parsed = email.message_from_bytes((out / "bo@example.net.eml").read_bytes())
     assert parsed["To"] == "Bo@Example.net"
-    assert "not been sent" in digest(root, "sent", "22").out
+    assert "not been sent" in digest(root, "sent", "22").stdout
 
 
 def test_sent_lists_the_log(root: Path, server: SmtpServer) -> None:
     server.handler.refuse = {"gone@example.org": 550}
     digest(root, "send", "22", "--to", "ann@example.org", "--to", "gone@example.org")
-    lines = digest(root, "sent", "22").out.splitlines()
+    lines = digest(root, "sent", "22").stdout.splitlines()
     assert len(lines) == 2
     assert "sent" in lines[0] and "ann@example.org" in lines[0]
     assert "refused" in lines[1] and "gone@example.org" in lines[1] and "550" in lines[1]
-    entries = json.loads(digest(root, "sent", "22", "--json").out)
+    entries = json.loads(digest(root, "sent", "22", "--json").stdout)
     assert {e["recipient"] for e in entries} == {"ann@example.org", "gone@example.org"}
     assert all(dt.datetime.fromisoformat(e["time"]).tzinfo is not None for e in entries)
 
 
 def test_no_recipients_is_a_usage_error(root: Path) -> None:
     run = digest(root, "send", "22")
-    assert run.code == 2 and "no recipients" in run.err
+    assert run.returncode == 2 and "no recipients" in run.stderr
 
 
 # ---------------------------------------------------------------- header safety
@@ -443,9 +425,9 @@ def test_control_characters_in_the_title_are_refused(
     data["title"] = title
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     run = digest(root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 2
-    assert "title" in run.err and "control character" in run.err
-    assert "Traceback" not in run.err
+    assert run.returncode == 2
+    assert "title" in run.stderr and "control character" in run.stderr
+    assert "Traceback" not in run.stderr
     assert server.handler.received == []
 
 
@@ -461,12 +443,12 @@ def test_control_characters_in_a_name_or_address_are_refused(
     root: Path, server: SmtpServer
 ) -> None:
     run = digest(root, "send", "22", "--to", "Eve\r\nBcc: x@evil.example <eve@example.org>")
-    assert run.code == 2 and "control character" in run.err
+    assert run.returncode == 2 and "control character" in run.stderr
     run = digest(root, "send", "22", "--to", "eve@example.org\nBcc: x@evil.example")
-    assert run.code == 2
+    assert run.returncode == 2
     set_email(root, **{"from": "Coco\r\nBcc: x@evil.example <coco@example.org>"})
     run = digest(root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 2 and "email.from" in run.err
+    assert run.returncode == 2 and "email.from" in run.stderr
     assert server.handler.received == []
 
 
@@ -476,7 +458,7 @@ def test_newsletter_name_with_a_line_break_is_refused(root: Path, server: SmtpSe
     data["newsletter"]["name"] = "Blockchain\nBcc: x@evil.example"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     run = digest(root, "send", "22", "--to", "ann@example.org")
-    assert run.code == 2 and "newsletter.name" in run.err
+    assert run.returncode == 2 and "newsletter.name" in run.stderr
     assert server.handler.received == []
 
 
@@ -566,11 +548,11 @@ def test_to_and_list_combine_without_duplicates(tmp_path: Path) -> None:
 def test_invalid_list_lines_are_reported_and_the_rest_sent(root: Path, server: SmtpServer) -> None:
     subscribers = write_list(root, "ann@example.org\nbroken@\nbo@example.org\n")
     run = digest(root, "send", "22", "--list", str(subscribers))
-    assert run.code == 0, run.err
-    assert f"{subscribers}:2:" in run.err and "skipped" in run.err
+    assert run.returncode == 0, run.stderr
+    assert f"{subscribers}:2:" in run.stderr and "skipped" in run.stderr
     assert server.handler.recipients() == ["ann@example.org", "bo@example.org"]
 
 
 def test_missing_list_file_is_a_clear_error(root: Path) -> None:
     run = digest(root, "send", "22", "--list", str(root / "nope.txt"))
-    assert run.code == 2 and "nope.txt: file not found" in run.err
+    assert run.returncode == 2 and "nope.txt: file not found" in run.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from support.cli import run_digest
 from support.feedfolder import item, make_newsletter, rss
 from support.feedserver import FeedServer, Route, Seen, serving
 
@@ -110,9 +111,7 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path: Path, feed_server: Fee
     conn = sqlite3.connect(config.store_path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    done = subprocess.run(
-        digest_cmd(config.root, "fetch"), env=env(), capture_output=True, text=True
-    )
+    done = run_digest("fetch", root=config.root)
     assert done.returncode == 0, done.stderr
     conn = sqlite3.connect(config.store_path)
     urls = [row[0] for row in conn.execute("SELECT url FROM items")]
@@ -140,8 +139,7 @@ def test_two_fetches_at_once(tmp_path: Path, feed_server: FeedServer) -> None:
     assert "Traceback" not in second.stderr
     _out, err = first.communicate(timeout=30)
     assert first.returncode == 0, err
-    reader = subprocess.run(digest_cmd(config.root, "items", "--all", "--json"), env=env(),
-                            capture_output=True, text=True)  # fmt: skip
+    reader = run_digest("items", "--all", "--json", root=config.root)
     assert reader.returncode == 0 and "Slow" in reader.stdout
 
 

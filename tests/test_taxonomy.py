@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import CliResult, run_digest
 from support.feedfolder import make_newsletter
 
 from digest.config import load_config
@@ -103,10 +102,8 @@ def feeds_yaml_with_additions(root: Path) -> Path:
     return root
 
 
-def digest(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args], capture_output=True, text=True, timeout=60
-    )
+def digest(*args: str) -> CliResult:
+    return run_digest(*args)
 
 
 def test_digest_taxonomy_json_shows_built_in_and_feeds_yaml_additions(tmp_path: Path) -> None:
@@ -268,3 +265,32 @@ def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path
     with open_store(new) as store:
         [item] = store.list_items()
     assert item.countries == ("MO",)
+
+
+# ---------------------------------------------------------------- the gazetteer
+
+
+def test_the_gazetteer_maps_places_of_the_taxonomy_countries() -> None:
+    from digest.taxonomy import gazetteer
+
+    places = {name: code for name, code, _ in gazetteer()}
+    assert places["Texas"] == "US" and places["Himachal Pradesh"] == "IN"
+    assert places["Sichuan"] == "CN" and places["四川"] == "CN"
+    assert places["喜马偕尔邦"] == "IN" and places["喜馬偕爾邦"] == "IN"
+    assert set(places.values()) <= set(builtin_taxonomy().countries)
+
+
+def test_the_gazetteer_leaves_out_words_and_shared_names() -> None:
+    from digest.taxonomy import gazetteer
+
+    names = {name for name, _, _ in gazetteer()}
+    for word in ("Reading", "Mobile", "Split", "Nice", "Bath", "Victoria", "Georgia", "Una"):
+        assert word not in names
+
+
+def test_institutions_are_country_aliases_with_what_they_are() -> None:
+    from digest.taxonomy import describe, institutions
+
+    assert institutions()["US"]["SEC"] == "US regulator"
+    assert "Upbit" in builtin_taxonomy().countries["KR"].aliases
+    assert describe()[("Texas", "US")] == "US state"

@@ -6,8 +6,7 @@ import datetime as dt
 
 import click
 
-from digest.commands import State, pass_state
-from digest.commands.items import DATE
+from digest.commands import DATE, State, pass_state
 from digest.draft import DEFAULT_MAX_ITEMS, DraftOptions, make_draft
 
 

@@ -6,58 +6,16 @@ from pathlib import Path
 
 import click
 
+from digest.configschema import config_template
 from digest.fsutil import write_new
 
-FEEDS_YAML = """\
-# The newsletter's settings and the feeds it is made from.
-# Every key is described in the README; numbers shown are the defaults.
-
-newsletter:
-  name: My Newsletter
-  author: ""
-  tagline: ""
-  url: ""                  # where the site is published, e.g. https://example.org/newsletter/
-  contact: ""              # an email address or a URL
-  language: en
-  page_size: A4            # or Letter
-  group_by: country        # or topic: how drafts group items
-
-fetch:
-  timeout: 20              # seconds per feed, covering connect, slow servers and the whole body
-  workers: 16              # feeds fetched at once
-  max_bytes: 15000000      # the largest feed accepted, also after decompression
-  allow_private: false     # true to follow feeds on your own network (intranet, loopback)
-
-email:
-  host: smtp.example.org
-  port: 587
-  security: starttls       # starttls, ssl or none
-  from: Editor <editor@example.org>
-  # The SMTP login comes only from the environment: DIGEST_SMTP_USER, DIGEST_SMTP_PASSWORD
-
-# Each feed: a name, an http(s) URL or a local path (relative to this folder), and optionally
-# a country and topics as hints for classification.
-feeds:
-  - name: CoinDesk
-    url: https://www.coindesk.com/arc/outboundfeeds/rss/
-  - name: Cointelegraph
-    url: https://cointelegraph.com/rss
-  - name: Forkast
-    url: https://forkast.news/feed/
-  - name: The Block
-    url: https://www.theblock.co/rss.xml
-
-# Additions to the built-in countries and topics (see `digest taxonomy`):
-# countries:
-#   MN: {name: Mongolia, aliases: [Mongolia, Ulaanbaatar]}
-# topics:
-#   nft: {name: NFTs, keywords: [NFT, non-fungible]}
-# Words that make an item belong in the newsletter (only words with no everyday sense), and
-# phrases that hold one but mean something else:
-# relevance:
-#   terms: [Kaspa, zkSync]
-#   ignore: [bitcoin bowl]
-"""
+# A start: public feeds of crypto news with strong Asia desks.
+STARTER_FEEDS = [
+    {"name": "CoinDesk", "url": "https://www.coindesk.com/arc/outboundfeeds/rss/"},
+    {"name": "Cointelegraph", "url": "https://cointelegraph.com/rss"},
+    {"name": "Forkast", "url": "https://forkast.news/feed/"},
+    {"name": "The Block", "url": "https://www.theblock.co/rss.xml"},
+]
 
 GITIGNORE = """\
 # digest's local store and build output
@@ -70,7 +28,7 @@ def create_newsletter(folder: Path) -> tuple[list[Path], list[Path]]:
     """Make the folder's files; returns (created, kept because they already existed)."""
     created: list[Path] = []
     kept: list[Path] = []
-    for name, text in (("feeds.yaml", FEEDS_YAML), (".gitignore", GITIGNORE)):
+    for name, text in (("feeds.yaml", config_template(STARTER_FEEDS)), (".gitignore", GITIGNORE)):
         path = folder / name
         (created if write_new(path, text) else kept).append(path)
     for name in ("issues", "templates"):

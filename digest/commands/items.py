@@ -9,25 +9,10 @@ from typing import Any
 
 import click
 
-from digest.commands import State, pass_state
+from digest.commands import DATE, State, pass_state
 from digest.errors import UserError
-from digest.models import Config, Item
+from digest.models import Item
 from digest.store import ItemQuery, open_store
-
-
-class DateParam(click.ParamType):  # type: ignore[type-arg]
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"'{value}' is not a date like 2021-07-15", param, ctx)
-
-
-DATE = DateParam()
 
 
 def _known(kind: str, name: str | None, names: Collection[str]) -> None:
@@ -124,18 +109,6 @@ def item_json(item: Item, also_feeds: list[str]) -> dict[str, Any]:
         "author": item.author,
         "language": item.language,
     }
-
-
-def used_in_issues(config: Config) -> set[str]:
-    """Item ids and URLs that the issue files already use."""
-    from digest.issuefile import issue_numbers, load_issue
-
-    used: set[str] = set()
-    for number in issue_numbers(config):
-        for entry in load_issue(config, number).items:
-            used.update(x for x in (entry.id, entry.url) if x)
-            used.update(link.url for link in entry.also)
-    return used
 
 
 def _line(item: Item) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -37,7 +37,7 @@ DESKTOP = (1280, 900)
 VNU_JAR = Path(__file__).resolve().parents[2] / ".ci/node/node_modules/vnu-jar/build/dist/vnu.jar"
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip with the reason, except in CI, where a missing tool fails the run."""
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must run this check (.ci/run installs it)", pytrace=False)

@@ -1,0 +1,130 @@
+"""The I/O at the edges of a draft: read the store and the issue files, write the draft
+without ever losing an editor's file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.draft.choice import DEFAULT_MAX_ITEMS
+from digest.draft.compose import Draft, compose_draft, draft_yaml, plan_draft
+from digest.draft.layout import DraftSettings, resolve_topic
+from digest.draft.memory import Memory, issue_memory, used_keys
+from digest.draft.range import draft_range
+from digest.errors import UserError, WorkFailed
+from digest.fsutil import atomic_write, write_new
+from digest.issuefile import issue_numbers, issue_path, load_issue
+from digest.models import Config, Item
+
+
+@dataclass(frozen=True)
+class DraftOptions:
+    since: dt.date | None = None
+    until: dt.date | None = None
+    group_by: str | None = None
+    max_items: int | None = DEFAULT_MAX_ITEMS
+    timeline: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    path: Path
+    draft: Draft
+    backup: Path | None = None
+
+
+def make_draft(
+    config: Config, number: int, options: DraftOptions, now: dt.datetime | None = None
+) -> DraftOutcome:
+    """Draft issues/<number>.yaml from the store; refuse to replace an editor's file unless
+    forced (and then keep a .bak first). Raises WorkFailed when nothing qualifies."""
+    from digest.store import open_store
+
+    path = issue_path(config, number)
+    if path.exists() and not options.force:
+        raise UserError(
+            f"{path}: already exists; a draft never overwrites an issue file",
+            hint=f"Edit it, or run 'digest draft {number} --force' to replace it "
+            f"(the old file is kept as {path.name}.bak).",
+        )
+    settings = _settings(config, options)
+    others = [load_issue(config, n) for n in issue_numbers(config) if n != number]
+    earlier = [issue for issue in others if issue.number < number]
+    previous = earlier[-1] if earlier else None
+    span = draft_range(previous, options.since, options.until, now or dt.datetime.now(dt.UTC))
+    used_ids, used_urls = used_keys(others)
+    with open_store(config) as store, store.snapshot():
+        sketches, off_topic = store.sketches_in_range(span.since, span.until)
+        memory = issue_memory(
+            others, earlier, config.taxonomy, store.stories_of(used_ids, used_urls)
+        )
+        plan = plan_draft(sketches, memory, settings, off_topic=off_topic)
+        items = store.items_with_ids(plan.item_ids())
+    draft = compose_draft(number, plan, items, memory, settings, config.taxonomy, span, previous)
+    if not draft.issue.sections:
+        raise WorkFailed(
+            f"nothing to draft for issue {number}: no relevant, unused item dated "
+            f"{span.describe()}",
+            hint=f"{draft.stats.describe()}. Nothing was written; widen the range with "
+            "--since, or run 'digest fetch'.",
+        )
+    backup = write_draft(path, draft_yaml(draft), force=options.force)
+    return DraftOutcome(path=path, draft=draft, backup=backup)
+
+
+def _settings(config: Config, options: DraftOptions) -> DraftSettings:
+    group_by = options.group_by or config.newsletter.group_by
+    if group_by not in ("country", "topic"):
+        raise UserError(f"cannot group a draft by '{group_by}'", hint="Use country or topic.")
+    topic = resolve_topic(options.timeline, config.taxonomy) if options.timeline else None
+    return DraftSettings(
+        group_by=group_by,
+        section_order=config.newsletter.section_order,
+        max_items=options.max_items,
+        timeline_topic=topic,
+        language=config.newsletter.language,
+    )
+
+
+def unused_items(config: Config, items: Iterable[Item]) -> list[Item]:
+    """The items no issue file uses: not by id, canonical URL or story."""
+    from digest.store import open_store
+
+    issues = [load_issue(config, n) for n in issue_numbers(config)]
+    ids, urls = used_keys(issues)
+    with open_store(config) as store:
+        stories = store.stories_of(ids, urls)
+    memory = Memory(ids=frozenset(ids), urls=frozenset(urls), stories=frozenset(stories))
+    return [item for item in items if not memory.used(item)]
+
+
+def write_draft(path: Path, text: str, *, force: bool) -> Path | None:
+    """Write the draft atomically. An existing file is replaced only when forced, and only
+    after a copy is kept as <name>.bak (or .bak.1, .bak.2 ...: an older copy is never
+    replaced). Returns the copy's path, if one was made."""
+    if not force:
+        if not write_new(path, text):
+            raise UserError(
+                f"{path}: already exists; a draft never overwrites an issue file",
+                hint="Use --force to replace it (the old file is kept as a .bak).",
+            )
+        return None
+    backup = None
+    if path.exists():
+        backup = keep_backup(path)
+    atomic_write(path, text)
+    return backup
+
+
+def keep_backup(path: Path) -> Path:
+    data = path.read_bytes()
+    candidate = path.with_name(path.name + ".bak")
+    counter = 0
+    while not write_new(candidate, data):
+        counter += 1
+        candidate = path.with_name(f"{path.name}.bak.{counter}")
+    return candidate

@@ -1,0 +1,98 @@
+"""The static site: every issue's page, Markdown and PDF, the front page, tag pages, the feed.
+
+    site/index.html                     the latest issue and the archive, newest first
+    site/issues/N/index.html            one issue, with N.md and <newsletter>-N.pdf beside it
+    site/feed.xml                       Atom, absolute links from newsletter.url
+    site/countries/CC/index.html        every item tagged with a country, across issues
+    site/topics/SLUG/index.html         the same per topic
+    site/assets/                        the theme's stylesheet
+
+Incremental and safe: a manifest under the site keeps a hash of each output's inputs (the
+issue file, the theme, the settings, the code), so an unchanged page is neither rendered nor
+rewritten. Everything is rendered first, into memory and a staging folder beside the site;
+only when all of it succeeded are files moved into place, each atomically. A build that fails
+leaves the previous site as it was.
+
+The parts: plan (what is stale, rendered), pages (front and tag pages), atom (the feed),
+staging (the staging folder, commit, stale removal), cache (manifest, keys, issue cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest import theme
+from digest.models import Config
+from digest.render import item_anchor
+from digest.site.cache import MANIFEST, base_key, load_issues, read_manifest, write_manifest
+from digest.site.pages import TagEntry
+from digest.site.plan import (
+    PdfWriter,
+    Plan,
+    SiteContext,
+    plan_assets,
+    plan_issues,
+    plan_shared,
+)
+from digest.site.staging import commit, remove_stale, staging_folder
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    out: Path
+    written: tuple[Path, ...]  # files created or replaced, in the order written
+    unchanged: int  # outputs that were already up to date
+    removed: tuple[Path, ...] = ()  # outputs of issues or tags that no longer exist
+    issues: tuple[int, ...] = ()
+
+
+def build_site(
+    config: Config,
+    out: Path | None = None,
+    *,
+    pdf_for: Collection[int] | None = None,
+    pdf_writer: PdfWriter | None = None,
+) -> SiteResult:
+    """Bring the site at out (default site/) up to date with every issue file.
+
+    PDFs are made for the issues in pdf_for (every issue when None) and kept as they are for
+    the others. pdf_writer defaults to digest.pdf.render_pdf.
+    """
+    out = (out or config.site_dir).resolve()
+    old = read_manifest(out)
+    old_outputs = old.get("outputs", {})
+    base = base_key(config)
+    issues, records = load_issues(config, old, base)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with staging_folder(out) as staging:
+        ctx = SiteContext(
+            config=config,
+            env=theme.environment(config),
+            out=out,
+            staging=staging,
+            issues=issues,
+            numbers=tuple(sorted(issues)),
+            file_keys={number: str(records[str(number)]["key"]) for number in issues},
+            base=base,
+            pdf_for=frozenset(issues if pdf_for is None else set(pdf_for) & set(issues)),
+            pdf_writer=pdf_writer,
+        )
+        plan = Plan(out=out, old=old_outputs)
+        plan_assets(plan, ctx)
+        plan_issues(plan, ctx)
+        plan_shared(plan, ctx)
+        written = commit(out, plan.pending)
+        removed = remove_stale(out, old_outputs, plan.outputs)
+        write_manifest(out, base, records, plan.outputs)
+    return SiteResult(
+        out=out,
+        written=tuple(written),
+        unchanged=plan.unchanged,
+        removed=tuple(removed),
+        issues=tuple(issues),
+    )
+
+
+__all__ = ["MANIFEST", "PdfWriter", "SiteResult", "TagEntry", "build_site", "item_anchor"]

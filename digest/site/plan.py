@@ -1,0 +1,192 @@
+"""Planning a build: which outputs are stale, rendered into memory or the staging folder.
+
+Nothing here writes into the site; staging.commit moves what the plan holds into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from digest import theme
+from digest.models import Config, Issue
+from digest.render import (
+    PageLinks,
+    markdown_name,
+    pdf_name,
+    render_html,
+    render_markdown,
+    template_helpers,
+)
+from digest.site.atom import FEED_ENTRIES, render_feed
+from digest.site.cache import file_sha, hash_parts
+from digest.site.pages import collect_tags, front_page, tag_page
+
+PdfWriter = Callable[[Issue, Config, Path], None]
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What one build renders from; the same for every output it plans."""
+
+    config: Config
+    env: jinja2.Environment
+    out: Path  # the site root
+    staging: Path  # this build's scratch folder beside it
+    issues: Mapping[int, Issue]
+    numbers: tuple[int, ...]  # of the issues, ascending
+    file_keys: Mapping[int, str]  # sha256 of each issue's file
+    base: str  # cache.base_key: the code, the settings and the theme
+    pdf_for: frozenset[int]  # issues whose PDF is made when stale; the others' are kept
+    pdf_writer: PdfWriter | None  # None: digest.pdf.render_pdf
+
+
+@dataclass
+class Plan:
+    """What this build will put where, filled while rendering; nothing is written yet."""
+
+    out: Path
+    old: Mapping[str, Any]  # the last build's outputs from its manifest: rel -> {key, sha}
+    outputs: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    pending: dict[str, bytes | Path] = field(default_factory=dict)  # rel path -> bytes or staged
+    unchanged: int = 0
+
+    def fresh(self, rel: str, key: str) -> bool:
+        """True (and recorded) when rel was built from these very inputs and is still there."""
+        old = self.old.get(rel)
+        if old and old.get("key") == key and (self.out / rel).is_file():
+            self.outputs[rel] = old
+            self.unchanged += 1
+            return True
+        return False
+
+    def put(self, rel: str, data: bytes, key: str | None = None) -> None:
+        self._record(rel, hashlib.sha256(data).hexdigest(), key, data)
+
+    def put_file(self, rel: str, staged: Path, key: str) -> None:
+        self._record(rel, file_sha(staged), key, staged)
+
+    def keep(self, rel: str) -> None:
+        """An output this build does not remake (another issue's PDF) stays as it is."""
+        self.outputs[rel] = self.old.get(rel) or {"key": None, "sha": None}
+
+    def _record(self, rel: str, sha: str, key: str | None, data: bytes | Path) -> None:
+        old = self.old.get(rel)
+        self.outputs[rel] = {"key": key, "sha": sha}
+        if old and old.get("sha") == sha and (self.out / rel).is_file():
+            self.unchanged += 1
+            return
+        self.pending[rel] = data
+
+
+def plan_assets(plan: Plan, ctx: SiteContext) -> None:
+    for name, path in theme.site_assets(ctx.config).items():
+        plan.put(f"assets/{name}", path.read_bytes())
+
+
+def plan_issues(plan: Plan, ctx: SiteContext) -> None:
+    """Each issue's page, Markdown and PDF."""
+    config, numbers = ctx.config, ctx.numbers
+    for index, number in enumerate(numbers):
+        issue = ctx.issues[number]
+        folder = f"issues/{number}"
+        issue_key = hash_parts(ctx.base, ctx.file_keys[number])
+        has_pdf = plan_pdf(plan, ctx, issue, f"{folder}/{pdf_name(config.newsletter, number)}",
+                           issue_key)  # fmt: skip
+        md_rel = f"{folder}/{markdown_name(number)}"
+        if not plan.fresh(md_rel, issue_key):
+            plan.put(md_rel, render_markdown(issue, config, env=ctx.env).encode(), issue_key)
+        links = PageLinks(
+            root="../../",
+            pdf=pdf_name(config.newsletter, number) if has_pdf else None,
+            markdown=markdown_name(number),
+            previous=_neighbour(ctx, index - 1),
+            next=_neighbour(ctx, index + 1),
+            existing=frozenset(
+                n
+                for n in (*_cited(issue), *numbers[max(index - 1, 0) : index + 2])
+                if n in ctx.issues
+            ),
+        )
+        html_rel = f"{folder}/index.html"
+        page_key = hash_parts(issue_key, repr(links))
+        if not plan.fresh(html_rel, page_key):
+            plan.put(html_rel, render_html(issue, config, links, env=ctx.env).encode(), page_key)
+
+
+def plan_pdf(plan: Plan, ctx: SiteContext, issue: Issue, rel: str, key: str) -> bool:
+    """Stage the issue's PDF if asked for and stale; True when the site will have one."""
+    if plan.fresh(rel, key):
+        return True
+    if issue.number not in ctx.pdf_for:
+        if (plan.out / rel).is_file():
+            plan.keep(rel)
+            return True
+        return False
+    staged = ctx.staging / rel
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    (ctx.pdf_writer or _default_pdf_writer())(issue, ctx.config, staged)
+    plan.put_file(rel, staged, key)
+    return True
+
+
+def _default_pdf_writer() -> PdfWriter:
+    from digest.pdf import render_pdf  # WeasyPrint loads only when a PDF is made
+
+    return render_pdf
+
+
+def _neighbour(ctx: SiteContext, index: int) -> tuple[int, str] | None:
+    if 0 <= index < len(ctx.numbers):
+        number = ctx.numbers[index]
+        return (number, ctx.issues[number].title)
+    return None
+
+
+def _cited(issue: Issue) -> list[int]:
+    return sorted({n for item in issue.items for n in item.previously})
+
+
+def plan_shared(plan: Plan, ctx: SiteContext) -> None:
+    """Front page, feed and tag pages: each rendered only when an issue it shows changed."""
+    config, env = ctx.config, ctx.env
+    helpers = template_helpers(config)
+    newest_first = [ctx.issues[n] for n in reversed(ctx.numbers)]
+    countries, topics = collect_tags(newest_first)
+
+    def key_of(kind: str, shown: list[int], *extra: str) -> str:
+        return hash_parts(ctx.base, kind, *extra, *(f"{n}:{ctx.file_keys[n]}" for n in shown))
+
+    every = [issue.number for issue in newest_first]
+    latest_pdf = _latest_pdf(plan, config, newest_first)
+    archive = [(i.number, i.title, i.date, i.subtitle) for i in newest_first]
+    counts = [(tag, len(e)) for tags in (countries, topics) for tag, e in tags.items()]
+    key = key_of("index", every[:1], repr(archive), repr(counts), latest_pdf or "")
+    if not plan.fresh("index.html", key):
+        page = front_page(env, helpers, config, newest_first, (countries, topics), latest_pdf)
+        plan.put("index.html", page, key)
+    key = key_of("feed", every[:FEED_ENTRIES])
+    if not plan.fresh("feed.xml", key):
+        plan.put("feed.xml", render_feed(config, env, newest_first).encode(), key)
+    for kind, folder, tags, name_of in (
+        ("country", "countries", countries, helpers["country_name"]),
+        ("topic", "topics", topics, helpers["topic_name"]),
+    ):
+        for tag, entries in tags.items():
+            rel = f"{folder}/{tag}/index.html"
+            key = key_of(rel, [], repr(entries))
+            if not plan.fresh(rel, key):
+                plan.put(rel, tag_page(env, helpers, kind, name_of(tag), entries, config), key)
+
+
+def _latest_pdf(plan: Plan, config: Config, newest_first: list[Issue]) -> str | None:
+    if not newest_first:
+        return None
+    number = newest_first[0].number
+    rel = f"issues/{number}/{pdf_name(config.newsletter, number)}"
+    return rel if rel in plan.outputs else None

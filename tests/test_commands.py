@@ -1,0 +1,142 @@
+"""The command line as a whole (digest/cli.py, digest/commands/): help for every command, short
+usage errors with exit 2, and the traceback only with --debug."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from support.cli import run_digest
+from support.newsletter import copy_newsletter
+
+from digest import __version__
+from digest.cli import COMMANDS, cli
+
+
+def every_command() -> list[tuple[str, ...]]:
+    """Each command and subcommand as the words that name it: ("build",), ("x", "y")..."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(group: click.Group, words: tuple[str, ...]) -> None:
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None, name
+            found.append((*words, name))
+            if isinstance(command, click.Group):
+                walk(command, (*words, name))
+
+    walk(cli, ())
+    return found
+
+
+def test_every_listed_command_can_be_loaded() -> None:
+    assert sorted(name for (name, *_) in every_command()) == sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("words", every_command(), ids=" ".join)
+def test_every_command_has_help(words: tuple[str, ...]) -> None:
+    for flag in ("--help", "-h"):
+        done = run_digest(*words, flag)
+        assert done.returncode == 0, done
+        assert done.stdout.startswith(f"Usage: digest {' '.join(words)} "), done.stdout
+        assert done.stderr == ""
+    description = done.stdout.split("\n\n")[1].strip()
+    assert description and not description.startswith("Options:"), done.stdout
+
+
+UNEXPLAINED = pytest.mark.xfail(strict=True, reason="serve --port has no help text yet")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [pytest.param(w, marks=UNEXPLAINED) if w == ("serve",) else w for w in every_command()],
+    ids=" ".join,
+)
+def test_every_option_says_what_it_does(words: tuple[str, ...]) -> None:
+    command: click.Command | None = cli
+    for word in words:
+        assert isinstance(command, click.Group)
+        command = command.get_command(click.Context(command), word)
+    assert command is not None
+    unexplained = [
+        option.name
+        for option in command.params
+        if isinstance(option, click.Option) and not option.hidden and not option.help
+    ]
+    assert unexplained == []
+
+
+def test_the_top_level_help_lists_every_command() -> None:
+    done = run_digest("--help")
+    assert done.returncode == 0
+    listed = done.stdout.split("Commands:\n", 1)[1].split()
+    assert all(name in listed for name in COMMANDS)
+
+
+def test_version() -> None:
+    done = run_digest("--version")
+    assert (done.returncode, done.stdout) == (0, f"digest, version {__version__}\n")
+
+
+def assert_usage_error(stderr: str) -> None:
+    """One line saying what is wrong, after the usage line and a pointer to --help when click
+    knows the command already (an option missing its value is caught before it does)."""
+    lines = [line for line in stderr.splitlines() if line]
+    assert lines[-1].startswith("Error: "), stderr
+    if len(lines) > 1:
+        assert lines[0].startswith("Usage: digest") and lines[1].startswith("Try 'digest"), stderr
+    assert len(lines) in (1, 3) and "Traceback" not in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["nosuch"], "No such command 'nosuch'"),
+        (["build", "--bogus"], "No such option '--bogus'"),
+        (["build", "twenty-two"], "'twenty-two' is not a valid integer"),
+        (["tag"], "Missing argument"),
+        (["items", "--limit"], "Option '--limit' requires an argument"),
+        (["send", "22", "--to"], "Option '--to' requires an argument"),
+        (["--root"], "Option '--root' requires an argument"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_a_usage_error_exits_2_with_one_error_line(args: list[str], says: str) -> None:
+    done = run_digest(*args)
+    assert done.returncode == 2, done
+    assert done.stdout == ""
+    assert_usage_error(done.stderr)
+    assert says in done.stderr
+
+
+def test_a_user_error_is_one_or_two_lines_and_debug_adds_the_traceback(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    plain = run_digest("build", "999", "--no-pdf", root=root)
+    assert plain.returncode == 2
+    lines = plain.stderr.strip().splitlines()
+    assert lines[0].startswith("digest: error: ") and "999.yaml" in lines[0]
+    assert len(lines) <= 2 and "Traceback" not in plain.stderr
+
+    debug = run_digest("--debug", "build", "999", "--no-pdf", root=root)
+    assert debug.returncode == 2
+    assert debug.stderr.startswith("Traceback (most recent call last):")
+    assert "digest.errors." in debug.stderr
+    assert debug.stderr.endswith(plain.stderr)  # the same message, after the traceback
+
+
+def test_a_root_that_is_not_a_newsletter_names_the_missing_file(tmp_path: Path) -> None:
+    done = run_digest("items", root=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"digest: error: {tmp_path / 'feeds.yaml'}: file not found",
+        "  --root must name a newsletter folder; make one with 'digest init DIR'.",
+    ]
+
+
+def test_without_root_the_folder_is_found_from_a_subfolder(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    done = run_digest("taxonomy", "--json", cwd=root / "issues")
+    assert done.returncode == 0, done
+    assert done.stdout.lstrip().startswith("{")
