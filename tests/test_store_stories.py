@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 from support.storecase import ALL, NOW, entry, outcome, two_feeds
 
 from digest.models import Config
-from digest.store import STORY_WINDOW, ItemQuery, open_store, story_window_start
+from digest.store import STORY_WINDOW, ItemQuery, open_store
 
 MINING = entry("Bitcoin miners leave Sichuan after hydropower ban", "https://a.example.com/m",
                text="Sichuan miners shut rigs as the hydropower ban starts.", day=15)  # fmt: skip
@@ -63,14 +62,3 @@ def test_nothing_changed_since_the_window_regroups_nothing(config: Config) -> No
         changed = store.save_feed_result(outcome(config, "A", MINING), NOW).changed
         assert store.regroup_around(changed, NOW) == 0  # dated before `since`
         assert store.regroup_around([], NOW - STORY_WINDOW) == 0
-
-
-def test_the_window_reaches_back_to_the_latest_issue(config: Config) -> None:
-    assert story_window_start(config, NOW) == NOW - STORY_WINDOW
-    config.issues_dir.mkdir(parents=True, exist_ok=True)
-    (config.issues_dir / "3.yaml").write_text(
-        "number: 3\ndate: 2021-05-01\ntitle: Three\n", encoding="utf-8"
-    )
-    assert story_window_start(config, NOW) == dt.datetime(2021, 5, 2, tzinfo=dt.UTC)
-    (config.issues_dir / "4.yaml").write_text("number: [broken\n", encoding="utf-8")
-    assert story_window_start(config, NOW) == NOW - STORY_WINDOW
