@@ -521,6 +521,22 @@ def _topics(score: dict[str, int], feed: FeedConfig | None, taxonomy: Taxonomy) 
 # ---------------------------------------------------------------- the editor's corrections
 
 
+def classify_with_overrides(
+    entry: Entry,
+    feed: FeedConfig | None,
+    taxonomy: Taxonomy,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
+    verdict: Classification | None = None,
+) -> Classification:
+    """The rules' verdict on an entry (`verdict` when already reached) under an editor's
+    corrections."""
+    got = verdict if verdict is not None else classify_entry(entry, feed, taxonomy)
+    if add or remove:
+        got = apply_overrides(got, add, remove, taxonomy)
+    return got
+
+
 def apply_overrides(
     c: Classification, add: Sequence[str], remove: Sequence[str], taxonomy: Taxonomy
 ) -> Classification:

@@ -31,6 +31,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 from digest import __version__
 from digest.errors import FetchError
 from digest.models import Classification, Entry, FeedConfig, FetchSettings, Taxonomy
+from digest.models import FeedOutcome as FeedOutcome  # where callers have long found them
+from digest.models import FeedState as FeedState
 
 REDIRECTS = {301, 302, 303, 307, 308}
 PARSE_PROCESSES = 2
@@ -42,45 +44,11 @@ _PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
-class FeedState:
-    """What the store remembers about a feed between fetches."""
-
-    etag: str | None = None
-    last_modified: str | None = None
-    retry_after: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
 class Response:
     status: int
     url: str  # after redirects
     headers: dict[str, str]  # lowercased names
     body: bytes = b""
-
-
-@dataclass(frozen=True)
-class FeedOutcome:
-    """One feed's fetch: status is ok, warning, error, gone, not_modified or skipped."""
-
-    feed: FeedConfig
-    status: str
-    entries: tuple[Entry, ...] = ()
-    # The rules' verdict on each entry, in order, when the fetch classified them (no overrides).
-    classifications: tuple[Classification, ...] = ()
-    warning: str | None = None
-    error: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    retry_after: dt.datetime | None = None
-    seconds: float = 0.0
-
-    @property
-    def worked(self) -> bool:
-        return self.status in {"ok", "warning", "not_modified"}
-
-    @property
-    def failed(self) -> bool:
-        return self.status in {"error", "gone"}
 
 
 @dataclass(frozen=True)

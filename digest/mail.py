@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import css_inline
 
-from digest import sendlog, theme
+from digest import theme
 from digest.addresses import Recipient, check_header_text, parse_recipient
 from digest.config import smtp_login
 from digest.errors import ConfigError, MailError, UserError
@@ -356,13 +356,13 @@ def send_issue(
     if not recipients:
         raise UserError("no recipients", hint="Give --to ADDRESS (repeatable) or --list FILE.")
     with send_lock(config, number), open_store(config) as store:
-        todo = plan(recipients, sendlog.standing(store.conn, number), resend)
+        todo = plan(recipients, store.send_standing(number), resend)
         if not todo.to_send:
             return SendReport(todo)
         letter = prepare(config, number, now=now())
 
         def log(delivery: Delivery) -> None:
-            sendlog.record(store.conn, log_entry(number, delivery, now()))
+            store.record_send(log_entry(number, delivery, now()))
             if on_delivery:
                 on_delivery(delivery)
 

@@ -209,6 +209,43 @@ class ItemSketch(NamedTuple):
     relevant: bool
 
 
+# ---------------------------------------------------------------- a feed's fetch
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers about a feed between fetches."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """One feed's fetch: status is ok, warning, error, gone, not_modified or skipped."""
+
+    feed: FeedConfig
+    status: str
+    entries: tuple[Entry, ...] = ()
+    # The rules' verdict on each entry, in order, when the fetch classified them (no overrides).
+    classifications: tuple[Classification, ...] = ()
+    warning: str | None = None
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: dt.datetime | None = None
+    seconds: float = 0.0
+
+    @property
+    def worked(self) -> bool:
+        return self.status in {"ok", "warning", "not_modified"}
+
+    @property
+    def failed(self) -> bool:
+        return self.status in {"error", "gone"}
+
+
 # ---------------------------------------------------------------- issue files
 
 

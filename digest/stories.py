@@ -20,10 +20,11 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter, mul
+from typing import Generic, TypeVar
 
 from digest.models import Item
 from digest.names import CJK, CJK_RANGES
@@ -80,7 +81,7 @@ def group_stories_counted(
 def _group(items: Sequence[Item], threshold: float, window_days: float) -> Grouping:
     order = sorted(range(len(items)), key=lambda i: (_seconds(items[i].when), items[i].id))
     ordered = [items[i] for i in order]
-    groups = _UnionFind(len(ordered))
+    groups: UnionFind[int] = UnionFind()
     _join_same_urls(ordered, groups)
     corpus = _Corpus([_text_terms(item.title, item.summary_text) for item in ordered])
     comparisons = _join_similar(ordered, corpus, groups, threshold, window_days)
@@ -254,24 +255,34 @@ def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
 # ---------------------------------------------------------------- grouping
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            # the earlier item (smaller index in date order) stays the root
-            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+T = TypeVar("T")
 
 
-def _join_same_urls(items: Sequence[Item], groups: _UnionFind) -> None:
+class UnionFind(Generic[T]):
+    """Connected groups: members joined directly or through others share one root."""
+
+    def __init__(self, members: Iterable[T] = ()) -> None:
+        self.parent: dict[T, T] = {member: member for member in members}
+
+    def find(self, member: T) -> T:
+        parent = self.parent
+        root = parent.get(member, member)
+        if root == member:  # a root, or a member never joined: most lookups
+            return root
+        while root != parent[root]:
+            parent[root] = parent[parent[root]]
+            root = parent[root]
+        parent[member] = root
+        return root
+
+    def union(self, first: T, second: T) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent.setdefault(a, a)
+            self.parent[b] = a  # the first one's root stays a root
+
+
+def _join_same_urls(items: Sequence[Item], groups: UnionFind[int]) -> None:
     first_with_url: dict[str, int] = {}
     for index, item in enumerate(items):
         if item.url:
@@ -281,7 +292,7 @@ def _join_same_urls(items: Sequence[Item], groups: _UnionFind) -> None:
 def _join_similar(
     items: Sequence[Item],
     corpus: _Corpus,
-    groups: _UnionFind,
+    groups: UnionFind[int],
     threshold: float,
     window_days: float,
 ) -> int:

@@ -14,8 +14,8 @@ from support.newsletter import copy_newsletter
 
 from digest.config import load_config
 from digest.errors import StoreError, UserError
-from digest.refresh import fetch_lock, run_fetch, story_window_start
-from digest.store import STORY_WINDOW
+from digest.refresh import fetch_lock, run_fetch
+from digest.store import STORY_WINDOW, story_window_start
 
 NOW = dt.datetime(2021, 7, 10, 12, 0, tzinfo=dt.UTC)
 

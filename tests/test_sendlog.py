@@ -1,4 +1,5 @@
-"""The send log (digest/sendlog.py) in the real store: one row per attempt, the latest one wins."""
+"""The send log (digest/sendlog.py; its rows in digest/store/sendlog.py) in the real store: one
+row per attempt, the latest one wins."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from pathlib import Path
 import pytest
 from support.feedfolder import make_newsletter
 
-from digest.sendlog import LogEntry, entries, record, standing
-from digest.store import open_store
+from digest.sendlog import LogEntry, latest_by_recipient
+from digest.store import Store, open_store
 
 NINE = dt.datetime(2021, 7, 15, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+def store(tmp_path: Path) -> Iterator[Store]:
     with open_store(make_newsletter(tmp_path / "nl", [])) as store:
-        yield store.conn
+        yield store
 
 
 def attempt(
@@ -43,39 +44,39 @@ def attempt(
     )
 
 
-def test_entries_come_back_as_recorded_oldest_first(conn: sqlite3.Connection) -> None:
+def test_entries_come_back_as_recorded_oldest_first(store: Store) -> None:
     first = attempt("ann@example.org", "failed", code=450, reason="Mailbox busy")
     second = attempt("ann@example.org", minutes=5)
-    record(conn, first)
-    record(conn, second)
-    record(conn, attempt("bo@example.org", issue=23))
-    assert entries(conn, 22) == [first, second]
-    assert entries(conn, 24) == []
+    store.record_send(first)
+    store.record_send(second)
+    store.record_send(attempt("bo@example.org", issue=23))
+    assert store.send_log(22) == [first, second]
+    assert store.send_log(24) == []
 
 
 def test_the_latest_attempt_is_a_recipients_standing_whatever_the_case(
-    conn: sqlite3.Connection,
+    store: Store,
 ) -> None:
-    record(conn, attempt("Ann@Example.org", "failed", code=None, reason="connection lost"))
-    record(conn, attempt("ann@example.org", "sent", minutes=1))
-    record(conn, attempt("gone@example.org", "refused", code=550, reason="No such user"))
-    now = standing(conn, 22)
+    store.record_send(attempt("Ann@Example.org", "failed", code=None, reason="connection lost"))
+    store.record_send(attempt("ann@example.org", "sent", minutes=1))
+    store.record_send(attempt("gone@example.org", "refused", code=550, reason="No such user"))
+    now = store.send_standing(22)
     assert sorted(now) == ["ann@example.org", "gone@example.org"]
     assert now["ann@example.org"].result == "sent"
     assert (now["gone@example.org"].result, now["gone@example.org"].code) == ("refused", 550)
 
 
-def test_a_time_in_another_zone_is_stored_in_utc_to_the_second(conn: sqlite3.Connection) -> None:
+def test_a_time_in_another_zone_is_stored_in_utc_to_the_second(store: Store) -> None:
     tokyo = dt.timezone(dt.timedelta(hours=9))
     local = replace(attempt("ann@example.org"), time=dt.datetime(2021, 7, 15, 18, 0, 0, 7, tokyo))
-    record(conn, local)
-    stored = conn.execute("SELECT time FROM send_log").fetchone()[0]
+    store.record_send(local)
+    stored = store.conn.execute("SELECT time FROM send_log").fetchone()[0]
     assert stored == "2021-07-15T09:00:00+00:00"
-    assert entries(conn, 22)[0].time == NINE
+    assert store.send_log(22)[0].time == NINE
 
 
-def test_each_attempt_is_committed_at_once(conn: sqlite3.Connection, tmp_path: Path) -> None:
-    record(conn, attempt("ann@example.org"))
+def test_each_attempt_is_committed_at_once(store: Store, tmp_path: Path) -> None:
+    store.record_send(attempt("ann@example.org"))
     other = sqlite3.connect(tmp_path / "nl" / ".digest" / "store.sqlite")
     try:
         assert other.execute("SELECT recipient FROM send_log").fetchall() == [("ann@example.org",)]
@@ -84,11 +85,11 @@ def test_each_attempt_is_committed_at_once(conn: sqlite3.Connection, tmp_path: P
 
 
 def test_a_result_the_log_does_not_know_is_refused_by_the_table(
-    conn: sqlite3.Connection,
+    store: Store,
 ) -> None:
     with pytest.raises(sqlite3.IntegrityError):
-        record(conn, attempt("ann@example.org", "bounced"))
-    assert entries(conn, 22) == []
+        store.record_send(attempt("ann@example.org", "bounced"))
+    assert store.send_log(22) == []
 
 
 def test_json_carries_every_field_and_an_iso_time() -> None:
@@ -102,3 +103,9 @@ def test_json_carries_every_field_and_an_iso_time() -> None:
         "reason": "timed out",
         "time": "2021-07-15T09:00:00+00:00",
     }
+
+
+def test_a_standing_is_read_from_the_log_alone() -> None:
+    log = [attempt("Bo@example.org", "failed", code=451), attempt("bo@example.org", minutes=2)]
+    assert latest_by_recipient(log) == {"bo@example.org": log[1]}
+    assert latest_by_recipient([]) == {}

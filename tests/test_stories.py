@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from digest.models import Item
-from digest.stories import group_stories, group_stories_counted, similarity
+from digest.stories import UnionFind, group_stories, group_stories_counted, similarity
 
 DAY0 = dt.datetime(2021, 6, 19, 8, tzinfo=dt.UTC)
 
@@ -171,3 +171,16 @@ def test_punctuation_around_words_does_not_change_their_terms() -> None:
     assert marked == plain
     assert {"香港", "bitcoin", "min", "u.s"} <= plain
     assert _tokens("香港交易所,") == _tokens("香港交易所")  # a chunk of many terms, punctuated
+
+
+def test_union_find_groups_joined_members_of_any_kind() -> None:
+    names: UnionFind[str] = UnionFind()
+    names.union("a", "b")
+    names.union("c", "story:x")
+    names.union("b", "story:x")
+    assert len({names.find(n) for n in ("a", "b", "c", "story:x")}) == 1
+    assert names.find("stranger") == "stranger"
+    numbers: UnionFind[int] = UnionFind()
+    for i in range(0, 1000, 2):
+        numbers.union(i, i + 2)
+    assert numbers.find(0) == numbers.find(1000) != numbers.find(1)

@@ -8,7 +8,7 @@ import click
 
 from digest.commands import State, pass_state
 from digest.errors import WorkFailed
-from digest.fetch import FeedOutcome
+from digest.models import FeedOutcome
 from digest.refresh import FetchReport, run_fetch
 
 

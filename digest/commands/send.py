@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from digest import mail, sendlog
+from digest import mail
 from digest.addresses import gather_recipients
 from digest.commands import State, pass_state
 from digest.errors import WorkFailed
@@ -110,7 +110,7 @@ def _summarize(number: int, report: mail.SendReport) -> None:
 def sent(state: State, number: int, as_json: bool) -> None:
     """List the send log of issue NUMBER: every attempt, oldest first."""
     with open_store(state.config()) as store:
-        log = sendlog.entries(store.conn, number)
+        log = store.send_log(number)
     if as_json:
         click.echo(json.dumps([entry.as_json() for entry in log], ensure_ascii=False, indent=2))
         return

@@ -1,0 +1,168 @@
+"""Reading items: by query, by id, by date range, and the light sketches a draft ranks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from digest.models import Item, ItemSketch
+from digest.store.rows import ITEM_COLUMNS, NEWEST_FIRST, day_text, item_of_row, time_text
+from digest.store.search import SearchMixin, search_clause
+from digest.store.sqlite import select_in
+
+_SCAN_SHARE = 5  # a range holding more than 1/5 of the items is read by a scan
+# What str.strip() removes, for SQLite's trim(): a summary's length is the same in both.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+    country: str | None = None
+    topic: str | None = None
+    feed: str | None = None
+    search: str | None = None
+    story: str | None = None
+    relevant_only: bool = True
+    limit: int | None = None
+
+
+class ItemsMixin(SearchMixin):
+    def list_items(self, query: ItemQuery = ItemQuery()) -> list[Item]:
+        if query.search:
+            self.update_search_index()
+        where, params = _where(query)
+        sql = f"SELECT {ITEM_COLUMNS} FROM items i WHERE {where} " + NEWEST_FIRST
+        if query.limit is not None:
+            sql += " LIMIT ?"
+            params.append(query.limit)
+        return [item_of_row(row) for row in self.conn.execute(sql, params)]
+
+    def get_item(self, item_id: str) -> Item | None:
+        row = self.conn.execute(
+            f"SELECT {ITEM_COLUMNS} FROM items i WHERE id = ?", (item_id,)
+        ).fetchone()
+        return item_of_row(row) if row else None
+
+    def items_with_ids(self, item_ids: Iterable[str]) -> dict[str, Item]:
+        """The stored items with these ids, by id (ids not in the store are left out)."""
+        sql = f"SELECT {ITEM_COLUMNS} FROM items i WHERE id IN ({{marks}})"
+        rows = select_in(self.conn, sql, sorted(set(item_ids)))
+        return {row[0]: item_of_row(row) for row in rows}
+
+    def items_in_range(self, since: dt.datetime | None, until: dt.datetime | None) -> list[Item]:
+        """Items whose date (published, else first seen) is in [since, until), newest first."""
+        sql = f"SELECT {ITEM_COLUMNS} FROM items i WHERE 1"
+        params: list[Any] = []
+        if since is not None:
+            sql += " AND coalesce(published, first_seen) >= ?"
+            params.append(time_text(since))
+        if until is not None:
+            sql += " AND coalesce(published, first_seen) < ?"
+            params.append(time_text(until))
+        return [item_of_row(row) for row in self.conn.execute(sql + " " + NEWEST_FIRST, params)]
+
+    def iter_items(self) -> Iterator[Item]:
+        cursor = self.conn.execute(f"SELECT {ITEM_COLUMNS} FROM items i ORDER BY seq")
+        while rows := cursor.fetchmany(1000):
+            yield from (item_of_row(row) for row in rows)
+
+    def items_after(self, seq: int, limit: int) -> list[tuple[int, Item]]:
+        """Up to `limit` items stored after row `seq`, in storage order, with their rows."""
+        rows = self.conn.execute(
+            f"SELECT seq, {ITEM_COLUMNS} FROM items i WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        ).fetchall()
+        return [(row[0], item_of_row(row[1:])) for row in rows]
+
+    def also_feeds(self, item_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For each item, the other feeds that delivered it too."""
+        out: dict[str, list[str]] = {}
+        rows = select_in(
+            self.conn,
+            "SELECT DISTINCT s.item_id, s.feed FROM sources s JOIN items i ON i.id = s.item_id "
+            "WHERE s.item_id IN ({marks}) AND s.feed != i.feed ORDER BY s.feed",
+            item_ids,
+        )
+        for item_id, feed in rows:
+            out.setdefault(item_id, []).append(feed)
+        return out
+
+    def sketches_in_range(
+        self, since: dt.datetime, until: dt.datetime
+    ) -> tuple[list[ItemSketch], int]:
+        """The light columns of the relevant items dated in [since, until), in no particular
+        order, and how many others (not relevant) the range holds. One SELECT, no titles or
+        summaries: a draft chooses from these, then reads the few items it keeps."""
+        span = (time_text(since), time_text(until))
+        when = "coalesce(published, first_seen) >= ? AND coalesce(published, first_seen) < ?"
+        with self.snapshot():
+            count = f"SELECT count(*) FROM items WHERE {when}"  # from the index alone
+            in_range = self.conn.execute(count, span).fetchone()[0]
+            newest = self.conn.execute("SELECT coalesce(max(seq), 0) FROM items").fetchone()[0]
+            # Reading most of the table row by row through the date index costs three times a
+            # plain scan.
+            access = "NOT INDEXED" if in_range * _SCAN_SHARE > newest else ""
+            rows = self.conn.execute(
+                "SELECT i.id, i.feed, i.url, coalesce(i.story, i.id), "
+                "CAST(strftime('%s', coalesce(i.published, i.first_seen)) AS INTEGER), "
+                # length() stops at a NUL character: such a summary is measured in Python.
+                "CASE WHEN instr(i.summary_text, char(0)) > 0 THEN i.summary_text "
+                "ELSE length(trim(i.summary_text, ?)) END, i.topics, "
+                "(SELECT json_group_array(DISTINCT s.feed) FROM sources s "
+                "WHERE s.item_id = i.id AND s.feed != i.feed) "
+                f"FROM items i {access} WHERE relevant = 1 AND {when}",
+                (_WHITESPACE, *span),
+            ).fetchall()
+        decoded: dict[str, tuple[str, ...]] = {}
+        sketches = []
+        for item_id, feed, url, story, seconds, size, topics_json, feeds_json in rows:
+            if isinstance(size, str):
+                size = len(size.strip())
+            topics = decoded.get(topics_json)
+            if topics is None:
+                topics = decoded[topics_json] = tuple(json.loads(topics_json))
+            feeds = decoded.get(feeds_json)
+            if feeds is None:
+                feeds = decoded[feeds_json] = tuple(json.loads(feeds_json))
+            sketches.append(
+                ItemSketch(item_id, feed, url, story, seconds, size, topics, feeds, True)
+            )
+        return sketches, in_range - len(sketches)
+
+
+def _where(query: ItemQuery) -> tuple[str, list[Any]]:
+    clauses = ["1"]
+    params: list[Any] = []
+    if query.relevant_only:
+        clauses.append("relevant = 1")
+    if query.since:
+        clauses.append("coalesce(published, first_seen) >= ?")
+        params.append(day_text(query.since))
+    if query.until:
+        clauses.append("coalesce(published, first_seen) < ?")
+        params.append(day_text(query.until + dt.timedelta(days=1)))
+    if query.country:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(i.countries) WHERE value = ?)")
+        params.append(query.country.upper())
+    if query.topic:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(i.topics) WHERE value = ?)")
+        params.append(query.topic)
+    if query.feed:
+        clauses.append("(feed = ? OR id IN (SELECT item_id FROM sources WHERE feed = ?))")
+        params += [query.feed, query.feed]
+    if query.story:
+        clauses.append("story = ?")
+        params.append(query.story)
+    if query.search:
+        clause, words = search_clause(query.search)
+        clauses.append(clause)
+        params += words
+    return " AND ".join(clauses), params

@@ -1,0 +1,162 @@
+"""The store's schema: the migrations that build it, and opening a connection at the latest.
+
+The schema is versioned (PRAGMA user_version) and grows only by appending to MIGRATIONS. WAL
+with a busy timeout, so a reader never blocks a fetch and two fetches queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from digest.errors import StoreError
+
+# Each entry moves the schema one version up; PRAGMA user_version counts the ones applied.
+# Append only: a store written by a newer digest has a higher version and is refused.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched TEXT,
+        last_success TEXT,
+        status TEXT NOT NULL DEFAULT 'new',
+        error TEXT,
+        warning TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        retry_after TEXT
+    );
+    CREATE TABLE items (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        feed TEXT NOT NULL,
+        guid TEXT,
+        url TEXT,
+        title TEXT NOT NULL,
+        summary_html TEXT NOT NULL,
+        summary_text TEXT NOT NULL,
+        published TEXT,
+        published_guessed INTEGER NOT NULL DEFAULT 0,
+        first_seen TEXT NOT NULL,
+        updated TEXT,
+        author TEXT NOT NULL DEFAULT '',
+        language TEXT,
+        countries TEXT NOT NULL DEFAULT '[]',
+        topics TEXT NOT NULL DEFAULT '[]',
+        relevant INTEGER NOT NULL DEFAULT 0,
+        story TEXT,
+        reasons TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        malformed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX items_url ON items (url);
+    CREATE INDEX items_when ON items (coalesce(published, first_seen));
+    CREATE INDEX items_story ON items (story);
+    -- Which feed delivered which item under which key (g:guid, u:url, t:title).
+    CREATE TABLE sources (
+        feed TEXT NOT NULL,
+        key TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        PRIMARY KEY (feed, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX sources_item ON sources (item_id);
+    -- An editor's correction: it wins over the rules and survives re-fetching.
+    CREATE TABLE tag_overrides (
+        item_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('add', 'remove')),
+        PRIMARY KEY (item_id, tag)
+    ) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE items_fts USING fts5 (
+        title, summary_text, content='items', content_rowid='seq', tokenize='trigram'
+    );
+    CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, title, summary_text)
+        VALUES (new.seq, new.title, new.summary_text);
+    END;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary_text ON items BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+        INSERT INTO items_fts (rowid, title, summary_text)
+        VALUES (new.seq, new.title, new.summary_text);
+    END;
+    """,
+    # The send log (sendlog.py in this package): one row per delivery attempt of an issue to
+    # a recipient.
+    """
+    CREATE TABLE send_log (
+        id INTEGER PRIMARY KEY,
+        issue INTEGER NOT NULL,
+        recipient TEXT NOT NULL COLLATE NOCASE,
+        message_id TEXT NOT NULL,
+        result TEXT NOT NULL CHECK (result IN ('sent', 'refused', 'failed')),
+        code INTEGER,
+        reason TEXT NOT NULL DEFAULT '',
+        time TEXT NOT NULL
+    );
+    CREATE INDEX send_log_by_issue ON send_log (issue, recipient);
+    """,
+    # The search index is filled on the first search, not while fetching: trigram indexing costs
+    # more than everything else a fetch does to an item. fts_state.indexed is the highest seq in
+    # items_fts; rows above it are indexed by the next search, rows below it are kept current.
+    """
+    DROP TRIGGER items_fts_insert;
+    DROP TRIGGER items_fts_delete;
+    DROP TRIGGER items_fts_update;
+    CREATE TABLE fts_state (indexed INTEGER NOT NULL);
+    INSERT INTO fts_state (indexed) SELECT coalesce(max(seq), 0) FROM items;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items
+    WHEN old.seq <= (SELECT indexed FROM fts_state) BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary_text ON items
+    WHEN old.seq <= (SELECT indexed FROM fts_state) BEGIN
+        INSERT INTO items_fts (items_fts, rowid, title, summary_text)
+        VALUES ('delete', old.seq, old.title, old.summary_text);
+        INSERT INTO items_fts (rowid, title, summary_text)
+        VALUES (new.seq, new.title, new.summary_text);
+    END;
+    """,
+    # The classification rules the stored tags follow (classify.rules_fingerprint); when
+    # feeds.yaml's taxonomy or a feed's defaults change, every item is classified again.
+    """
+    CREATE TABLE rules_state (fingerprint TEXT NOT NULL);
+    INSERT INTO rules_state (fingerprint) VALUES ('');
+    """,
+]
+
+
+def connect(path: str) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        # Item ids and URLs are hashes and arrive in no order: with SQLite's 2 MB default the
+        # pages of their indexes are read again for nearly every insert. 64 MB holds them.
+        conn.execute("PRAGMA cache_size = -65536")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path}: cannot open the store: {exc}",
+            hint="If it is damaged, move it away; 'digest fetch' builds a new one.",
+        ) from exc
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"the store has schema version {version}, newer than this digest knows "
+            f"({len(MIGRATIONS)})",
+            hint="Upgrade digest, or move .digest/store.sqlite away to start a new store.",
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
