@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from digest.classify import classify_text
-from digest.draft import escape_markdown as escape_text
+from digest.markdown import bare_destination, escape_line_start, escape_text
 from digest.models import Config, FeedConfig, IssueItem, Link, Section, Taxonomy
 from digest.sanitize import clean_html, safe_url
 
@@ -46,7 +46,6 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PARAGRAPHS = {"p", "div", "figcaption", "tr", "dt", "dd", "pre", "figure", "table"}
 _BOLD = {"strong", "b"}
 _ITALIC = {"em", "i"}
-_LINE_START = re.compile(r"^(\s*)(#|[-+=>](?=\s|$)|\d+[.)](?=\s|$))")
 
 
 def sanitized(post_html: str) -> str:
@@ -144,7 +143,7 @@ class _BlockReader(HTMLParser):
         if tag == "a":
             if href and href.startswith(("http://", "https://")):
                 self.links.append(href)
-            wrapped = f"[{words}]({_destination(href)})" if href and words else words
+            wrapped = f"[{words}]({bare_destination(href)})" if href and words else words
         else:
             mark = "**" if tag in _BOLD else "*"
             wrapped = f"{mark}{words}{mark}" if words else ""
@@ -204,25 +203,6 @@ class _BlockReader(HTMLParser):
             )
         self.bullets = []
         self.list_links = []
-
-
-def _destination(url: str | None) -> str:
-    table = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\\": "%5C", '"': "%22"}
-    return "".join(table.get(ch, ch) for ch in url or "")
-
-
-def escape_line_start(line: str) -> str:
-    """'- x', '# x' and '1. x' would open a list or heading: escape the marker."""
-    return _LINE_START.sub(_escape_marker, line)
-
-
-def _escape_marker(match: re.Match[str]) -> str:
-    indent, marker = match.groups()
-    if marker[0].isdigit():
-        return f"{indent}{marker[:-1]}\\{marker[-1]}"
-    if marker == "=":
-        return f"{indent}&#61;"
-    return f"{indent}\\{marker}"
 
 
 # ---------------------------------------------------------------- blocks -> the issue's parts
@@ -387,7 +367,7 @@ def _block_markdown(block: Block, context: ImportContext) -> str:
     if block.kind == "image":
         host = (urlsplit(block.image).hostname or "").lower()
         if host in context.image_hosts:
-            return f"![{escape_text(block.alt)}]({_destination(block.image)})"
+            return f"![{escape_text(block.alt)}]({bare_destination(block.image)})"
         return escape_line_start(escape_text(block.alt)) if block.alt else ""
     if block.kind == "heading":
         return f"**{escape_text(block.text)}**"
