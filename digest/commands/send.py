@@ -47,8 +47,8 @@ def send(
 
     Without --to or --list it mails the active subscribers; anyone recorded as unsubscribed
     or disabled is never mailed. Running it again reaches only those not yet served (a run
-    that stopped halfway resumes); --resend sends to everyone again. SMTP login comes from DIGEST_SMTP_USER and
-    DIGEST_SMTP_PASSWORD.
+    that stopped halfway resumes); --resend sends to everyone again. SMTP login comes from
+    DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD.
     """
     config = state.config()
     recipients = _recipients(config, to, list_file)
