@@ -19,7 +19,7 @@ _NUMBER = re.compile(
     r"(?:#\s*|\b(?:issue|no|nr|number|vol|edition)\.?\s*#?\s*)(\d{1,5})\b|第\s*(\d{1,5})\s*[期号號]",
     re.I,
 )
-_SEPARATORS = " \t:|–—-·,.()[]"
+_SEPARATORS = " \t:|–—-·,.()[]：，（）　"
 ORIGIN_PREFIX = "Imported from Substack: post "
 
 
