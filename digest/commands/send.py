@@ -76,7 +76,7 @@ def _recipients(config: Config, to: tuple[str, ...], list_file: Path | None) -> 
             given = gather_recipients(subscribers.active_addresses(store.conn), None)
             if not given.recipients:
                 raise UserError(
-                    "no subscribers to send to",
+                    "no recipients: the subscriber list is empty",
                     hint="Import them ('digest import substack EXPORT'), add them "
                     "('digest subscribers add ADDR'), or give --to / --list.",
                 )
