@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "serve": "digest.commands.serve:serve",
     "send": "digest.commands.send:send",
     "sent": "digest.commands.send:sent",
+    "import": "digest.commands.importing:import_group",
+    "subscribers": "digest.commands.subscribers:subscribers",
 }
 
 

@@ -32,7 +32,7 @@ def every_command() -> list[tuple[str, ...]]:
 
 
 def test_every_listed_command_can_be_loaded() -> None:
-    assert sorted(name for (name, *_) in every_command()) == sorted(COMMANDS)
+    assert sorted(words[0] for words in every_command() if len(words) == 1) == sorted(COMMANDS)
 
 
 @pytest.mark.parametrize("words", every_command(), ids=" ".join)

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from digest import mail
-from digest.addresses import gather_recipients
+from digest.addresses import RecipientList, gather_recipients
 from digest.commands import State, pass_state
-from digest.errors import WorkFailed
+from digest.errors import UserError, WorkFailed
+from digest.models import Config
 from digest.store import open_store
 
 
@@ -22,7 +23,8 @@ from digest.store import open_store
     "list_file",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="A file of recipients: one address a line, # comments allowed.",
+    help="A file of recipients: one address a line, # comments allowed "
+    "(default: the active subscribers of 'digest subscribers').",
 )
 @click.option(
     "--dry-run",
@@ -43,14 +45,13 @@ def send(
 ) -> None:
     """Email issue NUMBER with its PDF attached, once to each recipient.
 
-    Running it again reaches only those not yet served (a run that stopped halfway resumes);
-    --resend sends to everyone again. SMTP login comes from DIGEST_SMTP_USER and
-    DIGEST_SMTP_PASSWORD.
+    Without --to or --list it mails the active subscribers; anyone recorded as unsubscribed
+    or disabled is never mailed. Running it again reaches only those not yet served (a run
+    that stopped halfway resumes); --resend sends to everyone again. SMTP login comes from
+    DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD.
     """
     config = state.config()
-    recipients = gather_recipients(to, list_file)
-    for problem in recipients.problems:
-        click.echo(f"digest: warning: {problem}", err=True)
+    recipients = _recipients(config, to, list_file)
     if dry_run is not None:
         written = mail.dry_run(config, number, recipients.recipients, dry_run)
         click.echo(f"wrote {len(written)} message(s) to {dry_run} (nothing sent)")
@@ -64,6 +65,33 @@ def send(
             f"issue #{number} did not reach everyone",
             hint="Run the same command again later to retry those not yet served.",
         )
+
+
+def _recipients(config: Config, to: tuple[str, ...], list_file: Path | None) -> RecipientList:
+    """--to and --list, else the subscriber list; never anyone recorded as having left."""
+    with open_store(config) as store:
+        if to or list_file is not None:
+            given = gather_recipients(to, list_file)
+        else:
+            given = gather_recipients(store.active_subscribers(), None)
+            if not given.recipients:
+                raise UserError(
+                    "no recipients: the subscriber list is empty",
+                    hint="Import them ('digest import substack EXPORT'), add them "
+                    "('digest subscribers add ADDR'), or give --to / --list.",
+                )
+        out = store.subscribers_who_left()
+    for problem in given.problems:
+        click.echo(f"digest: warning: {problem}", err=True)
+    kept = tuple(r for r in given.recipients if r.key not in out)
+    if len(kept) < len(given.recipients):
+        click.echo(
+            f"skipped {len(given.recipients) - len(kept)} recorded as unsubscribed or disabled",
+            err=True,
+        )
+    if not kept:
+        raise UserError("every recipient given is recorded as unsubscribed or disabled")
+    return RecipientList(kept, given.problems, given.duplicates)
 
 
 def _show_problem(delivery: mail.Delivery) -> None:

@@ -10,6 +10,7 @@ Store is the one way in; its methods live with their domain, one mixin a module:
     corrections.py  editors' tag corrections, and classifying stored items again
     stories.py      story ids, regrouped around new items
     sendlog.py      the send log of `digest send`
+    subscribers.py  the subscriber list, and who left
 
 Below them: base.py (the connection and config every mixin shares), sqlite.py (transactions,
 select_in for lookups by many values), rows.py (an item's columns, times as stored).
@@ -29,6 +30,7 @@ from digest.store.schema import MIGRATIONS, connect, migrate
 from digest.store.sendlog import SendLogMixin
 from digest.store.sqlite import select_in, transaction
 from digest.store.stories import STORY_REACH_DAYS, STORY_WINDOW, StoriesMixin, story_window_start
+from digest.store.subscribers import SubscribersMixin
 
 __all__ = [
     "COMMIT_SECONDS",
@@ -50,7 +52,7 @@ __all__ = [
 ]
 
 
-class Store(IngestMixin, StoriesMixin, SendLogMixin):
+class Store(IngestMixin, StoriesMixin, SendLogMixin, SubscribersMixin):
     """The newsletter's store over one open connection (see open_store)."""
 
 

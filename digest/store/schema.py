@@ -129,6 +129,17 @@ MIGRATIONS: list[str] = [
     CREATE TABLE rules_state (fingerprint TEXT NOT NULL);
     INSERT INTO rules_state (fingerprint) VALUES ('');
     """,
+    # The subscriber list (digest/store/subscribers.py): personal data, so here and never in
+    # the newsletter's git-tracked files. One row an address; a reader who left keeps a row.
+    """
+    CREATE TABLE subscribers (
+        address TEXT PRIMARY KEY COLLATE NOCASE,
+        status TEXT NOT NULL CHECK (status IN ('active', 'unsubscribed', 'disabled')),
+        since TEXT,
+        changed TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+    """,
 ]
 
 
