@@ -1,4 +1,4 @@
-"""`digest send N` emails an issue with its PDF; `digest sent N` lists who got it."""
+"""`digest send N` emails an issue; `digest sent N` lists who got it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import click
 from digest import mail
 from digest.addresses import gather_recipients
 from digest.commands import State, pass_state
-from digest.errors import WorkFailed
+from digest.errors import UserError, WorkFailed
+from digest.issuefile import issue_numbers
+from digest.models import Config
 from digest.store import open_store
 
 
@@ -32,6 +34,13 @@ from digest.store import open_store
     help="Write one .eml file per recipient into DIR; send nothing.",
 )
 @click.option("--resend", is_flag=True, help="Send again to recipients already served.")
+@click.option(
+    "--test",
+    "test",
+    multiple=True,
+    metavar="ADDR",
+    help="Send a copy marked [Test] to ADDR (repeatable) only; not logged, drafts allowed.",
+)
 @pass_state
 def send(
     state: State,
@@ -40,30 +49,66 @@ def send(
     list_file: Path | None,
     dry_run: Path | None,
     resend: bool,
+    test: tuple[str, ...],
 ) -> None:
-    """Email issue NUMBER with its PDF attached, once to each recipient.
+    """Email issue NUMBER once to each recipient (the PDF attached or linked, per email.pdf).
 
     Running it again reaches only those not yet served (a run that stopped halfway resumes);
-    --resend sends to everyone again. SMTP login comes from DIGEST_SMTP_USER and
-    DIGEST_SMTP_PASSWORD.
+    --resend sends to everyone again. A draft is refused, except with --dry-run or --test.
+    SMTP login comes from DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD.
     """
     config = state.config()
+    if test:
+        if to or list_file or dry_run or resend:
+            raise UserError(
+                "--test sends only to its own addresses",
+                hint="Leave out --to, --list, --dry-run and --resend with --test.",
+            )
+        _send_test(config, number, test)
+        return
     recipients = gather_recipients(to, list_file)
     for problem in recipients.problems:
-        click.echo(f"digest: warning: {problem}", err=True)
+        _warn(problem)
     if dry_run is not None:
-        written = mail.dry_run(config, number, recipients.recipients, dry_run)
+        if not config.newsletter.url:
+            _warn(
+                "newsletter.url is not set: these messages have no links to the site, and "
+                "a real send is refused until it is"
+            )
+        letter, written = mail.dry_run(config, number, recipients.recipients, dry_run)
+        for warning in letter.warnings():
+            _warn(warning)
         click.echo(f"wrote {len(written)} message(s) to {dry_run} (nothing sent)")
         return
     report = mail.send_issue(
         config, number, recipients.recipients, resend=resend, on_delivery=_show_problem
     )
+    if report.letter is not None:
+        for warning in report.letter.warnings():
+            _warn(warning)
     _summarize(number, report)
     if report.failed:
         raise WorkFailed(
             f"issue #{number} did not reach everyone",
             hint="Run the same command again later to retry those not yet served.",
         )
+
+
+def _send_test(config: Config, number: int, addresses: tuple[str, ...]) -> None:
+    recipients = gather_recipients(addresses, None).recipients
+    report = mail.send_test(config, number, recipients, on_delivery=_show_problem)
+    if report.letter is not None:
+        for warning in report.letter.warnings():
+            _warn(warning)
+    sent = [d.recipient.address for d in report.deliveries if d.answer.result == "sent"]
+    if sent:
+        click.echo(f"issue #{number}: test copy sent to {', '.join(sent)} (not logged)")
+    if report.failed:
+        raise WorkFailed(f"the test copy of issue #{number} did not reach everyone")
+
+
+def _warn(message: str) -> None:
+    click.echo(f"digest: warning: {message}", err=True)
 
 
 def _show_problem(delivery: mail.Delivery) -> None:
@@ -109,7 +154,12 @@ def _summarize(number: int, report: mail.SendReport) -> None:
 @pass_state
 def sent(state: State, number: int, as_json: bool) -> None:
     """List the send log of issue NUMBER: every attempt, oldest first."""
-    with open_store(state.config()) as store:
+    config = state.config()
+    existing = issue_numbers(config)
+    if number not in existing:
+        listed = ", ".join(map(str, existing)) or "none yet"
+        raise UserError(f"no issue {number}: issues here: {listed}")
+    with open_store(config) as store:
         log = store.send_log(number)
     if as_json:
         click.echo(json.dumps([entry.as_json() for entry in log], ensure_ascii=False, indent=2))
