@@ -10,6 +10,7 @@ a line may break.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -29,6 +30,7 @@ NO_LINE_START = frozenset("、。，．・：；？！）」』】〕〉》’�
 NO_LINE_END = frozenset("（「『【〔〈《‘“([{")
 NO_BREAK_SPACE = "\u00a0"
 _SPACES = " \t\n\r\f\v"
+_SOURCE_BREAKS = re.compile(r"[\n\r\f\v]")
 
 
 def html_to_text(html: str, width: int = WIDTH) -> str:
@@ -169,8 +171,11 @@ class _Walker(HTMLParser):
         self._close(tag)
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.paragraph.append(data)
+        if self.skipping:
+            return
+        # Outside <pre> a line break in the source is a space, as a browser shows it; the
+        # only "\n" in a paragraph is a <br>.
+        self.paragraph.append(data if self.pre else _SOURCE_BREAKS.sub(" ", data))
 
     # ------------------------------------------------------------ elements
 

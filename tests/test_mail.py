@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from digest.build import build_issue
 from digest.config import load_config
 from digest.issuefile import load_issue
 from digest.mail import GMAIL_CLIP_BYTES, compose, send_lock
+from digest.mailtext import display_width
 
 DATA = Path(__file__).parent / "data" / "mail"
 SMALL_TITLE = "四川 Miners on the Move"
@@ -104,7 +106,7 @@ def html_part(message: EmailMessage) -> str:
 def text_part(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())
+    return str(part.get_content()).replace("\r\n", "\n")  # a transfer-encoded body keeps CRLF
 
 
 def write_list(root: Path, text: str) -> Path:
@@ -199,18 +201,147 @@ def test_https_unsubscribe_adds_one_click_header(root: Path) -> None:
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head
 
 
-def test_a_long_issue_falls_back_to_headlines_under_the_clipping_limit(root: Path) -> None:
+def test_a_300_item_issue_is_shortened_under_the_clipping_limit(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(small_root, pdf="none")
+    body = "Paragraph of commentary on the market, with **one** [link](https://example.com/a). " * 6
+    edit_issue(
+        small_root,
+        sections=[
+            {
+                "heading": f"Region {region}",
+                "items": [
+                    {"title": f"Story {region * 100 + n}", "url": f"https://example.com/{n}",
+                     "source": "Example Wire", "body": body}
+                    for n in range(100)
+                ],
+            }
+            for region in range(3)
+        ],
+    )  # fmt: skip
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 0, run.stderr
+    assert "warning: issue #22's HTML part would be" in run.stderr
+    assert "over Gmail's 102 KB clipping limit" in run.stderr
+
+    message = server.handler.messages()[0]
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    encoded = html.get_payload()
+    assert isinstance(encoded, str) and len(encoded.encode()) < GMAIL_CLIP_BYTES
+    content = html_part(message)
+    shown = re.findall(r">Story (\d+)</a></h3>", content)
+    assert 10 < len(shown) < 300
+    assert shown == [str(n) for n in range(len(shown))]  # the first items, in order
+    assert f"first {len(shown)} of 300 items" in run.stderr
+    assert content.count("Read at <a") == len(shown)  # each shown item whole, links included
+    assert re.search(
+        r'<a href="https://news.example.org/blockchain-asia/issues/22/"[^>]*>'
+        r"<strong[^>]*>Read the whole issue</strong></a>",
+        content,
+    )
+    text = text_part(message)
+    assert "Story 299" in text  # the text part is always whole
+
+
+def edit_issue(root: Path, **changes: object) -> None:
     path = root / "issues" / "22.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    body = "Paragraph of commentary on the market. " * 60
-    data["sections"][1]["items"] = [
-        {"title": f"Story {n}", "url": f"https://example.com/{n}", "body": body} for n in range(80)
-    ]
+    data.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    config = load_config(root)
-    letter = compose(config, load_issue(config, 22), b"%PDF-1.7", now=dt.datetime.now(dt.UTC))
-    assert letter.compact
-    assert letter.html_bytes < GMAIL_CLIP_BYTES
+
+
+def all_links(message: EmailMessage) -> tuple[list[str], list[str]]:
+    """Every href of the HTML part, and every footnoted address of the text part."""
+    hrefs = re.findall(r'href="([^"]*)"', html_part(message))
+    text = text_part(message)
+    footnotes = re.findall(r"^\[\d+\] (\S+)$", text.split("\nLinks\n", 1)[1], re.M)
+    return hrefs, footnotes
+
+
+# ---------------------------------------------------------------- plain text and links
+
+
+def test_the_text_part_is_plain_text_wrapped_with_footnoted_links(
+    root: Path, server: SmtpServer
+) -> None:
+    assert digest(root, "send", "22", "--to", "ann@example.org").returncode == 0
+    text = text_part(server.handler.messages()[0])
+    assert "Blockchain Asia #22." in text  # the greeting, no Markdown escape
+    assert "\\" not in text and "(<" not in text and "](" not in text and "**" not in text
+    assert f"{EXAMPLE_TITLE}\n{'=' * len(EXAMPLE_TITLE)}\n" in text
+    assert "\nChina\n-----\n" in text
+    assert "\n1. Bitcoin's mining difficulty fell 27.94% on July 3" in text
+    assert "Read at CoinDesk [2] · Also: The Block [3]" in text
+    body, links = text.split("\nLinks\n-----\n")
+    assert all(display_width(line) <= 72 for line in body.splitlines())
+    assert links.startswith("[1] https://blockchain-asia.example.org/issues/22/\n")
+    assert "北京市通过摇号向20万名市民各发放200元数字人民币红包" in text.replace("\n", "")
+
+
+def test_every_link_is_absolute_in_both_parts(small_root: Path, server: SmtpServer) -> None:
+    edit_issue(
+        small_root,
+        intro="See [last week](../21/) and [the archive](/archive/) and [a page](notes.html).",
+    )
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    hrefs, footnotes = all_links(server.handler.messages()[0])
+    site = "https://news.example.org/blockchain-asia"
+    for expected in (f"{site}/issues/21/", "https://news.example.org/archive/",
+                     f"{site}/issues/22/notes.html", f"{site}/issues/22/"):  # fmt: skip
+        assert expected in hrefs and expected in footnotes
+    assert all(link.startswith(("https://", "mailto:")) for link in hrefs + footnotes)
+
+
+def test_a_send_without_the_site_url_is_refused_but_a_dry_run_warns(
+    small_root: Path, server: SmtpServer, tmp_path: Path
+) -> None:
+    path = small_root / "feeds.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["newsletter"]["url"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 2
+    assert "newsletter.url is not set" in run.stderr and "dead in a mailbox" in run.stderr
+    assert "Set newsletter.url" in run.stderr
+    test = digest(small_root, "send", "22", "--test", "ann@example.org")
+    assert test.returncode == 2 and "newsletter.url" in test.stderr
+    assert server.handler.received == []
+
+    dry = digest(small_root, "send", "22", "--to", "ann@example.org", "--dry-run", str(tmp_path))
+    assert dry.returncode == 0, dry.stderr
+    assert "warning: newsletter.url is not set" in dry.stderr
+    assert (tmp_path / "ann@example.org.eml").is_file()
+
+
+# ---------------------------------------------------------------- unsubscribing
+
+
+def test_unsubscribe_page_and_mailto_both_listed_with_one_click(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(
+        small_root, unsubscribe_url="https://news.example.org/unsubscribe?list=ba", pdf="none"
+    )
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    assert message["List-Unsubscribe"] == (
+        "<https://news.example.org/unsubscribe?list=ba>, "
+        "<mailto:coco@example.org?subject=unsubscribe>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    hrefs, _ = all_links(message)
+    assert "https://news.example.org/unsubscribe?list=ba" in hrefs  # the footer's link
+
+
+def test_mailto_unsubscribe_alone_has_no_one_click(small_root: Path, server: SmtpServer) -> None:
+    set_email(small_root, pdf="none")
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    assert message["List-Unsubscribe"] == "<mailto:coco@example.org?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None
 
 
 # ---------------------------------------------------------------- the PDF
