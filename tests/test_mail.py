@@ -9,7 +9,8 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
+from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from digest.config import load_config
 from digest.issuefile import load_issue
 from digest.mail import GMAIL_CLIP_BYTES, compose, send_lock
 from digest.mailtext import display_width
+from digest.models import Issue
 
 DATA = Path(__file__).parent / "data" / "mail"
 SMALL_TITLE = "四川 Miners on the Move"
@@ -365,6 +367,139 @@ def test_pdf_is_built_when_missing_and_rebuilt_when_the_issue_changes(
     assert pdf.get_content() == built_pdf(root).read_bytes()
 
 
+@pytest.mark.parametrize("mode", ["link", "none"])
+def test_the_pdf_can_be_linked_or_left_out(small_root: Path, server: SmtpServer, mode: str) -> None:
+    set_email(small_root, pdf=mode)
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 0, run.stderr
+    assert not built_pdf(small_root).exists()  # nothing built that nobody gets
+    message = server.handler.messages()[0]
+    assert message.get_content_type() == "multipart/alternative"
+    assert list(message.iter_attachments()) == []
+    hrefs, _ = all_links(message)
+    pdf_url = "https://news.example.org/blockchain-asia/issues/22/blockchain-asia-22.pdf"
+    text = text_part(message)
+    assert "attached" not in text
+    if mode == "link":
+        assert pdf_url in hrefs
+        assert f"Download the issue as a PDF: {pdf_url}" in " ".join(text.split())
+    else:
+        assert ".pdf" not in text and not any(".pdf" in href for href in hrefs)
+
+
+# ---------------------------------------------------------------- internationalised addresses
+
+IDN_LOCAL = "陈@例子.中国"
+IDN_DOMAIN = "ann@例子.中国"
+IDN_DOMAIN_ASCII = "ann@xn--fsqu00a.xn--fiqs8s"
+
+
+def test_internationalised_addresses_go_out_where_the_server_offers_smtputf8(
+    small_root: Path,
+) -> None:
+    set_email(small_root, pdf="none")
+    with SmtpServer(RecordingHandler(), smtputf8=True) as utf8:
+        set_email(small_root, port=utf8.port)
+        run = digest(small_root, "send", "22", "--to", f"陈先生 <{IDN_LOCAL}>",
+                     "--to", IDN_DOMAIN, "--to", "bo@example.org")  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert "3 sent" in run.stdout
+        received = {r.rcpt_tos[0]: r for r in utf8.handler.received}
+    assert sorted(received) == sorted([IDN_LOCAL, IDN_DOMAIN_ASCII, "bo@example.org"])
+    assert "SMTPUTF8" in received[IDN_LOCAL].mail_options
+    assert "SMTPUTF8" not in received[IDN_DOMAIN_ASCII].mail_options  # IDNA is enough
+    assert received["bo@example.org"].mail_options == ()
+    # SMTPUTF8 headers are raw UTF-8 (RFC 6532), which the email package reads only from text
+    to = message_from_string(received[IDN_LOCAL].data.decode(), policy=policy.default)["To"]
+    to = to.addresses[0]
+    assert (to.display_name, to.addr_spec) == ("陈先生", IDN_LOCAL)
+    assert received[IDN_DOMAIN_ASCII].message()["To"].addresses[0].addr_spec == IDN_DOMAIN_ASCII
+
+
+def test_without_smtputf8_such_an_address_is_refused_and_the_rest_still_sent(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(small_root, pdf="none")
+    subscribers = write_list(small_root, f"ann@example.org\n{IDN_LOCAL}\n{IDN_DOMAIN}\n")
+    first = digest(small_root, "send", "22", "--list", str(subscribers))
+    assert first.returncode == 1
+    assert f"{IDN_LOCAL}: refused (permanent): " in first.stderr
+    assert "does not offer SMTPUTF8" in first.stderr
+    assert server.handler.recipients() == ["ann@example.org", IDN_DOMAIN_ASCII]
+
+    log = json.loads(digest(small_root, "sent", "22", "--json").stdout)
+    assert [(e["recipient"], e["result"]) for e in log] == [
+        ("ann@example.org", "sent"), (IDN_LOCAL, "refused"), (IDN_DOMAIN, "sent"),
+    ]  # fmt: skip
+    again = digest(small_root, "send", "22", "--list", str(subscribers))
+    assert again.returncode == 0
+    assert f"{IDN_LOCAL}: refused earlier" in again.stderr  # reported, not retried
+    assert len(server.handler.received) == 2
+
+
+def test_a_sender_whose_local_part_is_not_ascii_is_refused(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(small_root, **{"from": f"Coco <{IDN_LOCAL}>"})
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 2 and "email.from" in run.stderr and "SMTPUTF8" in run.stderr
+    assert server.handler.received == []
+
+
+def test_an_internationalised_dry_run_file_is_named_after_the_address(
+    small_root: Path, tmp_path: Path
+) -> None:
+    set_email(small_root, pdf="none")
+    out = tmp_path / "outbox"
+    run = digest(small_root, "send", "22", "--to", IDN_LOCAL, "--dry-run", str(out))
+    assert run.returncode == 0, run.stderr
+    assert [p.name for p in out.iterdir()] == [f"{IDN_LOCAL}.eml"]
+
+
+# ---------------------------------------------------------------- test copies and drafts
+
+
+def test_a_test_copy_is_marked_and_not_logged(small_root: Path, server: SmtpServer) -> None:
+    set_email(small_root, pdf="none")
+    run = digest(small_root, "send", "22", "--test", "ed@example.org", "--test", "cy@example.org")
+    assert run.returncode == 0, run.stderr
+    assert "test copy sent to ed@example.org, cy@example.org" in run.stdout
+    subjects = [str(m["Subject"]) for m in server.handler.messages()]
+    assert subjects == [f"[Test] Blockchain Asia #22: {SMALL_TITLE}"] * 2
+    assert "not been sent" in digest(small_root, "sent", "22").stdout
+
+    real = digest(small_root, "send", "22", "--to", "ed@example.org")
+    assert real.returncode == 0 and "1 sent" in real.stdout  # the test did not count
+    assert str(server.handler.messages()[2]["Subject"]) == f"Blockchain Asia #22: {SMALL_TITLE}"
+
+
+def test_test_copies_go_only_to_their_own_addresses(small_root: Path, server: SmtpServer) -> None:
+    run = digest(small_root, "send", "22", "--test", "ed@example.org", "--to", "ann@example.org")
+    assert run.returncode == 2 and "--test sends only to its own addresses" in run.stderr
+    assert server.handler.received == []
+
+
+DRAFTS_KNOWN = "draft" in {f.name for f in fields(Issue)}
+
+
+@pytest.mark.skipif(not DRAFTS_KNOWN, reason="issue files do not have the draft key yet")
+def test_a_draft_is_refused_except_for_a_dry_run_or_a_test_copy(
+    small_root: Path, server: SmtpServer, tmp_path: Path
+) -> None:
+    set_email(small_root, pdf="none")
+    path = small_root / "issues" / "22.yaml"
+    path.write_text("draft: true\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 2
+    assert "issue 22 is a draft: delete the `draft: true` line to publish it" in run.stderr
+    assert server.handler.received == []
+    dry = digest(small_root, "send", "22", "--to", "ann@example.org", "--dry-run", str(tmp_path))
+    assert dry.returncode == 0, dry.stderr
+    test = digest(small_root, "send", "22", "--test", "ed@example.org")
+    assert test.returncode == 0, test.stderr
+    assert server.handler.recipients() == ["ed@example.org"]
+
+
 # ---------------------------------------------------------------- exactly once
 
 
@@ -536,6 +671,12 @@ def test_sent_lists_the_log(root: Path, server: SmtpServer) -> None:
     assert all(dt.datetime.fromisoformat(e["time"]).tzinfo is not None for e in entries)
 
 
+def test_sent_for_an_issue_that_does_not_exist_names_those_that_do(small_root: Path) -> None:
+    run = digest(small_root, "sent", "99")
+    assert run.returncode == 2
+    assert "no issue 99: issues here: 22" in run.stderr
+
+
 def test_no_recipients_is_a_usage_error(root: Path) -> None:
     run = digest(root, "send", "22")
     assert run.returncode == 2 and "no recipients" in run.stderr
@@ -613,6 +754,8 @@ def test_check_header_text_keeps_ordinary_text() -> None:
         ("Ann Lee <ann@example.org>", "ann@example.org", "Ann Lee"),
         ('"Lee, Ann" <ann.lee+news@mail.example.org>', "ann.lee+news@mail.example.org", "Lee, Ann"),
         ("李四 <li@example.cn>", "li@example.cn", "李四"),
+        ("陈@例子.中国", "陈@例子.中国", ""),
+        ("Ann <ann@bücher.example>", "ann@bücher.example", "Ann"),
     ],
 )
 def test_parse_recipient_accepts(text: str, address: str, name: str) -> None:
