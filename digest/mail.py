@@ -177,7 +177,12 @@ def message_parts(config: Config, issue: Issue, *, subject_prefix: str = "") -> 
     check_header_text(f"{issue_file}: subtitle", issue.subtitle)
     subject = subject_prefix + format_subject(email.subject, config, issue)
     mailto = email.list_unsubscribe or f"mailto:{sender.envelope}?subject=unsubscribe"
-    unsubscribe = unsubscribe_links(checked_unsubscribe(mailto, where), email.unsubscribe_url)
+    unsubscribe = unsubscribe_links(
+        checked_unsubscribe(mailto, where),
+        checked_unsubscribe(email.unsubscribe_url, where, "email.unsubscribe_url")
+        if email.unsubscribe_url
+        else "",
+    )
     web_url = absolute_issue_url(config.newsletter, issue.number)
     name = pdf_name(config.newsletter, issue.number)
     return Parts(
@@ -197,7 +202,6 @@ def unsubscribe_links(list_unsubscribe: str, page: str) -> tuple[str, ...]:
     """List-Unsubscribe's addresses: the https page (one-click, RFC 8058) first, when set."""
     if not page or page == list_unsubscribe:
         return (list_unsubscribe,)
-    check_header_text("email.unsubscribe_url", page)
     return (page, list_unsubscribe)
 
 
@@ -222,15 +226,15 @@ def format_subject(template: str, config: Config, issue: Issue) -> str:
         raise ConfigError(where, f"email.subject: {exc}", hint=hint) from None
 
 
-def checked_unsubscribe(value: str, where: str) -> str:
-    check_header_text(f"{where}: email.list_unsubscribe", value)
+def checked_unsubscribe(value: str, where: str, key: str = "email.list_unsubscribe") -> str:
+    check_header_text(f"{where}: {key}", value)
     url = value.strip().removeprefix("<").removesuffix(">")
     scheme = urlsplit(url).scheme.lower()
     plain = url.isascii() and len(url) <= MAX_UNSUBSCRIBE_LENGTH
     if scheme not in ("mailto", "https", "http") or not plain or re.search(r"[\s<>,\"]", url):
         raise ConfigError(
             where,
-            f"email.list_unsubscribe: '{value}' is not a mailto: or https:// address",
+            f"{key}: '{value}' is not a mailto: or https:// address",
             hint="Give one address, e.g. mailto:editor@example.org?subject=unsubscribe.",
         )
     return url
