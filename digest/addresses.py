@@ -21,9 +21,12 @@ from digest.errors import FileError, UserError
 # and the Unicode line and paragraph separators that some mail software treats as breaks.
 _FORBIDDEN_CATEGORIES = {"Cc", "Zl", "Zp"}
 
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# The local part's characters: RFC 5322 atext, and any non-ASCII letter (RFC 6531), which
+# only a server offering SMTPUTF8 accepts.
+_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f\s])+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-ADDRESS_PATTERN = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$")
+LOCAL_PATTERN = re.compile(rf"{_ATOM}(?:\.{_ATOM})*")
+DOMAIN_PATTERN = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 _NAMED = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<address>[^<>]*)>$")
 MAX_ADDRESS_LENGTH = 254
 # A comment starts a line or follows a space: '#' itself is allowed inside an address.
@@ -60,7 +63,12 @@ def _describe(char: str) -> str:
 
 @dataclass(frozen=True)
 class Recipient:
-    """One mailbox: a plain ASCII address and an optional display name."""
+    """One mailbox and an optional display name.
+
+    The address is kept as written; an internationalised domain (例子.中国) goes on the wire
+    in its ASCII form (xn--...), and a local part that is not ASCII (陈@...) needs a server
+    that offers SMTPUTF8.
+    """
 
     address: str
     name: str = ""
@@ -71,12 +79,26 @@ class Recipient:
         return self.address.lower()
 
     @property
+    def local_part(self) -> str:
+        return self.address.rpartition("@")[0]
+
+    @property
     def domain(self) -> str:
-        return self.address.rpartition("@")[2]
+        """The domain in ASCII, as DNS and message ids need it."""
+        return ascii_domain(self.address.rpartition("@")[2]) or ""
+
+    @property
+    def needs_smtputf8(self) -> bool:
+        return not self.local_part.isascii()
+
+    @property
+    def envelope(self) -> str:
+        """The address for MAIL FROM and RCPT TO: ASCII unless the local part cannot be."""
+        return self.address if self.needs_smtputf8 else f"{self.local_part}@{self.domain}"
 
     def header_value(self) -> Address:
-        local, _, domain = self.address.rpartition("@")
-        return Address(display_name=self.name, username=local, domain=domain)
+        domain = self.address.rpartition("@")[2] if self.needs_smtputf8 else self.domain
+        return Address(display_name=self.name, username=self.local_part, domain=domain)
 
     def __str__(self) -> str:
         return str(self.header_value())
@@ -106,7 +128,26 @@ def parse_recipient(text: str, what: str = "address") -> Recipient:
 
 
 def is_plain_address(address: str) -> bool:
-    return len(address) <= MAX_ADDRESS_LENGTH and ADDRESS_PATTERN.match(address) is not None
+    """One mailbox: a dot-atom local part (non-ASCII letters allowed) @ a domain of two or
+    more labels, which may be internationalised."""
+    local, at, domain = address.rpartition("@")
+    ascii_name = ascii_domain(domain) if at else None
+    return (
+        ascii_name is not None
+        and LOCAL_PATTERN.fullmatch(local) is not None
+        and len(f"{local}@{ascii_name}".encode()) <= MAX_ADDRESS_LENGTH
+    )
+
+
+def ascii_domain(domain: str) -> str | None:
+    """The domain as DNS spells it (IDNA: 例子.中国 -> xn--fsqu00a.xn--fiqs8s), or None when
+    it is not a domain of two or more valid labels."""
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return domain if DOMAIN_PATTERN.fullmatch(domain) else None
 
 
 @dataclass(frozen=True)

@@ -388,10 +388,11 @@ EMAIL = Section("email", "How `digest send` mails an issue. The SMTP login comes
     Text("reply_to", "where replies go, when not to the sender"),
     Text("list_unsubscribe", "the List-Unsubscribe header; unless set, a mailto: link "
          "to the sender with the subject unsubscribe", _default_unsubscribe),
-    Url("unsubscribe_url", "an https page where a reader unsubscribes (not used yet)",
+    Url("unsubscribe_url", "an https page where a reader unsubscribes: listed in "
+        "List-Unsubscribe with one-click unsubscribing, and the footer's link",
         schemes=("https",)),
-    Text("pdf", "whether an email attaches the issue's PDF, links to it on the site, or neither "
-         "(not used yet: the PDF is attached)", choices=("attach", "link", "none")),
+    Text("pdf", "whether an email attaches the issue's PDF, links to it on the site, or neither",
+         choices=("attach", "link", "none")),
     Text("subject", "the subject line; {name}, {number} and {title} are filled in",
          "{name} #{number}: {title}"),
     Number("timeout", "seconds to wait for the SMTP server", 30, low=1, high=600),

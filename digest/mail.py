@@ -1,9 +1,11 @@
-"""`digest send`: the issue emailed to each subscriber, with its PDF attached, exactly once.
+"""`digest send`: the issue emailed to each subscriber exactly once.
 
-The message is built once (text and HTML versions of the issue, the PDF, every shared
-header) and serialized once; each recipient's copy is those bytes behind its own To and
-Message-ID headers. Every header value is checked for line breaks and control characters
-before the email package sees it.
+The message is built once (text and HTML versions of the issue, the PDF when it is attached,
+every shared header) and serialized once; each recipient's copy is those bytes behind its own
+To and Message-ID headers. Every header value is checked for line breaks and control
+characters before the email package sees it. Every link in it is absolute (a relative link is
+dead in a mailbox), the HTML part stays under Gmail's clipping limit, and the text part is
+read off the HTML (digest.mailtext).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import re
 import string
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -30,18 +33,25 @@ from digest.config import smtp_login
 from digest.errors import ConfigError, MailError, UserError
 from digest.fsutil import atomic_write
 from digest.issuefile import load_issue
-from digest.models import Config, Issue
-from digest.render import absolute_issue_url, pdf_name, render_markdown, template_helpers
+from digest.mailtext import html_to_text
+from digest.markdown import markdown_html, markdown_inline
+from digest.models import Config, Issue, Section
+from digest.render import absolute_issue_url, pdf_name, template_helpers
+from digest.sanitize import safe_url
 from digest.sendlog import LogEntry
 from digest.smtplink import Answer, ServerGone, SmtpLink, dot_stuff
 from digest.store import open_store
 
-GMAIL_CLIP_BYTES = 102 * 1024  # Gmail cuts off HTML bodies larger than this
+GMAIL_CLIP_BYTES = 102 * 1024  # Gmail cuts off HTML parts larger than this
 EMAIL_HTML = "email.html"
-EMAIL_TEXT = "email.txt"
+TEST_PREFIX = "[Test] "
 SUBJECT_FIELDS = ("name", "number", "title", "subtitle", "date")
-MAX_UNSUBSCRIBE_LENGTH = 900  # an SMTP line holds at most 998 characters
-MAIL_POLICY = policy.SMTP  # CRLF line ends, RFC 2047 for non-ASCII header text
+MAX_LINE = 998  # an SMTP line holds at most 998 characters
+MAX_UNSUBSCRIBE_LENGTH = 900
+# CRLF line ends, RFC 2047 for non-ASCII header text, bodies 7-bit (quoted-printable or
+# base64, whichever is shorter): no server is asked for 8BITMIME.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+UTF8_POLICY = policy.SMTPUTF8  # raw UTF-8 headers, for a message sent with SMTPUTF8
 
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
 
@@ -57,10 +67,33 @@ class Letter:
     sender: Recipient
     subject: str
     pdf_name: str
-    html_bytes: int  # size of the HTML part, to compare with Gmail's clipping limit
-    compact: bool  # the HTML shows headlines only, because the full text would be clipped
+    html_bytes: int  # the HTML part as encoded for the wire (Gmail clips beyond the limit)
+    full_html_bytes: int  # what it would have been with every item of the issue
+    items_shown: int  # items in the HTML part; fewer than items_total when it was shortened
+    items_total: int
     shared: bytes = field(repr=False)  # every header but To and Message-ID, and the body
     shared_wire: bytes = field(repr=False, default=b"")  # the same, dot-stuffed for DATA
+
+    @property
+    def shortened(self) -> bool:
+        return self.items_shown < self.items_total
+
+    def warnings(self) -> list[str]:
+        """What the editor should know about this message before it goes out."""
+        if self.shortened:
+            return [
+                f"issue #{self.issue}'s HTML part would be {kilobytes(self.full_html_bytes)}, "
+                f"over Gmail's {kilobytes(GMAIL_CLIP_BYTES)} clipping limit: the email shows "
+                f"the first {self.items_shown} of {self.items_total} items "
+                f"({kilobytes(self.html_bytes)}) and links to the whole issue"
+            ]
+        if self.html_bytes > GMAIL_CLIP_BYTES:
+            return [
+                f"issue #{self.issue}'s HTML part is {kilobytes(self.html_bytes)}, over Gmail's "
+                f"{kilobytes(GMAIL_CLIP_BYTES)} clipping limit even without its items; "
+                "Gmail will cut it short (shorten the intro or the outro)"
+            ]
+        return []
 
     def new_message_id(self) -> str:
         return make_msgid(idstring=f"digest{self.issue}", domain=self.sender.domain)
@@ -77,8 +110,16 @@ class Letter:
         return _to_header(recipient) + _message_id_header(message_id)
 
 
+def kilobytes(size: int) -> str:
+    return f"{size / 1024:.0f} KB"
+
+
 def _to_header(recipient: Recipient) -> bytes:
-    if not recipient.name:  # a checked plain ASCII address: nothing to encode or fold
+    if recipient.needs_smtputf8:  # only ever sent over SMTPUTF8, which carries UTF-8 headers
+        header = UTF8_POLICY.header_factory("To", recipient.header_value())
+        folded: str = header.fold(policy=UTF8_POLICY)
+        return folded.encode("utf-8")
+    if not recipient.name and recipient.address.isascii():  # nothing to encode or fold
         return f"To: {recipient.address}\r\n".encode("ascii")
     return _fold("To", recipient.header_value())
 
@@ -103,12 +144,15 @@ class Parts:
     sender: Recipient
     reply_to: Recipient | None
     subject: str
-    unsubscribe: str
-    web_url: str | None
+    unsubscribe: tuple[str, ...]  # for List-Unsubscribe, https first
+    unsubscribe_page: str  # where the footer's Unsubscribe link goes
+    web_url: str | None  # the issue's page; every relative link resolves against it
     pdf_name: str
+    pdf_mode: str  # attach, link or none
+    pdf_url: str | None  # the PDF on the site, for pdf: link
 
 
-def message_parts(config: Config, issue: Issue) -> Parts:
+def message_parts(config: Config, issue: Issue, *, subject_prefix: str = "") -> Parts:
     """Every header value, checked: a line break anywhere is an error, not a new header."""
     where = str(config.path or "feeds.yaml")
     email = config.email
@@ -117,6 +161,13 @@ def message_parts(config: Config, issue: Issue) -> Parts:
             where, "email.from is not set", hint="Add the sender, e.g. from: Ann <ann@example.org>."
         )
     sender = parse_recipient(email.from_addr, f"{where}: email.from")
+    if sender.needs_smtputf8:
+        raise ConfigError(
+            where,
+            f"email.from: '{sender.address}' has a local part that is not ASCII, which only "
+            "servers offering SMTPUTF8 accept, so part of the list could never get the issue",
+            hint="Send from an ASCII address (the domain may be internationalised).",
+        )
     reply_to = (
         parse_recipient(email.reply_to, f"{where}: email.reply_to") if email.reply_to else None
     )
@@ -124,16 +175,34 @@ def message_parts(config: Config, issue: Issue) -> Parts:
     issue_file = str(issue.path or f"issues/{issue.number}.yaml")
     check_header_text(f"{issue_file}: title", issue.title)
     check_header_text(f"{issue_file}: subtitle", issue.subtitle)
-    subject = format_subject(email.subject, config, issue)
-    unsubscribe = email.list_unsubscribe or f"mailto:{sender.address}?subject=unsubscribe"
+    subject = subject_prefix + format_subject(email.subject, config, issue)
+    mailto = email.list_unsubscribe or f"mailto:{sender.envelope}?subject=unsubscribe"
+    unsubscribe = unsubscribe_links(
+        checked_unsubscribe(mailto, where),
+        checked_unsubscribe(email.unsubscribe_url, where, "email.unsubscribe_url")
+        if email.unsubscribe_url
+        else "",
+    )
+    web_url = absolute_issue_url(config.newsletter, issue.number)
+    name = pdf_name(config.newsletter, issue.number)
     return Parts(
         sender=sender,
         reply_to=reply_to,
         subject=check_header_text(f"the subject made from {where}: email.subject", subject),
-        unsubscribe=checked_unsubscribe(unsubscribe, where),
-        web_url=absolute_issue_url(config.newsletter, issue.number),
-        pdf_name=pdf_name(config.newsletter, issue.number),
+        unsubscribe=unsubscribe,
+        unsubscribe_page=email.unsubscribe_url or unsubscribe[-1],
+        web_url=web_url,
+        pdf_name=name,
+        pdf_mode=email.pdf,
+        pdf_url=f"{web_url}{name}" if web_url and email.pdf == "link" else None,
     )
+
+
+def unsubscribe_links(list_unsubscribe: str, page: str) -> tuple[str, ...]:
+    """List-Unsubscribe's addresses: the https page (one-click, RFC 8058) first, when set."""
+    if not page or page == list_unsubscribe:
+        return (list_unsubscribe,)
+    return (page, list_unsubscribe)
 
 
 def format_subject(template: str, config: Config, issue: Issue) -> str:
@@ -157,36 +226,46 @@ def format_subject(template: str, config: Config, issue: Issue) -> str:
         raise ConfigError(where, f"email.subject: {exc}", hint=hint) from None
 
 
-def checked_unsubscribe(value: str, where: str) -> str:
-    check_header_text(f"{where}: email.list_unsubscribe", value)
+def checked_unsubscribe(value: str, where: str, key: str = "email.list_unsubscribe") -> str:
+    check_header_text(f"{where}: {key}", value)
     url = value.strip().removeprefix("<").removesuffix(">")
     scheme = urlsplit(url).scheme.lower()
     plain = url.isascii() and len(url) <= MAX_UNSUBSCRIBE_LENGTH
     if scheme not in ("mailto", "https", "http") or not plain or re.search(r"[\s<>,\"]", url):
         raise ConfigError(
             where,
-            f"email.list_unsubscribe: '{value}' is not a mailto: or https:// address",
+            f"{key}: '{value}' is not a mailto: or https:// address",
             hint="Give one address, e.g. mailto:editor@example.org?subject=unsubscribe.",
         )
     return url
 
 
-def compose(config: Config, issue: Issue, pdf: bytes, *, now: dt.datetime) -> Letter:
+def require_site_url(config: Config) -> None:
+    """A real send needs newsletter.url: every link in an email must be absolute."""
+    if not config.newsletter.url:
+        raise ConfigError(
+            str(config.path or "feeds.yaml"),
+            "newsletter.url is not set, so the email's links to the issue, its PDF and "
+            "other issues would be relative, and a relative link is dead in a mailbox",
+            hint="Set newsletter.url to where the site is published, e.g. "
+            "url: https://example.org/newsletter/ (--dry-run works without it).",
+        )
+
+
+def refuse_draft(issue: Issue) -> None:
+    if getattr(issue, "draft", False):
+        raise UserError(
+            f"issue {issue.number} is a draft: delete the `draft: true` line to publish it",
+            hint=f"To see it in a mailbox first: digest send {issue.number} --test ADDR.",
+        )
+
+
+def compose(
+    config: Config, issue: Issue, pdf: bytes | None, *, now: dt.datetime, subject_prefix: str = ""
+) -> Letter:
     """The message for an issue, built once: text, HTML and the PDF, with shared headers."""
-    parts = message_parts(config, issue)
-    env = theme.environment(config)
-    context: dict[str, Any] = {
-        **template_helpers(config),
-        "issue": issue,
-        "subject": parts.subject,
-        "web_url": parts.web_url,
-        "pdf_name": parts.pdf_name,
-        "unsubscribe_url": parts.unsubscribe,
-    }
-    text = theme.render_template(
-        env, EMAIL_TEXT, **context, markdown_text=render_markdown(issue, config, env=env)
-    )
-    html, compact = email_html(env, context)
+    parts = message_parts(config, issue, subject_prefix=subject_prefix)
+    body = email_body(theme.environment(config), email_context(config, parts), issue)
 
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = parts.subject
@@ -194,43 +273,141 @@ def compose(config: Config, issue: Issue, pdf: bytes, *, now: dt.datetime) -> Le
     if parts.reply_to:
         message["Reply-To"] = parts.reply_to.header_value()
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
-    message.set_content(text, subtype="plain", charset="utf-8")
-    message.add_alternative(html, subtype="html", charset="utf-8")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=parts.pdf_name)
+    message.set_content(body.text, subtype="plain", charset="utf-8")
+    message.add_alternative(body.html, subtype="html", charset="utf-8")
+    if parts.pdf_mode == "attach" and pdf is not None:
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=parts.pdf_name)
     shared = _list_headers(parts.unsubscribe) + message.as_bytes(policy=MAIL_POLICY)
     return Letter(
         issue=issue.number,
         sender=parts.sender,
         subject=parts.subject,
         pdf_name=parts.pdf_name,
-        html_bytes=len(html.encode("utf-8")),
-        compact=compact,
+        html_bytes=body.html_bytes,
+        full_html_bytes=body.full_html_bytes,
+        items_shown=body.items_shown,
+        items_total=len(issue.items),
         shared=shared,
         shared_wire=dot_stuff(shared),
     )
 
 
-def _list_headers(unsubscribe: str) -> bytes:
-    """List-Unsubscribe (RFC 2369) and, for https, one-click (RFC 8058) on unfolded lines.
+def email_context(config: Config, parts: Parts) -> dict[str, Any]:
+    """What email.html may use: the page helpers, with every link made absolute."""
+    base = parts.web_url
 
-    Written by hand so the URL is never folded onto a continuation line, which some
-    receivers misread; checked_unsubscribe guarantees plain ASCII without spaces or breaks.
+    def link(url: str | None) -> str | None:
+        return safe_url(url, base)
+
+    return {
+        **template_helpers(config),
+        "markdown": functools.partial(markdown_html, base=base),
+        "inline": functools.partial(markdown_inline, base=base),
+        "link": link,
+        "subject": parts.subject,
+        "web_url": base,
+        "pdf_name": parts.pdf_name,
+        "pdf_mode": parts.pdf_mode,
+        "pdf_url": parts.pdf_url,
+        "unsubscribe_url": parts.unsubscribe_page,
+    }
+
+
+def _list_headers(unsubscribe: Sequence[str]) -> bytes:
+    """List-Unsubscribe (RFC 2369) and, for https, one-click (RFC 8058).
+
+    Written by hand so a URL is never folded onto a continuation line, which some receivers
+    misread; checked_unsubscribe guarantees plain ASCII without spaces or breaks. Two
+    addresses too long for one line are folded between them.
     """
-    lines = f"List-Unsubscribe: <{unsubscribe}>\r\n"
-    if unsubscribe.lower().startswith("https://"):
+    entries = [f"<{url}>" for url in unsubscribe]
+    line = "List-Unsubscribe: " + ", ".join(entries)
+    if len(line) > MAX_LINE:
+        line = "List-Unsubscribe: " + ",\r\n ".join(entries)
+    lines = line + "\r\n"
+    if any(url.lower().startswith("https://") for url in unsubscribe):
         lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
     return lines.encode("ascii")
 
 
-def email_html(env: Any, context: dict[str, Any]) -> tuple[str, bool]:
-    """The HTML part with its CSS inlined; headlines only when the full text would be clipped."""
-    html = ""
-    for compact in (False, True):
-        page = theme.render_template(env, EMAIL_HTML, **context, compact=compact)
-        html = _INLINER.inline(page)
-        if len(html.encode("utf-8")) <= GMAIL_CLIP_BYTES:
-            return html, compact
-    return html, True
+# ---------------------------------------------------------------- the body
+
+
+@dataclass(frozen=True)
+class Body:
+    html: str  # CSS inlined, as sent
+    text: str  # the whole issue as plain text
+    html_bytes: int
+    full_html_bytes: int
+    items_shown: int
+
+
+def email_body(env: Any, context: dict[str, Any], issue: Issue) -> Body:
+    """The HTML and text parts. When the HTML would pass Gmail's clipping limit it shows as
+    many whole items as fit and links to the whole issue; the text part is always whole."""
+    total = len(issue.items)
+    page = _email_page(env, context, issue, total)
+    html = _INLINER.inline(page)
+    size = full_size = encoded_size(html)
+    shown = total
+    if size > GMAIL_CLIP_BYTES and total:
+        shown, html, size = _fitting_page(env, context, issue)
+    return Body(html, html_to_text(page), size, full_size, shown)
+
+
+def _email_page(env: Any, context: dict[str, Any], issue: Issue, shown: int) -> str:
+    total = len(issue.items)
+    return theme.render_template(
+        env,
+        EMAIL_HTML,
+        **context,
+        issue=first_items(issue, shown),
+        shortened=shown < total,
+        items_shown=shown,
+        items_total=total,
+    )
+
+
+def _fitting_page(env: Any, context: dict[str, Any], issue: Issue) -> tuple[int, str, int]:
+    """The most whole items whose page fits under the limit (found by bisection)."""
+
+    def attempt(count: int) -> tuple[int, str, int]:
+        html = _INLINER.inline(_email_page(env, context, issue, count))
+        return count, html, encoded_size(html)
+
+    best = attempt(0)
+    low, high = 1, len(issue.items) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        tried = attempt(middle)
+        if tried[2] <= GMAIL_CLIP_BYTES:
+            best, low = tried, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def first_items(issue: Issue, count: int) -> Issue:
+    """The issue cut after its first `count` items in reading order; later sections go."""
+    if count >= len(issue.items):
+        return issue
+    sections: list[Section] = []
+    left = count
+    for section in issue.sections:
+        if left <= 0:
+            break
+        sections.append(replace(section, items=section.items[:left]))
+        left -= len(section.items)
+    return replace(issue, sections=tuple(sections))
+
+
+def encoded_size(html: str) -> int:
+    """Bytes the HTML part takes in the message, transfer encoding included."""
+    part = EmailMessage(policy=MAIL_POLICY)
+    part.set_content(html, subtype="html", charset="utf-8")
+    payload = part.get_payload()
+    assert isinstance(payload, str)
+    return len(payload.encode("utf-8", "surrogateescape"))
 
 
 # ---------------------------------------------------------------- the PDF
@@ -256,11 +433,14 @@ def _is_fresh(output: Path, source: Path | None) -> bool:
     return source is None or output.stat().st_mtime >= source.stat().st_mtime
 
 
-def prepare(config: Config, number: int, *, now: dt.datetime | None = None) -> Letter:
-    issue = load_issue(config, number)
+def prepare(
+    config: Config, issue: Issue, *, now: dt.datetime | None = None, subject_prefix: str = ""
+) -> Letter:
     message_parts(config, issue)  # refuse unsafe headers before spending time on a PDF
-    pdf = issue_pdf(config, issue)
-    return compose(config, issue, pdf, now=now or dt.datetime.now(dt.UTC))
+    pdf = issue_pdf(config, issue) if config.email.pdf == "attach" else None
+    return compose(
+        config, issue, pdf, now=now or dt.datetime.now(dt.UTC), subject_prefix=subject_prefix
+    )
 
 
 # ---------------------------------------------------------------- who gets it
@@ -307,6 +487,7 @@ class SendReport:
     deliveries: tuple[Delivery, ...] = ()
     not_tried: tuple[Recipient, ...] = ()  # left for the next run when the server went away
     stopped: str = ""  # why the run stopped early, if it did
+    letter: Letter | None = None  # what was sent, when anything was
 
     def count(self, result: str) -> int:
         return sum(1 for d in self.deliveries if d.answer.result == result)
@@ -328,9 +509,10 @@ def deliver_all(
         message_id = letter.new_message_id()
         try:
             answer = link.deliver(
-                letter.sender.address,
-                recipient.address,
+                letter.sender.envelope,
+                recipient.envelope,
                 letter.wire_parts_for(recipient, message_id),
+                smtputf8=recipient.needs_smtputf8,
             )
         except ServerGone as exc:
             delivery = Delivery(recipient, message_id, Answer("failed", None, exc.message))
@@ -355,11 +537,14 @@ def send_issue(
     """Send issue `number` to everyone not yet served, logging each answer as it comes."""
     if not recipients:
         raise UserError("no recipients", hint="Give --to ADDRESS (repeatable) or --list FILE.")
+    issue = load_issue(config, number)
+    refuse_draft(issue)
+    require_site_url(config)
     with send_lock(config, number), open_store(config) as store:
         todo = plan(recipients, store.send_standing(number), resend)
         if not todo.to_send:
             return SendReport(todo)
-        letter = prepare(config, number, now=now())
+        letter = prepare(config, issue, now=now())
 
         def log(delivery: Delivery) -> None:
             store.record_send(log_entry(number, delivery, now()))
@@ -369,7 +554,29 @@ def send_issue(
         with SmtpLink(config.email, smtp_login()) as link:
             link.open()
             done, left, stopped = deliver_all(letter, todo.to_send, link, log)
-    return SendReport(todo, tuple(done), left, stopped)
+    return SendReport(todo, tuple(done), left, stopped, letter)
+
+
+def send_test(
+    config: Config,
+    number: int,
+    recipients: Sequence[Recipient],
+    *,
+    on_delivery: Callable[[Delivery], None] | None = None,
+) -> SendReport:
+    """A copy of issue `number` for the editor, subject marked [Test]: drafts too, and not
+    logged, so the real send still reaches everyone."""
+    if not recipients:
+        raise UserError("no recipients", hint="Give --test ADDRESS (repeatable).")
+    issue = load_issue(config, number)
+    require_site_url(config)
+    letter = prepare(config, issue, subject_prefix=TEST_PREFIX)
+    with SmtpLink(config.email, smtp_login()) as link:
+        link.open()
+        done, left, stopped = deliver_all(
+            letter, recipients, link, on_delivery or (lambda delivery: None)
+        )
+    return SendReport(Plan(tuple(recipients)), tuple(done), left, stopped, letter)
 
 
 def log_entry(issue: int, delivery: Delivery, when: dt.datetime) -> LogEntry:
@@ -402,18 +609,23 @@ def send_lock(config: Config, number: int) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def dry_run(config: Config, number: int, recipients: Sequence[Recipient], out: Path) -> list[Path]:
-    """One .eml file per recipient in `out`; nothing is sent and nothing is logged."""
+def dry_run(
+    config: Config, number: int, recipients: Sequence[Recipient], out: Path
+) -> tuple[Letter, list[Path]]:
+    """One .eml file per recipient in `out`; nothing is sent and nothing is logged.
+
+    Drafts and a newsletter without newsletter.url are allowed here (see the warnings)."""
     if not recipients:
         raise UserError("no recipients", hint="Give --to ADDRESS (repeatable) or --list FILE.")
-    letter = prepare(config, number)
+    letter = prepare(config, load_issue(config, number))
     written: list[Path] = []
     for recipient in recipients:
         path = out / f"{eml_name(recipient)}"
         atomic_write(path, letter.copy_for(recipient, letter.new_message_id()))
         written.append(path)
-    return written
+    return letter, written
 
 
 def eml_name(recipient: Recipient) -> str:
-    return re.sub(r"[^a-z0-9@._+-]", "_", recipient.key) + ".eml"
+    """A file name for the address: letters of any script kept, anything else '_'."""
+    return re.sub(r"[^\w@.+-]", "_", recipient.key) + ".eml"

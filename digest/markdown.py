@@ -106,23 +106,27 @@ def http_url(url: str | None) -> str | None:
 # ---------------------------------------------------------------- editor Markdown -> HTML
 
 
-def markdown_html(text: str, *, images: bool = False) -> Markup:
-    """Editor Markdown as sanitized HTML, ready to put in a page."""
-    return Markup(_markdown_html(text or "", images))
+def markdown_html(text: str, *, images: bool = False, base: str | None = None) -> Markup:
+    """Editor Markdown as sanitized HTML, ready to put in a page.
+
+    Relative links are resolved against `base` (an email's links must be absolute); without
+    a base they are dropped.
+    """
+    return Markup(_markdown_html(text or "", images, base))
 
 
-def markdown_inline(text: str) -> Markup:
+def markdown_inline(text: str, *, base: str | None = None) -> Markup:
     """Like markdown_html for one line (a bullet, a timeline entry): no wrapping <p>."""
-    html = _markdown_html(text or "", False)
+    html = _markdown_html(text or "", False, base)
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return Markup(html)
 
 
 @lru_cache(maxsize=8192)
-def _markdown_html(text: str, images: bool) -> str:
+def _markdown_html(text: str, images: bool, base: str | None = None) -> str:
     converted = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return clean_html(converted, images=images).strip()
+    return clean_html(converted, base, images=images).strip()
 
 
 # ---------------------------------------------------------------- editor Markdown -> CommonMark

@@ -103,8 +103,14 @@ class SmtpLink:
         except (OSError, smtplib.SMTPException):
             smtp.close()
 
-    def deliver(self, sender: str, recipient: str, message: Sequence[bytes]) -> Answer:
+    def deliver(
+        self, sender: str, recipient: str, message: Sequence[bytes], *, smtputf8: bool = False
+    ) -> Answer:
         """Hand one message for one recipient to the server.
+
+        With smtputf8 (an address or header that is not ASCII) the transaction asks for
+        SMTPUTF8 (RFC 6531); a server that does not offer it refuses that recipient for good,
+        and nothing is sent to it.
 
         `message` is the message's parts in order, on the wire already: CRLF line ends and
         dot-stuffed (see dot_stuff), so the same prepared body serves every recipient without
@@ -116,17 +122,27 @@ class SmtpLink:
         for _ in range(REOPEN_ATTEMPTS + 1):
             self.open()
             try:
-                return self._offer(sender, recipient, message)
+                return self._offer(sender, recipient, message, smtputf8)
             except _Reconnect:
                 self._drop()
         where = f"{self.settings.host}:{self.settings.port}"
         raise ServerGone(f"the SMTP server {where} keeps closing the connection")
 
-    def _offer(self, sender: str, recipient: str, message: Sequence[bytes]) -> Answer:
+    def _offer(
+        self, sender: str, recipient: str, message: Sequence[bytes], smtputf8: bool
+    ) -> Answer:
         smtp = self._smtp
         assert smtp is not None
+        if smtputf8 and not smtp.has_extn("smtputf8"):
+            where = f"{self.settings.host}:{self.settings.port}"
+            return Answer(
+                "refused",
+                None,
+                f"the SMTP server {where} does not offer SMTPUTF8, "
+                "which this internationalised address needs",
+            )
         try:
-            code, reply = smtp.mail(sender)
+            code, reply = smtp.mail(sender, ["SMTPUTF8"] if smtputf8 else [])
             if code != 250:
                 self._reset_after(code)
                 raise MailError(

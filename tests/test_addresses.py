@@ -13,6 +13,7 @@ from digest.addresses import (
     AddressError,
     HeaderError,
     Recipient,
+    ascii_domain,
     check_header_text,
     gather_recipients,
     is_plain_address,
@@ -121,3 +122,37 @@ def test_a_bad_to_address_is_refused_outright_not_skipped() -> None:
     with pytest.raises(AddressError, match=r"^--to 'ann@' is not"):
         gather_recipients(["bo@example.org", "ann@"], None)
     assert gather_recipients([], None).recipients == ()
+
+
+def test_an_internationalised_domain_goes_on_the_wire_in_ascii() -> None:
+    recipient = parse_recipient("Ann <ann@例子.中国>")
+    assert recipient.address == "ann@例子.中国"  # kept as written, for the log and the editor
+    assert recipient.envelope == "ann@xn--fsqu00a.xn--fiqs8s"
+    assert not recipient.needs_smtputf8
+    assert recipient.header_value().domain == "xn--fsqu00a.xn--fiqs8s"
+
+
+def test_a_local_part_that_is_not_ascii_needs_smtputf8() -> None:
+    recipient = parse_recipient("陈@例子.中国")
+    assert recipient.needs_smtputf8
+    assert recipient.envelope == "陈@例子.中国"
+    assert recipient.domain == "xn--fsqu00a.xn--fiqs8s"  # for message ids
+
+
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("example.org", "example.org"),
+        ("bücher.example", "xn--bcher-kva.example"),
+        ("例子", None),  # one label is not a domain
+        ("例子..中国", None),
+        ("exa mple.org", None),
+    ],
+)
+def test_ascii_domain(domain: str, expected: str | None) -> None:
+    assert ascii_domain(domain) == expected
+
+
+@pytest.mark.parametrize("address", ["陈 @例子.中国", "陈\u3000x@例子.中国", "陈@", "@例子.中国"])
+def test_internationalised_addresses_still_refuse_spaces_and_missing_parts(address: str) -> None:
+    assert not is_plain_address(address)

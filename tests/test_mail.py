@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
+from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -31,6 +33,8 @@ from digest.build import build_issue
 from digest.config import load_config
 from digest.issuefile import load_issue
 from digest.mail import GMAIL_CLIP_BYTES, compose, send_lock
+from digest.mailtext import display_width
+from digest.models import Issue
 
 DATA = Path(__file__).parent / "data" / "mail"
 SMALL_TITLE = "四川 Miners on the Move"
@@ -104,7 +108,7 @@ def html_part(message: EmailMessage) -> str:
 def text_part(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
-    return str(part.get_content())
+    return str(part.get_content()).replace("\r\n", "\n")  # a transfer-encoded body keeps CRLF
 
 
 def write_list(root: Path, text: str) -> Path:
@@ -199,18 +203,147 @@ def test_https_unsubscribe_adds_one_click_header(root: Path) -> None:
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head
 
 
-def test_a_long_issue_falls_back_to_headlines_under_the_clipping_limit(root: Path) -> None:
+def test_a_300_item_issue_is_shortened_under_the_clipping_limit(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(small_root, pdf="none")
+    body = "Paragraph of commentary on the market, with **one** [link](https://example.com/a). " * 6
+    edit_issue(
+        small_root,
+        sections=[
+            {
+                "heading": f"Region {region}",
+                "items": [
+                    {"title": f"Story {region * 100 + n}", "url": f"https://example.com/{n}",
+                     "source": "Example Wire", "body": body}
+                    for n in range(100)
+                ],
+            }
+            for region in range(3)
+        ],
+    )  # fmt: skip
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 0, run.stderr
+    assert "warning: issue #22's HTML part would be" in run.stderr
+    assert "over Gmail's 102 KB clipping limit" in run.stderr
+
+    message = server.handler.messages()[0]
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    encoded = html.get_payload()
+    assert isinstance(encoded, str) and len(encoded.encode()) < GMAIL_CLIP_BYTES
+    content = html_part(message)
+    shown = re.findall(r">Story (\d+)</a></h3>", content)
+    assert 10 < len(shown) < 300
+    assert shown == [str(n) for n in range(len(shown))]  # the first items, in order
+    assert f"first {len(shown)} of 300 items" in run.stderr
+    assert content.count("Read at <a") == len(shown)  # each shown item whole, links included
+    assert re.search(
+        r'<a href="https://news.example.org/blockchain-asia/issues/22/"[^>]*>'
+        r"<strong[^>]*>Read the whole issue</strong></a>",
+        content,
+    )
+    text = text_part(message)
+    assert "Story 299" in text  # the text part is always whole
+
+
+def edit_issue(root: Path, **changes: object) -> None:
     path = root / "issues" / "22.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    body = "Paragraph of commentary on the market. " * 60
-    data["sections"][1]["items"] = [
-        {"title": f"Story {n}", "url": f"https://example.com/{n}", "body": body} for n in range(80)
-    ]
+    data.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    config = load_config(root)
-    letter = compose(config, load_issue(config, 22), b"%PDF-1.7", now=dt.datetime.now(dt.UTC))
-    assert letter.compact
-    assert letter.html_bytes < GMAIL_CLIP_BYTES
+
+
+def all_links(message: EmailMessage) -> tuple[list[str], list[str]]:
+    """Every href of the HTML part, and every footnoted address of the text part."""
+    hrefs = re.findall(r'href="([^"]*)"', html_part(message))
+    text = text_part(message)
+    footnotes = re.findall(r"^\[\d+\] (\S+)$", text.split("\nLinks\n", 1)[1], re.M)
+    return hrefs, footnotes
+
+
+# ---------------------------------------------------------------- plain text and links
+
+
+def test_the_text_part_is_plain_text_wrapped_with_footnoted_links(
+    root: Path, server: SmtpServer
+) -> None:
+    assert digest(root, "send", "22", "--to", "ann@example.org").returncode == 0
+    text = text_part(server.handler.messages()[0])
+    assert "Blockchain Asia #22." in text  # the greeting, no Markdown escape
+    assert "\\" not in text and "(<" not in text and "](" not in text and "**" not in text
+    assert f"{EXAMPLE_TITLE}\n{'=' * len(EXAMPLE_TITLE)}\n" in text
+    assert "\nChina\n-----\n" in text
+    assert "\n1. Bitcoin's mining difficulty fell 27.94% on July 3" in text
+    assert "Read at CoinDesk [2] · Also: The Block [3]" in text
+    body, links = text.split("\nLinks\n-----\n")
+    assert all(display_width(line) <= 72 for line in body.splitlines())
+    assert links.startswith("[1] https://blockchain-asia.example.org/issues/22/\n")
+    assert "北京市通过摇号向20万名市民各发放200元数字人民币红包" in text.replace("\n", "")
+
+
+def test_every_link_is_absolute_in_both_parts(small_root: Path, server: SmtpServer) -> None:
+    edit_issue(
+        small_root,
+        intro="See [last week](../21/) and [the archive](/archive/) and [a page](notes.html).",
+    )
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    hrefs, footnotes = all_links(server.handler.messages()[0])
+    site = "https://news.example.org/blockchain-asia"
+    for expected in (f"{site}/issues/21/", "https://news.example.org/archive/",
+                     f"{site}/issues/22/notes.html", f"{site}/issues/22/"):  # fmt: skip
+        assert expected in hrefs and expected in footnotes
+    assert all(link.startswith(("https://", "mailto:")) for link in hrefs + footnotes)
+
+
+def test_a_send_without_the_site_url_is_refused_but_a_dry_run_warns(
+    small_root: Path, server: SmtpServer, tmp_path: Path
+) -> None:
+    path = small_root / "feeds.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["newsletter"]["url"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 2
+    assert "newsletter.url is not set" in run.stderr and "dead in a mailbox" in run.stderr
+    assert "Set newsletter.url" in run.stderr
+    test = digest(small_root, "send", "22", "--test", "ann@example.org")
+    assert test.returncode == 2 and "newsletter.url" in test.stderr
+    assert server.handler.received == []
+
+    dry = digest(small_root, "send", "22", "--to", "ann@example.org", "--dry-run", str(tmp_path))
+    assert dry.returncode == 0, dry.stderr
+    assert "warning: newsletter.url is not set" in dry.stderr
+    assert (tmp_path / "ann@example.org.eml").is_file()
+
+
+# ---------------------------------------------------------------- unsubscribing
+
+
+def test_unsubscribe_page_and_mailto_both_listed_with_one_click(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(
+        small_root, unsubscribe_url="https://news.example.org/unsubscribe?list=ba", pdf="none"
+    )
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    assert message["List-Unsubscribe"] == (
+        "<https://news.example.org/unsubscribe?list=ba>, "
+        "<mailto:coco@example.org?subject=unsubscribe>"
+    )
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    hrefs, _ = all_links(message)
+    assert "https://news.example.org/unsubscribe?list=ba" in hrefs  # the footer's link
+
+
+def test_mailto_unsubscribe_alone_has_no_one_click(small_root: Path, server: SmtpServer) -> None:
+    set_email(small_root, pdf="none")
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    assert message["List-Unsubscribe"] == "<mailto:coco@example.org?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None
 
 
 # ---------------------------------------------------------------- the PDF
@@ -232,6 +365,139 @@ def test_pdf_is_built_when_missing_and_rebuilt_when_the_issue_changes(
     assert built_pdf(root).read_bytes() != first
     pdf = next(server.handler.messages()[1].iter_attachments())
     assert pdf.get_content() == built_pdf(root).read_bytes()
+
+
+@pytest.mark.parametrize("mode", ["link", "none"])
+def test_the_pdf_can_be_linked_or_left_out(small_root: Path, server: SmtpServer, mode: str) -> None:
+    set_email(small_root, pdf=mode)
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 0, run.stderr
+    assert not built_pdf(small_root).exists()  # nothing built that nobody gets
+    message = server.handler.messages()[0]
+    assert message.get_content_type() == "multipart/alternative"
+    assert list(message.iter_attachments()) == []
+    hrefs, _ = all_links(message)
+    pdf_url = "https://news.example.org/blockchain-asia/issues/22/blockchain-asia-22.pdf"
+    text = text_part(message)
+    assert "attached" not in text
+    if mode == "link":
+        assert pdf_url in hrefs
+        assert f"Download the issue as a PDF: {pdf_url}" in " ".join(text.split())
+    else:
+        assert ".pdf" not in text and not any(".pdf" in href for href in hrefs)
+
+
+# ---------------------------------------------------------------- internationalised addresses
+
+IDN_LOCAL = "陈@例子.中国"
+IDN_DOMAIN = "ann@例子.中国"
+IDN_DOMAIN_ASCII = "ann@xn--fsqu00a.xn--fiqs8s"
+
+
+def test_internationalised_addresses_go_out_where_the_server_offers_smtputf8(
+    small_root: Path,
+) -> None:
+    set_email(small_root, pdf="none")
+    with SmtpServer(RecordingHandler(), smtputf8=True) as utf8:
+        set_email(small_root, port=utf8.port)
+        run = digest(small_root, "send", "22", "--to", f"陈先生 <{IDN_LOCAL}>",
+                     "--to", IDN_DOMAIN, "--to", "bo@example.org")  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert "3 sent" in run.stdout
+        received = {r.rcpt_tos[0]: r for r in utf8.handler.received}
+    assert sorted(received) == sorted([IDN_LOCAL, IDN_DOMAIN_ASCII, "bo@example.org"])
+    assert "SMTPUTF8" in received[IDN_LOCAL].mail_options
+    assert "SMTPUTF8" not in received[IDN_DOMAIN_ASCII].mail_options  # IDNA is enough
+    assert received["bo@example.org"].mail_options == ()
+    # SMTPUTF8 headers are raw UTF-8 (RFC 6532), which the email package reads only from text
+    to = message_from_string(received[IDN_LOCAL].data.decode(), policy=policy.default)["To"]
+    to = to.addresses[0]
+    assert (to.display_name, to.addr_spec) == ("陈先生", IDN_LOCAL)
+    assert received[IDN_DOMAIN_ASCII].message()["To"].addresses[0].addr_spec == IDN_DOMAIN_ASCII
+
+
+def test_without_smtputf8_such_an_address_is_refused_and_the_rest_still_sent(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(small_root, pdf="none")
+    subscribers = write_list(small_root, f"ann@example.org\n{IDN_LOCAL}\n{IDN_DOMAIN}\n")
+    first = digest(small_root, "send", "22", "--list", str(subscribers))
+    assert first.returncode == 1
+    assert f"{IDN_LOCAL}: refused (permanent): " in first.stderr
+    assert "does not offer SMTPUTF8" in first.stderr
+    assert server.handler.recipients() == ["ann@example.org", IDN_DOMAIN_ASCII]
+
+    log = json.loads(digest(small_root, "sent", "22", "--json").stdout)
+    assert [(e["recipient"], e["result"]) for e in log] == [
+        ("ann@example.org", "sent"), (IDN_LOCAL, "refused"), (IDN_DOMAIN, "sent"),
+    ]  # fmt: skip
+    again = digest(small_root, "send", "22", "--list", str(subscribers))
+    assert again.returncode == 0
+    assert f"{IDN_LOCAL}: refused earlier" in again.stderr  # reported, not retried
+    assert len(server.handler.received) == 2
+
+
+def test_a_sender_whose_local_part_is_not_ascii_is_refused(
+    small_root: Path, server: SmtpServer
+) -> None:
+    set_email(small_root, **{"from": f"Coco <{IDN_LOCAL}>"})
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 2 and "email.from" in run.stderr and "SMTPUTF8" in run.stderr
+    assert server.handler.received == []
+
+
+def test_an_internationalised_dry_run_file_is_named_after_the_address(
+    small_root: Path, tmp_path: Path
+) -> None:
+    set_email(small_root, pdf="none")
+    out = tmp_path / "outbox"
+    run = digest(small_root, "send", "22", "--to", IDN_LOCAL, "--dry-run", str(out))
+    assert run.returncode == 0, run.stderr
+    assert [p.name for p in out.iterdir()] == [f"{IDN_LOCAL}.eml"]
+
+
+# ---------------------------------------------------------------- test copies and drafts
+
+
+def test_a_test_copy_is_marked_and_not_logged(small_root: Path, server: SmtpServer) -> None:
+    set_email(small_root, pdf="none")
+    run = digest(small_root, "send", "22", "--test", "ed@example.org", "--test", "cy@example.org")
+    assert run.returncode == 0, run.stderr
+    assert "test copy sent to ed@example.org, cy@example.org" in run.stdout
+    subjects = [str(m["Subject"]) for m in server.handler.messages()]
+    assert subjects == [f"[Test] Blockchain Asia #22: {SMALL_TITLE}"] * 2
+    assert "not been sent" in digest(small_root, "sent", "22").stdout
+
+    real = digest(small_root, "send", "22", "--to", "ed@example.org")
+    assert real.returncode == 0 and "1 sent" in real.stdout  # the test did not count
+    assert str(server.handler.messages()[2]["Subject"]) == f"Blockchain Asia #22: {SMALL_TITLE}"
+
+
+def test_test_copies_go_only_to_their_own_addresses(small_root: Path, server: SmtpServer) -> None:
+    run = digest(small_root, "send", "22", "--test", "ed@example.org", "--to", "ann@example.org")
+    assert run.returncode == 2 and "--test sends only to its own addresses" in run.stderr
+    assert server.handler.received == []
+
+
+DRAFTS_KNOWN = "draft" in {f.name for f in fields(Issue)}
+
+
+@pytest.mark.skipif(not DRAFTS_KNOWN, reason="issue files do not have the draft key yet")
+def test_a_draft_is_refused_except_for_a_dry_run_or_a_test_copy(
+    small_root: Path, server: SmtpServer, tmp_path: Path
+) -> None:
+    set_email(small_root, pdf="none")
+    path = small_root / "issues" / "22.yaml"
+    path.write_text("draft: true\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    run = digest(small_root, "send", "22", "--to", "ann@example.org")
+    assert run.returncode == 2
+    assert "issue 22 is a draft: delete the `draft: true` line to publish it" in run.stderr
+    assert server.handler.received == []
+    dry = digest(small_root, "send", "22", "--to", "ann@example.org", "--dry-run", str(tmp_path))
+    assert dry.returncode == 0, dry.stderr
+    test = digest(small_root, "send", "22", "--test", "ed@example.org")
+    assert test.returncode == 0, test.stderr
+    assert server.handler.recipients() == ["ed@example.org"]
 
 
 # ---------------------------------------------------------------- exactly once
@@ -405,6 +671,12 @@ def test_sent_lists_the_log(root: Path, server: SmtpServer) -> None:
     assert all(dt.datetime.fromisoformat(e["time"]).tzinfo is not None for e in entries)
 
 
+def test_sent_for_an_issue_that_does_not_exist_names_those_that_do(small_root: Path) -> None:
+    run = digest(small_root, "sent", "99")
+    assert run.returncode == 2
+    assert "no issue 99: issues here: 22" in run.stderr
+
+
 def test_no_recipients_is_a_usage_error(root: Path) -> None:
     run = digest(root, "send", "22")
     assert run.returncode == 2 and "no recipients" in run.stderr
@@ -482,6 +754,8 @@ def test_check_header_text_keeps_ordinary_text() -> None:
         ("Ann Lee <ann@example.org>", "ann@example.org", "Ann Lee"),
         ('"Lee, Ann" <ann.lee+news@mail.example.org>', "ann.lee+news@mail.example.org", "Lee, Ann"),
         ("李四 <li@example.cn>", "li@example.cn", "李四"),
+        ("陈@例子.中国", "陈@例子.中国", ""),
+        ("Ann <ann@bücher.example>", "ann@bücher.example", "Ann"),
     ],
 )
 def test_parse_recipient_accepts(text: str, address: str, name: str) -> None:

@@ -138,3 +138,31 @@ def test_closing_twice_and_closing_unopened_are_harmless(server: SmtpServer) -> 
     link.close()
     link.close()
     assert server.handler.hellos == 1
+
+
+def test_smtputf8_is_asked_for_where_the_server_offers_it() -> None:
+    with SmtpServer(RecordingHandler(), smtputf8=True) as utf8:
+        with SmtpLink(settings(utf8.port), None) as link:
+            answers = [
+                link.deliver(SENDER, "陈@例子.中国", wire(), smtputf8=True),
+                link.deliver(SENDER, "bo@example.org", wire()),
+            ]
+        received = utf8.handler.received
+    assert answers == [Answer("sent", 250, ""), Answer("sent", 250, "")]
+    assert [(r.rcpt_tos, r.mail_options) for r in received] == [
+        (("陈@例子.中国",), ("SMTPUTF8",)),
+        (("bo@example.org",), ()),
+    ]
+
+
+def test_without_smtputf8_the_recipient_is_refused_for_good_and_the_next_still_goes(
+    server: SmtpServer,
+) -> None:
+    with SmtpLink(settings(server.port), None) as link:
+        refused = link.deliver(SENDER, "陈@例子.中国", wire(), smtputf8=True)
+        sent = link.deliver(SENDER, "bo@example.org", wire())
+        assert link.connections == 1
+    assert refused.result == "refused" and refused.code is None
+    assert "does not offer SMTPUTF8" in refused.reason
+    assert sent == Answer("sent", 250, "")
+    assert server.handler.recipients() == ["bo@example.org"]

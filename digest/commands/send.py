@@ -1,4 +1,4 @@
-"""`digest send N` emails an issue with its PDF; `digest sent N` lists who got it."""
+"""`digest send N` emails an issue; `digest sent N` lists who got it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from digest import mail
 from digest.addresses import RecipientList, gather_recipients
 from digest.commands import State, pass_state
 from digest.errors import UserError, WorkFailed
+from digest.issuefile import issue_numbers
 from digest.models import Config
 from digest.store import open_store
 
@@ -34,6 +35,13 @@ from digest.store import open_store
     help="Write one .eml file per recipient into DIR; send nothing.",
 )
 @click.option("--resend", is_flag=True, help="Send again to recipients already served.")
+@click.option(
+    "--test",
+    "test",
+    multiple=True,
+    metavar="ADDR",
+    help="Send a copy marked [Test] to ADDR (repeatable) only; not logged, drafts allowed.",
+)
 @pass_state
 def send(
     state: State,
@@ -42,23 +50,43 @@ def send(
     list_file: Path | None,
     dry_run: Path | None,
     resend: bool,
+    test: tuple[str, ...],
 ) -> None:
-    """Email issue NUMBER with its PDF attached, once to each recipient.
+    """Email issue NUMBER once to each recipient (the PDF attached or linked, per email.pdf).
 
     Without --to or --list it mails the active subscribers; anyone recorded as unsubscribed
     or disabled is never mailed. Running it again reaches only those not yet served (a run
-    that stopped halfway resumes); --resend sends to everyone again. SMTP login comes from
-    DIGEST_SMTP_USER and DIGEST_SMTP_PASSWORD.
+    that stopped halfway resumes); --resend sends to everyone again. A draft is refused,
+    except with --dry-run or --test. SMTP login comes from DIGEST_SMTP_USER and
+    DIGEST_SMTP_PASSWORD.
     """
     config = state.config()
+    if test:
+        if to or list_file or dry_run or resend:
+            raise UserError(
+                "--test sends only to its own addresses",
+                hint="Leave out --to, --list, --dry-run and --resend with --test.",
+            )
+        _send_test(config, number, test)
+        return
     recipients = _recipients(config, to, list_file)
     if dry_run is not None:
-        written = mail.dry_run(config, number, recipients.recipients, dry_run)
+        if not config.newsletter.url:
+            _warn(
+                "newsletter.url is not set: these messages have no links to the site, and "
+                "a real send is refused until it is"
+            )
+        letter, written = mail.dry_run(config, number, recipients.recipients, dry_run)
+        for warning in letter.warnings():
+            _warn(warning)
         click.echo(f"wrote {len(written)} message(s) to {dry_run} (nothing sent)")
         return
     report = mail.send_issue(
         config, number, recipients.recipients, resend=resend, on_delivery=_show_problem
     )
+    if report.letter is not None:
+        for warning in report.letter.warnings():
+            _warn(warning)
     _summarize(number, report)
     if report.failed:
         raise WorkFailed(
@@ -82,7 +110,7 @@ def _recipients(config: Config, to: tuple[str, ...], list_file: Path | None) -> 
                 )
         out = store.subscribers_who_left()
     for problem in given.problems:
-        click.echo(f"digest: warning: {problem}", err=True)
+        _warn(problem)
     kept = tuple(r for r in given.recipients if r.key not in out)
     if len(kept) < len(given.recipients):
         click.echo(
@@ -92,6 +120,23 @@ def _recipients(config: Config, to: tuple[str, ...], list_file: Path | None) -> 
     if not kept:
         raise UserError("every recipient given is recorded as unsubscribed or disabled")
     return RecipientList(kept, given.problems, given.duplicates)
+
+
+def _send_test(config: Config, number: int, addresses: tuple[str, ...]) -> None:
+    recipients = gather_recipients(addresses, None).recipients
+    report = mail.send_test(config, number, recipients, on_delivery=_show_problem)
+    if report.letter is not None:
+        for warning in report.letter.warnings():
+            _warn(warning)
+    sent = [d.recipient.address for d in report.deliveries if d.answer.result == "sent"]
+    if sent:
+        click.echo(f"issue #{number}: test copy sent to {', '.join(sent)} (not logged)")
+    if report.failed:
+        raise WorkFailed(f"the test copy of issue #{number} did not reach everyone")
+
+
+def _warn(message: str) -> None:
+    click.echo(f"digest: warning: {message}", err=True)
 
 
 def _show_problem(delivery: mail.Delivery) -> None:
@@ -137,7 +182,12 @@ def _summarize(number: int, report: mail.SendReport) -> None:
 @pass_state
 def sent(state: State, number: int, as_json: bool) -> None:
     """List the send log of issue NUMBER: every attempt, oldest first."""
-    with open_store(state.config()) as store:
+    config = state.config()
+    existing = issue_numbers(config)
+    if number not in existing:
+        listed = ", ".join(map(str, existing)) or "none yet"
+        raise UserError(f"no issue {number}: issues here: {listed}")
+    with open_store(config) as store:
         log = store.send_log(number)
     if as_json:
         click.echo(json.dumps([entry.as_json() for entry in log], ensure_ascii=False, indent=2))

@@ -1,7 +1,8 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that records what it is given.
 
 It can refuse chosen recipients (450 temporary, 550 permanent), drop the connection after K
-messages, and stay down afterwards (every MAIL answered 421) until told to come back.
+messages, and stay down afterwards (every MAIL answered 421) until told to come back. It offers
+SMTPUTF8 (internationalised addresses) only when asked to.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     data: bytes
+    mail_options: tuple[str, ...] = ()  # what MAIL FROM asked for, e.g. SMTPUTF8
 
     def message(self) -> EmailMessage:
         parsed = message_from_bytes(self.data, policy=policy.default)
@@ -68,7 +70,12 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append(
-            Received(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.original_content))
+            Received(
+                envelope.mail_from,
+                tuple(envelope.rcpt_tos),
+                bytes(envelope.original_content),
+                tuple(envelope.mail_options),
+            )
         )
         if self.drop_after is not None and len(self.received) == self.drop_after:
             # The 250 below is written first; closing flushes it, then the socket is gone.
@@ -93,9 +100,15 @@ def free_port() -> int:
 class SmtpServer:
     """A running server; `handler` holds what it received."""
 
-    def __init__(self, handler: RecordingHandler, login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        handler: RecordingHandler,
+        login: tuple[str, str] | None = None,
+        *,
+        smtputf8: bool = False,
+    ) -> None:
         """With login, the server demands AUTH with that user and password (plain text is
-        allowed here: the tests run on loopback without TLS)."""
+        allowed here: the tests run on loopback without TLS). With smtputf8 it offers SMTPUTF8."""
         self.handler = handler
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -113,6 +126,7 @@ class SmtpServer:
             port=self.port,
             decode_data=False,
             data_size_limit=50_000_000,
+            enable_SMTPUTF8=smtputf8,
             **auth,
         )
 
