@@ -37,7 +37,7 @@ LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
 ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
 CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
-GROUP_SHARE = 0.8  # a story's members near an item must be this alike to it on average
+GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on average
 MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
@@ -309,6 +309,9 @@ class _Corpus:
         """The first id of a term found in more than count items (ids run rarest first)."""
         return bisect_right(self.counts, count)
 
+    def same_script(self, a: int, b: int) -> bool:
+        return self.cjk[a] == self.cjk[b]
+
     def alike(self, a: int, b: int) -> float:
         """The cosine of two items: of their whole vectors, or of their anchors when one is
         written in Chinese (Japanese, Korean) and the other not. A single shared anchor, one
@@ -425,8 +428,11 @@ class _Linker:
             if root == own:
                 continue
             cosine = cosines[other] = self._alike(index, other)
-            late = self.times[index] - self.times[other] > self.window
-            if cosine >= (self.least_late if late else self.least):
+            if self.times[index] - self.times[other] <= self.window:
+                least = self.least
+            else:  # a late report; in another script its few anchors are too little to tell
+                least = self.least_late if self.corpus.same_script(index, other) else 2.0
+            if cosine >= least:
                 linked.add(root)
         if linked:
             self._join(index, linked, cosines)
