@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import DigestError, StoreError, UserError
+from digest.errors import StoreError, UserError
 from digest.fetch import Client, FeedOutcome, fetch_feeds, user_agent
-from digest.issuefile import issue_numbers, load_issue
 from digest.models import Config, FeedConfig
-from digest.store import STORY_WINDOW, open_store
+from digest.store import open_store
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def run_fetch(
             if on_feed is not None:
                 on_feed(outcome)
         if changed:
-            store.regroup_around(changed, story_window_start(config, now))
+            store.regroup_around(changed)
     return FetchReport(
         ok=sum(o.worked for o in outcomes),
         failed=sum(o.failed for o in outcomes),
@@ -64,21 +63,6 @@ def run_fetch(
         seconds=time.monotonic() - started,
         outcomes=tuple(outcomes),
     )
-
-
-def story_window_start(config: Config, now: dt.datetime) -> dt.datetime:
-    """How far back a fetch groups items into stories: the last two weeks, or back to the
-    latest issue when that is older, so the next draft's range is grouped whole."""
-    recent = now - STORY_WINDOW
-    numbers = issue_numbers(config)
-    if not numbers:
-        return recent
-    try:
-        latest = load_issue(config, numbers[-1]).date
-    except DigestError:
-        return recent  # an issue file being edited: 'digest build' will say what is wrong
-    after = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return min(recent, after)
 
 
 def _chosen(config: Config, only: str | None) -> tuple[FeedConfig, ...]:

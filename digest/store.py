@@ -37,10 +37,9 @@ from digest.models import (
     ItemSketch,
     Taxonomy,
 )
-from digest.stories import WINDOW_DAYS, group_stories
+from digest.stories import LATE_DAYS, group_stories
 
-STORY_WINDOW = dt.timedelta(days=14)
-STORY_REACH_DAYS = WINDOW_DAYS  # how far apart in time two items of one story may be
+STORY_REACH = dt.timedelta(days=LATE_DAYS)  # how far apart in time two items of one story may be
 _ID_CHARS = 12
 log = logging.getLogger(__name__)
 COMMIT_SECONDS = 0.5  # a fetch commits the feeds saved in this long together
@@ -277,6 +276,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, config: Config) -> None:
         self.conn = conn
         self.config = config
+        self.story_items_considered = 0  # items the last regroup_around read
 
     # -- feeds
 
@@ -804,25 +804,25 @@ class Store:
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", changes)
         return len(changes)
 
-    def regroup_around(self, changed: Iterable[str], since: dt.datetime) -> int:
+    def regroup_around(self, changed: Iterable[str]) -> int:
         """Story ids after items were added or changed: only the stories that can touch them.
 
-        The changed items are grouped with the items dated within the story window of them
-        (and every item of those items' stories); stories they do not join keep their ids, and
-        unchanged items stay in the stories they were in. Returns how many ids were rewritten.
+        Each changed item is grouped with the items dated within STORY_REACH of its own date
+        (published, else first seen), whatever its age, and with every item of those items'
+        stories; stories they do not join keep their ids, and unchanged items stay in the
+        stories they were in. Returns how many ids were rewritten; `story_items_considered`
+        says how many items the grouping read.
         """
         changed_ids = set(changed)
-        dates = self._dates_of(changed_ids, since)
-        if not dates:
+        nearby: dict[str, Item] = {}
+        for lo, hi in _spans(self._dates_of(changed_ids), STORY_REACH):
+            nearby.update((i.id, i) for i in self.items_in_range(lo, hi + dt.timedelta(seconds=1)))
+        if not nearby:
             return 0
-        reach = dt.timedelta(days=STORY_REACH_DAYS)
-        lo = max(since, min(dates) - reach)
-        hi = max(dates) + reach
-        # Every changed item dated since `since` lies in [lo, hi]: this reads them too.
-        nearby = {item.id: item for item in self.items_in_range(lo, hi + dt.timedelta(seconds=1))}
         stories = {item.story or item.id for item in nearby.values()}
         nearby.update((item.id, item) for item in self._items_of_stories(stories, nearby))
         items = list(nearby.values())
+        self.story_items_considered = len(items)
         grouped = group_stories(items, self.config.story_threshold)
         components = _Components()
         for item in items:
@@ -841,17 +841,13 @@ class Store:
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", updates)
         return len(updates)
 
-    def _dates_of(self, item_ids: Iterable[str], since: dt.datetime) -> list[dt.datetime]:
-        """The dates (published, else first seen) of the items with these ids dated since
-        `since`."""
+    def _dates_of(self, item_ids: Iterable[str]) -> list[dt.datetime]:
+        """The dates (published, else first seen) of the items with these ids."""
         dates: list[dt.datetime] = []
         for chunk in _chunks(sorted(set(item_ids)), 500):
             marks = ",".join("?" * len(chunk))
-            sql = (
-                "SELECT coalesce(published, first_seen) FROM items "
-                f"WHERE id IN ({marks}) AND coalesce(published, first_seen) >= ?"
-            )
-            rows = self.conn.execute(sql, [*chunk, _time(since)])
+            sql = f"SELECT coalesce(published, first_seen) FROM items WHERE id IN ({marks})"
+            rows = self.conn.execute(sql, chunk)
             dates += [when for (text,) in rows if (when := _parse_time(text)) is not None]
         return dates
 
@@ -863,6 +859,20 @@ class Store:
             rows = self.conn.execute(sql, chunk)
             items += [_item(row) for row in rows if row[0] not in loaded]
         return items
+
+
+def _spans(
+    dates: Iterable[dt.datetime], reach: dt.timedelta
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The time spans within reach of the dates, overlapping ones joined: a fetch of items
+    from 2021 and from today reads two short spans, not the years between."""
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for when in sorted(dates):
+        if spans and when - reach <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], when + reach)
+        else:
+            spans.append((when - reach, when + reach))
+    return spans
 
 
 class _Components:
