@@ -19,9 +19,9 @@ import opencc
 import yaml
 from ahocorasick_rs import AhoCorasick, MatchKind
 
+from digest.names import CJK
 from digest.taxonomy import builtin_taxonomy
 
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 AMOUNT_MARK = "#"
 DATE_MARK = "@"
 
