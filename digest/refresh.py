@@ -13,7 +13,7 @@ from pathlib import Path
 from digest.errors import StoreError, UserError
 from digest.fetch import Client, fetch_feeds, user_agent
 from digest.models import Config, FeedConfig, FeedOutcome
-from digest.store import open_store, story_window_start
+from digest.store import open_store
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def run_fetch(
             if on_feed is not None:
                 on_feed(outcome)
         if changed:
-            store.regroup_around(changed, story_window_start(config, now))
+            store.regroup_around(changed)
     return FetchReport(
         ok=sum(o.worked for o in outcomes),
         failed=sum(o.failed for o in outcomes),

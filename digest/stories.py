@@ -26,12 +26,20 @@ from itertools import chain
 from operator import itemgetter, mul
 from typing import Generic, TypeVar
 
+from digest.crosslang import NameTable, name_table, quantity_terms, simplified
 from digest.models import Item
 from digest.names import CJK, CJK_RANGES
 from digest.urls import canonical_url
 
 WINDOW_DAYS = 4.0
+LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
+LATE_THRESHOLD = 0.6  # ... it is this alike to them
+LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
+ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
+CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
+GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on average
+MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
 COMMON_SHARE = 0.02  # a term in more than this share of the items tells no story apart
@@ -83,19 +91,29 @@ def _group(items: Sequence[Item], threshold: float, window_days: float) -> Group
     ordered = [items[i] for i in order]
     groups: UnionFind[int] = UnionFind()
     _join_same_urls(ordered, groups)
-    corpus = _Corpus([_text_terms(item.title, item.summary_text) for item in ordered])
-    comparisons = _join_similar(ordered, corpus, groups, threshold, window_days)
+    corpus = _Corpus(
+        [_text_terms(item.title, item.summary_text) for item in ordered],
+        [_is_cjk_text(item.title) for item in ordered],
+    )
+    times = [_seconds(item.when) for item in ordered]
+    linker = _Linker(corpus, groups, times, threshold, window_days)
+    for index in range(len(ordered)):
+        linker.add(index)
     story: dict[str, str] = {}
     first_of_root: dict[int, str] = {}
     for index, item in enumerate(ordered):  # date order: a root's first member is the earliest
         story[item.id] = first_of_root.setdefault(groups.find(index), item.id)
-    return Grouping(story=story, comparisons=comparisons)
+    return Grouping(story=story, comparisons=linker.comparisons)
 
 
 def similarity(first: Item, second: Item, reference: Sequence[Item] = ()) -> float:
     """How alike two items read (0 to 1), term weights taken from reference and the pair."""
-    corpus = _Corpus([_text_terms(it.title, it.summary_text) for it in (first, second, *reference)])
-    return math.sqrt(max(0.0, _cosine(corpus.vectors[0], corpus.vectors[1])))
+    both = (first, second, *reference)
+    corpus = _Corpus(
+        [_text_terms(it.title, it.summary_text) for it in both],
+        [_is_cjk_text(it.title) for it in both],
+    )
+    return math.sqrt(max(0.0, corpus.alike(0, 1)))
 
 
 # ---------------------------------------------------------------- text to weighted terms
@@ -115,14 +133,30 @@ def _chunk_terms(chunk: str) -> tuple[str, ...]:
         keep = chunk not in _STOPWORDS and (len(chunk) > 1 or chunk.isdigit())
         return (_stem(chunk),) if keep else ()
     terms: list[str] = []
-    for run in _WORD.findall(chunk):
+    for run in _WORD.findall(simplified(chunk)):
         if CJK.match(run):
-            if len(run) == 1:
-                terms.append(run)
-            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+            terms.extend(_cjk_terms(run))
         elif run not in _STOPWORDS and (len(run) > 1 or run.isdigit()):
             terms.append(_stem(run.replace(",", "")))
     return tuple(terms)
+
+
+def _cjk_terms(run: str) -> list[str]:
+    """A run of CJK text as the names it gives (a name is one term, as in English) and the
+    character bigrams of the text between them."""
+    terms: list[str] = []
+    pieces: list[str] = []
+    start = 0
+    for term, begin, end in _names().cjk_names(run):
+        terms.append(term)
+        pieces.append(run[start:begin])
+        start = end
+    pieces.append(run[start:])
+    for piece in pieces:
+        if len(piece) == 1 and len(pieces) == 1:
+            terms.append(piece)
+        terms.extend(piece[i : i + 2] for i in range(len(piece) - 1))
+    return terms
 
 
 class _ChunkCache(dict[str, str]):
@@ -185,10 +219,29 @@ def _text_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
     first, and the rest costs time while adding mostly background words."""
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(None, 1)[0]  # no half word at the cut
-    in_title = _tokens(title)
-    terms = _tokens(summary)
+    in_title = _terms(title)
+    terms = _terms(summary)
     terms |= in_title
     return terms, in_title
+
+
+def _terms(text: str) -> set[str]:
+    """The distinct terms of a text: its names (one term each, in any language), amounts
+    and dates written one way, and the stems and character pairs of the rest."""
+    names, rest = _names().split(simplified(text))
+    return _tokens(rest) | names | quantity_terms(rest)
+
+
+def _names() -> NameTable:
+    return name_table(_stem)
+
+
+def _is_cjk_text(title: str) -> bool:
+    """Whether a report is written in Chinese, Japanese or Korean (judged by its title)."""
+    return len(CJK.findall(title)) * 2 > len(_LATIN_LETTER.findall(title))
+
+
+_LATIN_LETTER = re.compile("[a-zA-Z]")
 
 
 _UNIT = float(1 << 32)
@@ -206,11 +259,16 @@ class _Corpus:
     smallest ids, and "too common to look up" is an id past a bound. A term in more than
     COMMON_SHARE of a large store is left out altogether, as "the" is. Sums are exact,
     so the result does not depend on the order sets happen to iterate in.
+
+    Each item also has an anchor vector: its terms that a report in another script can
+    share (names, amounts, dates, numbers, and Latin words that Chinese reports use too).
+    A Chinese and an English report are compared by their anchors alone.
     """
 
-    def __init__(self, texts: Sequence[tuple[set[str], set[str]]]) -> None:
+    def __init__(self, texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> None:
         df = Counter(chain.from_iterable(terms for terms, _ in texts))
         self.items = len(texts)
+        self.cjk = list(cjk)
         common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
         ids = {term: i for i, term in enumerate(shared)}
@@ -220,25 +278,77 @@ class _Corpus:
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
         findable = set(ids)
+        anchors = self._anchor_terms(texts, cjk) if any(cjk) and not all(cjk) else set()
         # Squares as integers in units of 2**-32: their sums are exact whatever order a set
         # gives them in, and summing integers is quicker than math.fsum.
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
-        title_extra = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
         self.vectors: list[dict[int, float]] = []
+        self.anchors: list[dict[int, float]] = []
         for terms, in_title in texts:
-            kept, kept_in_title = terms & findable, in_title & findable
-            whole = sum(map(square.__getitem__, terms))
-            title = sum(map(square.__getitem__, in_title))
-            length = math.sqrt((whole + title_extra * title) / _UNIT)
-            scale = 1.0 / (length or 1.0)
-            vector = {ids[t]: idf[t] * scale for t in kept}
-            for term in kept_in_title:
-                vector[ids[term]] *= TITLE_WEIGHT
-            self.vectors.append(vector)
+            self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
+            if anchors:
+                anchored = terms & anchors
+                self.anchors.append(
+                    _vector(anchored, in_title & anchored, findable, ids, idf, square)
+                )
+            else:
+                self.anchors.append({})
+
+    @staticmethod
+    def _anchor_terms(texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> set[str]:
+        latin_in_cjk = {
+            t for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk for t in terms
+        }
+        concepts = _names().concept_terms
+        return {
+            t
+            for t in chain.from_iterable(terms for terms, _ in texts)
+            if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
+        }
 
     def first_id_in_more_than(self, count: int) -> int:
         """The first id of a term found in more than count items (ids run rarest first)."""
         return bisect_right(self.counts, count)
+
+    def same_script(self, a: int, b: int) -> bool:
+        return self.cjk[a] == self.cjk[b]
+
+    def alike(self, a: int, b: int) -> float:
+        """The cosine of two items: of their whole vectors, or of their anchors when one is
+        written in Chinese (Japanese, Korean) and the other not. A single shared anchor, one
+        name, is not enough: another event about the same company shares it too."""
+        if self.cjk[a] == self.cjk[b]:
+            return _cosine(self.vectors[a], self.vectors[b])
+        first, second = self.anchors[a], self.anchors[b]
+        if len(first.keys() & second.keys()) < CROSS_SHARED:
+            return 0.0
+        return _cosine(first, second)
+
+
+_QUANTITY_START = frozenset("0123456789#@")
+
+
+def _vector(
+    terms: set[str],
+    in_title: set[str],
+    findable: set[str],
+    ids: dict[str, int],
+    idf: dict[str, float],
+    square: dict[str, int],
+) -> dict[int, float]:
+    """The unit TF-IDF vector of a text over the terms it shares with some other item."""
+    kept, kept_in_title = terms & findable, in_title & findable
+    whole = sum(map(square.__getitem__, terms))
+    title = sum(map(square.__getitem__, in_title))
+    length = math.sqrt((whole + _TITLE_EXTRA * title) / _UNIT)
+    scale = 1.0 / (length or 1.0)
+    vector = {ids[t]: idf[t] * scale for t in kept}
+    for term in kept_in_title:
+        vector[ids[term]] *= TITLE_WEIGHT
+    return vector
+
+
+_TITLE_EXTRA = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
 
 
 def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
@@ -289,47 +399,141 @@ def _join_same_urls(items: Sequence[Item], groups: UnionFind[int]) -> None:
             groups.union(first_with_url.setdefault(canonical_url(item.url), index), index)
 
 
-def _join_similar(
-    items: Sequence[Item],
-    corpus: _Corpus,
-    groups: UnionFind[int],
-    threshold: float,
-    window_days: float,
-) -> int:
-    window = window_days * 86400.0
-    least_cosine = threshold * threshold
-    # A term in more items than this is crowded in any window: no one looks it up.
-    findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
-    recent: dict[int, deque[tuple[float, int]]] = {}
-    vectors = corpus.vectors
-    find, union = groups.find, groups.union
-    comparisons = 0
-    for index, item in enumerate(items):
-        now = _seconds(item.when)
-        vector = vectors[index]
-        ids = sorted(vector)
+class _Linker:
+    """Puts items, in date order, into the stories of the earlier items near them in time.
+
+    Candidates come from an inverted index over each item's rarest terms (and rarest
+    anchors), limited to the time window. An item that reads like a candidate (cosine at
+    least threshold squared) joins the candidate's story only if it is alike, on average,
+    to the story's members near it in time: one shared place name with one member does not
+    chain two events into one story. Two stories that the item links both are merged on the
+    same condition, story against story.
+    """
+
+    def __init__(
+        self,
+        corpus: _Corpus,
+        groups: UnionFind[int],
+        times: Sequence[float],
+        threshold: float,
+        window_days: float,
+    ) -> None:
+        self.corpus, self.groups, self.times = corpus, groups, times
+        self.window = window_days * 86400.0
+        self.late_window = max(self.window, LATE_DAYS * 86400.0)
+        self.least = threshold * threshold
+        self.least_late = max(self.least, LATE_THRESHOLD * LATE_THRESHOLD)
+        self.least_average = threshold * GROUP_SHARE
+        # A term in more items than this is crowded in any window: no one looks it up.
+        self.findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
+        self.recent: dict[int, deque[tuple[float, int]]] = {}
+        self.members: dict[int, list[int]] = {}  # root -> its items added so far, date order
+        self.comparisons = 0
+
+    def add(self, index: int) -> None:
+        cosines: dict[int, float] = {}
+        linked: set[int] = set()
+        own = self.groups.find(index)
+        for other in self._candidates(index):
+            root = self.groups.find(other)
+            if root == own:
+                continue
+            cosine = cosines[other] = self._alike(index, other)
+            if self.times[index] - self.times[other] <= self.window:
+                least = self.least
+            else:  # a late report; in another script its few anchors are too little to tell
+                least = self.least_late if self.corpus.same_script(index, other) else 2.0
+            if cosine >= least:
+                linked.add(root)
+        if linked:
+            self._join(index, linked, cosines)
+        self.members.setdefault(self.groups.find(index), []).append(index)
+        self._post(index)
+
+    def _candidates(self, index: int) -> set[int]:
+        """Earlier items that share a rare term with this one within the window, and those
+        that share one of its rarest few within the late window."""
+        now = self.times[index]
+        corpus = self.corpus
+        keys = sorted(corpus.vectors[index])[:KEYS_PER_ITEM]
+        keys += sorted(corpus.anchors[index])[:ANCHOR_KEYS]
         candidates: set[int] = set()
-        for key in ids[:KEYS_PER_ITEM]:  # the item's rarest shared terms
-            queue = recent.get(key)
+        for rank, key in enumerate(keys):
+            queue = self.recent.get(key)
             if not queue:
                 continue
-            while queue and now - queue[0][0] > window:
+            while queue and now - queue[0][0] > self.late_window:
                 queue.popleft()
-            if len(queue) <= CROWDED_KEY:
-                candidates.update(map(_second, queue))
-        root = find(index)
-        for other in candidates:
-            if find(other) == root:
+            if len(queue) > CROWDED_KEY:
                 continue
-            comparisons += 1
-            if _cosine(vector, vectors[other]) >= least_cosine:
-                union(other, index)
-                root = find(index)
-        for term in ids:
-            if term >= findable:
+            if rank < LATE_KEYS or rank == KEYS_PER_ITEM:
+                candidates.update(map(_second, queue))
+            else:
+                start = now - self.window
+                candidates.update(i for when, i in queue if when >= start)
+        return candidates
+
+    def _post(self, index: int) -> None:
+        entry = (self.times[index], index)
+        for term in sorted(self.corpus.vectors[index].keys() | self.corpus.anchors[index].keys()):
+            if term >= self.findable:
                 break
-            recent.setdefault(term, deque()).append((now, index))
-    return comparisons
+            self.recent.setdefault(term, deque()).append(entry)
+
+    def _alike(self, a: int, b: int) -> float:
+        self.comparisons += 1
+        return self.corpus.alike(a, b)
+
+    def _join(self, index: int, linked: set[int], cosines: dict[int, float]) -> None:
+        scored = sorted(
+            ((self._average([index], root, cosines), root) for root in linked),
+            key=lambda pair: (-pair[0], pair[1]),
+        )
+        best_score, best = scored[0]
+        if best_score < self.least_average:
+            return
+        joined = self._merge(self.groups.find(index), best)
+        for score, root in scored[1:]:
+            if score < self.least_average:
+                break
+            near = self._near(joined, self.times[index])
+            if self._average(near, root, {}) >= self.least_average:
+                joined = self._merge(joined, root)
+
+    def _average(self, items: Sequence[int], root: int, known: dict[int, float]) -> float:
+        """The mean similarity (square root of the cosine) of items and a story's members
+        near them in time."""
+        members = self._near(root, self.times[items[0]])
+        if not members:
+            return 0.0
+        total = 0.0
+        for item in items:
+            for member in members:
+                cosine = known.get(member) if len(items) == 1 else None
+                if cosine is None:
+                    cosine = self._alike(item, member)
+                total += math.sqrt(max(0.0, cosine))
+        return total / (len(items) * len(members))
+
+    def _near(self, root: int, now: float) -> list[int]:
+        members = self.members.get(root, [])
+        near = [
+            m for m in members[-MEMBERS_COMPARED:] if abs(now - self.times[m]) <= self.late_window
+        ]
+        return near or members[-1:]
+
+    def _merge(self, a: int, b: int) -> int:
+        root_a, root_b = self.groups.find(a), self.groups.find(b)
+        if root_a == root_b:
+            return root_a
+        self.groups.union(root_a, root_b)
+        root = self.groups.find(root_a)
+        merged = sorted(
+            [*self.members.pop(root_a, []), *self.members.pop(root_b, [])],
+            key=lambda i: (self.times[i], i),
+        )
+        self.members[root] = merged
+        return root
 
 
 _second = itemgetter(1)

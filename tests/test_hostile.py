@@ -9,6 +9,8 @@ names points at the same loopback server under /leak/: any request there is a le
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import gzip
 import html
 import json
@@ -51,9 +53,9 @@ from digest.config import load_config
 from digest.issuefile import load_issue
 
 VECTORS = load_vectors()
-FIRST_DAY = (2020, 1, 1)
-DAYS_APART = 5  # more than the story window, so no two vectors merge into one story
-SINCE, UNTIL = "2020-01-01", "2021-06-30"
+FIRST_DAY = dt.date(2013, 1, 1)
+DAYS_APART = 35  # more than the stories' late window, so no two vectors merge into one story
+SINCE, UNTIL = "2013-01-01", "2021-06-30"
 SITE_URL = "https://news.example.org"
 # What Python-Markdown makes of CommonMark without raw HTML; anything else was passed through.
 MARKDOWN_TAGS = {"p", "a", "em", "strong", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li",
@@ -86,9 +88,8 @@ def cdata(text: str) -> str:
 
 def vector_item(vector: Vector, index: int, leak_base: str) -> str:
     payload = vector.with_leak(leak_base)
-    day = f"{1 + index % 28:02d}"
-    month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    when = f"{day} {month[(index * DAYS_APART // 28) % 12]} {2020 + index * DAYS_APART // 336}"
+    day = FIRST_DAY + dt.timedelta(days=index * DAYS_APART)
+    when = email.utils.format_datetime(dt.datetime.combine(day, dt.time(8), tzinfo=dt.UTC))
     words = vector.name.replace("-", " ")
     title = payload if vector.field == "title" else f"Bitcoin exchange in Tokyo, case {words}"
     link = payload if vector.field == "link" else f"https://news.example.com/{vector.name}"
@@ -96,7 +97,7 @@ def vector_item(vector: Vector, index: int, leak_base: str) -> str:
     return (
         f"<item><title>{cdata(title)}</title><link>{cdata(link)}</link>"
         f'<guid isPermaLink="false">vector-{vector.name}</guid>'
-        f"<pubDate>{when} 08:00:00 GMT</pubDate>"
+        f"<pubDate>{when}</pubDate>"
         f"<description>{cdata(summary + ' Bitcoin and blockchain news from Japan.')}"
         "</description></item>"
     )

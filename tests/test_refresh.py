@@ -10,12 +10,9 @@ from pathlib import Path
 import pytest
 from support.feedfolder import item, make_newsletter, rss
 from support.feedserver import FeedServer, serving
-from support.newsletter import copy_newsletter
 
-from digest.config import load_config
 from digest.errors import StoreError, UserError
 from digest.refresh import fetch_lock, run_fetch
-from digest.store import STORY_WINDOW, story_window_start
 
 NOW = dt.datetime(2021, 7, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -74,23 +71,3 @@ def test_every_feed_failing_is_all_failed(tmp_path: Path, feed_server: FeedServe
     config = make_newsletter(tmp_path / "nl", [{"name": "gone", "url": feed_server.url("/gone")}])
     report = run_fetch(config)
     assert (report.ok, report.failed, report.all_failed) == (0, 1, True)
-
-
-def test_with_no_issue_stories_group_the_last_two_weeks(tmp_path: Path) -> None:
-    config = make_newsletter(tmp_path / "nl", [])
-    assert story_window_start(config, NOW) == NOW - STORY_WINDOW
-
-
-def test_stories_group_back_to_the_day_after_the_latest_issue_when_that_is_older(
-    tmp_path: Path,
-) -> None:
-    config = load_config(copy_newsletter(tmp_path))  # issue 2 is dated 2021-06-15
-    assert story_window_start(config, NOW) == dt.datetime(2021, 6, 16, tzinfo=dt.UTC)
-    soon_after = dt.datetime(2021, 6, 20, tzinfo=dt.UTC)
-    assert story_window_start(config, soon_after) == soon_after - STORY_WINDOW
-
-
-def test_an_issue_file_being_edited_does_not_stop_the_fetch(tmp_path: Path) -> None:
-    config = load_config(copy_newsletter(tmp_path))
-    (config.root / "issues" / "3.yaml").write_text("number: 3\ndate: [unfinished\n", "utf-8")
-    assert story_window_start(config, NOW) == NOW - STORY_WINDOW

@@ -29,14 +29,13 @@ from digest.store.items import ItemQuery
 from digest.store.schema import MIGRATIONS, connect, migrate
 from digest.store.sendlog import SendLogMixin
 from digest.store.sqlite import select_in, transaction
-from digest.store.stories import STORY_REACH_DAYS, STORY_WINDOW, StoriesMixin, story_window_start
+from digest.store.stories import STORY_REACH, StoriesMixin
 from digest.store.subscribers import SubscribersMixin
 
 __all__ = [
     "COMMIT_SECONDS",
     "MIGRATIONS",
-    "STORY_REACH_DAYS",
-    "STORY_WINDOW",
+    "STORY_REACH",
     "FeedHealth",
     "ItemQuery",
     "SaveCounts",
@@ -47,7 +46,6 @@ __all__ = [
     "open_store",
     "reclassify",
     "select_in",
-    "story_window_start",
     "transaction",
 ]
 

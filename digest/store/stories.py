@@ -1,8 +1,8 @@
 """Stories in the store: which stored items report one event, kept current as items arrive.
 
 The grouping itself is digest/stories.py's (pure); this module chooses which items to group
-and writes the story ids. How far back a fetch regroups (STORY_WINDOW, story_window_start)
-and how far around new items it looks (regroup_around) live together here.
+and writes the story ids. How far around new items a fetch looks (STORY_REACH, regroup_around)
+lives here: around each item's own date, whatever its age.
 """
 
 from __future__ import annotations
@@ -10,34 +10,32 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from digest.errors import DigestError
-from digest.issuefile import issue_numbers, load_issue
-from digest.models import Config, Item
+from digest.models import Item
 from digest.store.items import ItemsMixin
-from digest.store.rows import ITEM_COLUMNS, item_of_row, parse_time, time_text
+from digest.store.rows import ITEM_COLUMNS, item_of_row, parse_time
 from digest.store.sqlite import select_in, transaction
-from digest.stories import WINDOW_DAYS, UnionFind, group_stories
+from digest.stories import LATE_DAYS, UnionFind, group_stories
 
-STORY_WINDOW = dt.timedelta(days=14)
-STORY_REACH_DAYS = WINDOW_DAYS  # how far apart in time two items of one story may be
+STORY_REACH = dt.timedelta(days=LATE_DAYS)  # how far apart in time two items of one story may be
 
 
-def story_window_start(config: Config, now: dt.datetime) -> dt.datetime:
-    """How far back a fetch groups items into stories: the last two weeks, or back to the
-    latest issue when that is older, so the next draft's range is grouped whole."""
-    recent = now - STORY_WINDOW
-    numbers = issue_numbers(config)
-    if not numbers:
-        return recent
-    try:
-        latest = load_issue(config, numbers[-1]).date
-    except DigestError:
-        return recent  # an issue file being edited: 'digest build' will say what is wrong
-    after = dt.datetime.combine(latest + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return min(recent, after)
+def spans_within_reach(
+    dates: Iterable[dt.datetime], reach: dt.timedelta
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The time spans within reach of the dates, overlapping ones joined: a fetch of items
+    from 2021 and from today reads two short spans, not the years between."""
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for when in sorted(dates):
+        if spans and when - reach <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], when + reach)
+        else:
+            spans.append((when - reach, when + reach))
+    return spans
 
 
 class StoriesMixin(ItemsMixin):
+    story_items_considered = 0  # how many items the last regroup_around read
+
     def stories_of(self, item_ids: Iterable[str], urls: Iterable[str]) -> set[str]:
         """The story ids of the items with these ids or these canonical URLs."""
         stories: set[str] = set()
@@ -61,25 +59,25 @@ class StoriesMixin(ItemsMixin):
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", changes)
         return len(changes)
 
-    def regroup_around(self, changed: Iterable[str], since: dt.datetime) -> int:
+    def regroup_around(self, changed: Iterable[str]) -> int:
         """Story ids after items were added or changed: only the stories that can touch them.
 
-        The changed items are grouped with the items dated within the story window of them
-        (and every item of those items' stories); stories they do not join keep their ids, and
-        unchanged items stay in the stories they were in. Returns how many ids were rewritten.
+        Each changed item is grouped with the items dated within STORY_REACH of its own date
+        (published, else first seen), whatever its age, and with every item of those items'
+        stories; stories they do not join keep their ids, and unchanged items stay in the
+        stories they were in. Returns how many ids were rewritten; `story_items_considered`
+        says how many items the grouping read.
         """
         changed_ids = set(changed)
-        dates = self._dates_of(changed_ids, since)
-        if not dates:
+        nearby: dict[str, Item] = {}
+        for lo, hi in spans_within_reach(self._dates_of(changed_ids), STORY_REACH):
+            nearby.update((i.id, i) for i in self.items_in_range(lo, hi + dt.timedelta(seconds=1)))
+        if not nearby:
             return 0
-        reach = dt.timedelta(days=STORY_REACH_DAYS)
-        lo = max(since, min(dates) - reach)
-        hi = max(dates) + reach
-        # Every changed item dated since `since` lies in [lo, hi]: this reads them too.
-        nearby = {item.id: item for item in self.items_in_range(lo, hi + dt.timedelta(seconds=1))}
         stories = {item.story or item.id for item in nearby.values()}
         nearby.update((item.id, item) for item in self._items_of_stories(stories, nearby))
         items = list(nearby.values())
+        self.story_items_considered = len(items)
         grouped = group_stories(items, self.config.story_threshold)
         components: UnionFind[str] = UnionFind()
         for item in items:
@@ -98,15 +96,12 @@ class StoriesMixin(ItemsMixin):
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", updates)
         return len(updates)
 
-    def _dates_of(self, item_ids: Iterable[str], since: dt.datetime) -> list[dt.datetime]:
-        """The dates (published, else first seen) of the items with these ids dated since
-        `since`."""
+    def _dates_of(self, item_ids: Iterable[str]) -> list[dt.datetime]:
+        """The dates (published, else first seen) of the items with these ids."""
         rows = select_in(
             self.conn,
-            "SELECT coalesce(published, first_seen) FROM items "
-            "WHERE id IN ({marks}) AND coalesce(published, first_seen) >= ?",
+            "SELECT coalesce(published, first_seen) FROM items WHERE id IN ({marks})",
             sorted(set(item_ids)),
-            [time_text(since)],
         )
         return [when for (text,) in rows if (when := parse_time(text)) is not None]
 

@@ -1,0 +1,184 @@
+"""What two reports in different languages or scripts can share: the names they give (from
+digest/data/names.yaml), the amounts, counts and dates they state, all written one way.
+
+Traditional Chinese is read as simplified (OpenCC), so 幣安 and 币安 are one name. A name is a
+concept term, spelled as its English key's term, so 币安 gives what "Binance" gives. Amounts
+become "#" and two significant digits ("$530 million", "5.3亿美元" -> #5.3e8), dates of the
+year "@MM-DD" ("September 24", "9月24日" -> @09-24).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import opencc
+import yaml
+from ahocorasick_rs import AhoCorasick, MatchKind
+
+from digest.names import CJK
+from digest.taxonomy import builtin_taxonomy
+
+AMOUNT_MARK = "#"
+DATE_MARK = "@"
+
+
+@cache
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones; other text as it is."""
+    return _converter().convert(text) if CJK.search(text) else text
+
+
+# ---------------------------------------------------------------- names
+
+
+@dataclass(frozen=True)
+class NameTable:
+    """One Aho-Corasick automaton over every alias, lowercased. An abbreviation or a short
+    capitalised name (SEC, US, Fed) counts only where the text writes it so."""
+
+    automaton: AhoCorasick
+    aliases: tuple[str, ...]
+    terms: tuple[str, ...]
+    as_written: tuple[bool, ...]
+    latin: tuple[bool, ...]
+    concept_terms: frozenset[str]
+
+    def split(self, text: str) -> tuple[set[str], str]:
+        """The concept terms of the names in a text (simplified already), and the rest of the
+        text lowercased, the names blanked out: a name is one term, whatever its words."""
+        lowered = text.lower()
+        found: set[str] = set()
+        pieces: list[str] = []
+        last = 0
+        for index, start, end in self.automaton.find_matches_as_indexes(lowered):
+            if self.latin[index] and not _whole_word(lowered, start, end):
+                continue
+            if self.as_written[index] and text[start:end] != self.aliases[index]:
+                continue
+            found.add(self.terms[index])
+            pieces.append(lowered[last:start])
+            last = end
+        if not found:
+            return found, lowered
+        pieces.append(lowered[last:])
+        return found, " ".join(pieces)
+
+    def cjk_names(self, run: str) -> list[tuple[str, int, int]]:
+        """The names in a run of CJK text: (concept term, start, end), left to right."""
+        return [
+            (self.terms[index], start, end)
+            for index, start, end in self.automaton.find_matches_as_indexes(run)
+            if not self.latin[index]
+        ]
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    before, after = text[start - 1 : start], text[end : end + 1]
+    return not ((before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()))
+
+
+def _matched_as_written(alias: str) -> bool:
+    """Abbreviations and short capitalised names (SEC, BoJ, Fed) are words only as written."""
+    if CJK.search(alias):
+        return False
+    if any(c.isupper() for c in alias[1:]):
+        return True
+    return alias[:1].isupper() and len(alias) <= 4 and alias.isalpha()
+
+
+@cache
+def name_table(term_of: Callable[[str], str]) -> NameTable:
+    """The names file and the taxonomy's country names, compiled; term_of spells a one-word
+    English name as a term. A country name that the names file does not give is a term of
+    its own (so that a long name is one term, not one per word or character pair)."""
+    text = resources.files("digest").joinpath("data/names.yaml").read_text("utf-8")
+    data: dict[str, list[str]] = yaml.safe_load(text)
+    term_of_alias: dict[str, str] = {}
+    for key, aliases in data.items():
+        term = _concept_term(str(key), term_of)
+        for alias in (str(key), *(str(a) for a in aliases or ())):
+            term_of_alias.setdefault(simplified(alias), term)
+    for country in builtin_taxonomy().countries.values():
+        for alias in (country.name, *country.aliases):
+            alias = simplified(alias)
+            if alias not in term_of_alias and alias.lower() not in term_of_alias:
+                term_of_alias[alias] = _concept_term(alias, term_of)
+    # One alias per lowercased spelling: the as-written one (SEC) wins over another (sec).
+    chosen: dict[str, str] = {}
+    for alias in sorted(term_of_alias, key=lambda a: not _matched_as_written(a)):
+        chosen.setdefault(alias.lower(), alias)
+    spellings = tuple(chosen.values())
+    return NameTable(
+        automaton=AhoCorasick([a.lower() for a in spellings], matchkind=MatchKind.LeftmostLongest),
+        aliases=spellings,
+        terms=tuple(term_of_alias[a] for a in spellings),
+        as_written=tuple(map(_matched_as_written, spellings)),
+        latin=tuple(not CJK.search(a) for a in spellings),
+        concept_terms=frozenset(term_of_alias.values()),
+    )
+
+
+def _concept_term(key: str, term_of: Callable[[str], str]) -> str:
+    words = key.lower().split()
+    if len(words) == 1 and words[0].isalpha() and words[0].isascii():
+        return term_of(words[0])
+    return "_".join(words)
+
+
+# ---------------------------------------------------------------- amounts and dates
+
+_SCALE = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9,
+    "b": 1e9, "trillion": 1e12, "tn": 1e12,
+    "万": 1e4, "十万": 1e5, "百万": 1e6, "千万": 1e7, "亿": 1e8, "十亿": 1e9, "百亿": 1e10,
+    "千亿": 1e11, "万亿": 1e12,
+}  # fmt: skip
+# Each pattern starts with a digit, so that the search skips other text quickly.
+_QUANTITY = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)\s?(?:(thousand|million|billion|trillion|mn|bn|tn|[kmb](?![a-z])"
+    r"|万亿|千亿|百亿|十亿|亿|千万|百万|十万|万)|月\s?(\d{1,2})\s?[日号])"
+)
+_DAY = re.compile(r"(?<=\s)(\d{1,2})(?:st|nd|rd|th)?(?![\w%]|[.,]\d)")
+_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
+_MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_MONTH_BEFORE = re.compile(r"\b" + _MONTH_NAME + r"\.?\s$")
+_MONTH_AFTER = re.compile(r"\s" + _MONTH_NAME + r"\b")
+
+
+def quantity_terms(lowered: str) -> set[str]:
+    """Amounts and dates of a lowercased, simplified text, each written one way."""
+    found: set[str] = set()
+    for number, scale, day in _QUANTITY.findall(lowered):
+        if day:  # 9月24日
+            found.add(_date(number, day))
+        elif (value := _number(number) * _SCALE[scale]) >= 1000:
+            found.add(f"{AMOUNT_MARK}{value:.1e}".replace("e+0", "e").replace("e+", "e"))
+    for match in _DAY.finditer(lowered):
+        start, end = match.span()
+        month = _MONTH_BEFORE.search(lowered, max(0, start - 11), start) or _MONTH_AFTER.match(
+            lowered, end
+        )
+        if month:  # September 24, Sept. 24, 24 September
+            found.add(_date(str(_MONTHS.index(month.group(1)) + 1), match.group(1)))
+    found.discard("")
+    return found
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:  # "1,2.3"
+        return 0.0
+
+
+def _date(month: str, day: str) -> str:
+    m, d = int(month), int(day)
+    return f"{DATE_MARK}{m:02d}-{d:02d}" if 1 <= m <= 12 and 1 <= d <= 31 else ""
