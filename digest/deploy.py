@@ -32,25 +32,22 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from digest.errors import ConfigError, UserError, WorkFailed
+from digest.errors import UserError, WorkFailed
 from digest.issuefile import issue_numbers, issue_path
-from digest.models import Config
+from digest.models import Config, DirDeploy, GitDeploy
 from digest.site.cache import MANIFEST, read_manifest
 
 BUILD_FIRST = "run `digest build --all` first"
 KEEP_RELEASES = 2  # the one served and the one before
 
 
-@dataclass(frozen=True)
-class DeployTarget:
-    """Where `digest deploy` puts the site: a branch of a git remote, or a folder."""
+DeployTarget = GitDeploy | DirDeploy  # feeds.yaml's deploy: a branch of a remote, or a folder
 
-    branch: str = "gh-pages"
-    remote: str = "origin"
-    dir: Path | None = None  # set: a folder, and branch and remote are not used
 
-    def describe(self) -> str:
-        return str(self.dir) if self.dir is not None else f"{self.branch} at {self.remote}"
+def describe(target: DeployTarget) -> str:
+    return (
+        str(target.dir) if isinstance(target, DirDeploy) else f"{target.branch} at {target.remote}"
+    )
 
 
 @dataclass(frozen=True)
@@ -80,28 +77,18 @@ class DeployResult:
 
 
 def deploy_target(config: Config) -> DeployTarget:
-    """The `deploy:` key of feeds.yaml."""
-    path = config.path if config.path is not None else config.root / "feeds.yaml"
-    try:
-        data = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None
-    except (OSError, yaml.YAMLError):
-        data = None  # load_config already reported a broken file
-    raw = data.get("deploy") if isinstance(data, dict) else None
-    if raw is None:
+    """feeds.yaml's deploy key, a folder made absolute from the newsletter folder."""
+    target = config.deploy
+    if target is None:
+        settings = config.path if config.path is not None else config.root / "feeds.yaml"
         raise UserError(
-            f"{path}: no deploy target",
+            f"{settings}: no deploy target",
             hint="Add deploy: {branch: gh-pages, remote: origin} or deploy: {dir: /var/www/site}.",
         )
-    if not isinstance(raw, dict) or not set(raw) <= {"branch", "remote", "dir"}:
-        raise ConfigError(path, "deploy: must be {branch: B, remote: R} or {dir: FOLDER}")
-    if "dir" in raw:
-        if set(raw) != {"dir"} or not isinstance(raw["dir"], str) or not raw["dir"].strip():
-            raise ConfigError(path, "deploy: a folder target is {dir: FOLDER} and nothing else")
-        return DeployTarget(dir=config.root / Path(raw["dir"]).expanduser())
-    values = {key: raw[key] for key in ("branch", "remote") if key in raw}
-    if not all(isinstance(v, str) and v.strip() for v in values.values()):
-        raise ConfigError(path, "deploy: branch and remote must be names")
-    return DeployTarget(**{key: value.strip() for key, value in values.items()})
+    if isinstance(target, DirDeploy):
+        # abspath, not resolve: the target is a symbolic link that must not be followed
+        return DirDeploy(dir=Path(os.path.abspath(config.root / target.dir.expanduser())))
+    return target
 
 
 def check_site(config: Config, site: Path) -> None:
@@ -185,7 +172,7 @@ def deploy(
     target = target or deploy_target(config)
     check_site(config, site)
     files = published_files(site)
-    if target.dir is not None:
+    if isinstance(target, DirDeploy):
         return deploy_to_folder(files, target, dry_run=dry_run)
     return deploy_to_branch(config, files, target, dry_run=dry_run, message=message)
 
@@ -204,7 +191,7 @@ def branch_extras(config: Config) -> dict[str, bytes]:
     extras = {".nojekyll": b""}
     host = custom_host(config.newsletter.url)
     if host:
-        extras["CNAME"] = f"{host}\n".encode()
+        extras["CNAME"] = host.encode()  # as ghp-import writes it, no newline
     return extras
 
 
@@ -219,7 +206,7 @@ def custom_host(url: str) -> str | None:
 def deploy_to_branch(
     config: Config,
     files: Mapping[str, Path],
-    target: DeployTarget,
+    target: GitDeploy,
     *,
     dry_run: bool = False,
     message: str | None = None,
@@ -258,7 +245,7 @@ def _repository(folder: Path) -> Path:
     return Path(done.stdout.strip())
 
 
-def _fetch_branch(repo: Path, target: DeployTarget) -> str | None:
+def _fetch_branch(repo: Path, target: GitDeploy) -> str | None:
     """The remote's branch fetched to its tracking ref; None when the remote has none yet."""
     listed = _git(repo, "ls-remote", "--heads", target.remote, target.branch, fail=WorkFailed(
         f"cannot reach the git remote '{target.remote}'",
@@ -287,7 +274,7 @@ def _blob_sha(data: bytes) -> str:
 
 
 def _commit_site(
-    repo: Path, export: Path, target: DeployTarget, extras: Mapping[str, bytes], message: str
+    repo: Path, export: Path, target: GitDeploy, extras: Mapping[str, bytes], message: str
 ) -> str:
     """One commit of the exported site on the local branch (on top of the remote's)."""
     import ghp_import  # loaded only to deploy
@@ -366,9 +353,8 @@ def _git(folder: Path, *args: str, fail: UserError | WorkFailed) -> str:
 
 
 def deploy_to_folder(
-    files: Mapping[str, Path], target: DeployTarget, *, dry_run: bool = False
+    files: Mapping[str, Path], target: DirDeploy, *, dry_run: bool = False
 ) -> DeployResult:
-    assert target.dir is not None
     folder = target.dir
     if not folder.parent.is_dir():
         raise UserError(

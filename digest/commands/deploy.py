@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from digest.commands import State, pass_state
-from digest.deploy import DeployResult, deploy
+from digest.deploy import DeployResult, deploy, describe
 
 
 @click.command("deploy")
@@ -27,7 +27,7 @@ def deploy_command(state: State, dry_run: bool, message: str | None, out: Path |
 
 
 def _report(result: DeployResult, dry_run: bool) -> None:
-    where = result.target.describe()
+    where = describe(result.target)
     changes = result.changes
     if not changes:
         click.echo(f"nothing changed: {where} already has this site")
