@@ -99,23 +99,25 @@ def check_site(config: Config, site: Path) -> None:
     built = (site / MANIFEST).stat().st_mtime
     in_site = {int(n) for n in manifest.get("issues", {}) if str(n).isdigit()}
     numbers = issue_numbers(config)
-    if set(numbers) != in_site:
+    drafts = {number for number in numbers if _is_draft(issue_path(config, number))}
+    if drafts & in_site:
+        number = min(drafts & in_site)
         raise UserError(
-            f"the site at {site} has issues {_numbers(in_site)}, issues/ has {_numbers(numbers)}",
+            f"{issue_path(config, number)}: issue {number} is a draft (draft: true) and is "
+            "in the site",
+            hint="Nothing was deployed: publish it (remove draft: true) and build again.",
+        )
+    published = [number for number in numbers if number not in drafts]
+    if set(published) != in_site:
+        raise UserError(
+            f"the site at {site} has issues {_numbers(in_site)}, issues/ has {_numbers(published)}",
             hint=f"Nothing was deployed: {BUILD_FIRST}.",
         )
-    for source in _sources(config, numbers):
+    for source in _sources(config, published):
         if source.stat().st_mtime > built:
             raise UserError(
                 f"{source} changed after the site was built",
                 hint=f"Nothing was deployed: {BUILD_FIRST}.",
-            )
-    for number in sorted(in_site):
-        if _is_draft(issue_path(config, number)):
-            raise UserError(
-                f"{issue_path(config, number)}: issue {number} is a draft (draft: true) and is "
-                "in the site",
-                hint="Nothing was deployed: publish it (remove draft: true) and build again.",
             )
 
 
