@@ -16,9 +16,12 @@ same bytes; a build without Pagefind installed still works and says search is of
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ STAMP = ".digest-index"
 PAGES = "issues/*/index.html"
 SEGMENTED = ("zh", "ja")  # languages Pagefind's extended build splits into words
 _PACKAGES = ("pagefind_bin_extended", "pagefind_bin")
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ def update_index(
                "--output-path", str(fresh), "--force-language", language,
                "--keep-index-url", "--silent"]  # fmt: skip
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, preexec_fn=_die_with_build
+        )
     except OSError as exc:
         return SearchIndex("failed", f"search index not updated: {exc.strerror or exc}")
     if done.returncode != 0 or not (fresh / "pagefind.js").is_file():
@@ -110,6 +116,16 @@ def update_index(
     (fresh / STAMP).write_text(stamp, "utf-8")
     _swap_in(fresh, target, staging)
     return SearchIndex("updated", f"search index: {len(pages)} issue pages")
+
+
+def _die_with_build() -> None:
+    """In the indexer's process before it starts: a build killed with SIGKILL takes the
+    indexer with it, or it would go on writing into the staging folder the next build clears
+    (Linux; digest.fetch does the same for its parse processes)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the build died before prctl took effect
+        os._exit(1)
 
 
 def _stamp(indexer: Indexer, language: str, pages: Mapping[str, str]) -> str:
