@@ -9,7 +9,7 @@ from pathlib import Path
 from digest.issuefile import issue_numbers, load_issue
 from digest.models import Config
 from digest.render import markdown_name, pdf_name
-from digest.site import PdfWriter, SiteResult, build_site
+from digest.site import UNCHANGED, PdfWriter, SearchIndex, SiteResult, build_site
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class BuildResult:
     written: tuple[Path, ...]  # every file created or replaced
     unchanged: int
     removed: tuple[Path, ...] = ()
+    search: SearchIndex = UNCHANGED
 
 
 def issue_folder(out: Path, number: int) -> Path:
@@ -50,6 +51,7 @@ def build_issue(
         written=result.written,
         unchanged=result.unchanged,
         removed=result.removed,
+        search=result.search,
     )
 
 
@@ -77,4 +79,5 @@ def _all_result(result: SiteResult) -> BuildResult:
         written=result.written,
         unchanged=result.unchanged,
         removed=result.removed,
+        search=result.search,
     )

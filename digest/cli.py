@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "taxonomy": "digest.commands.taxonomy:taxonomy",
     "draft": "digest.commands.draft:draft",
     "build": "digest.commands.build:build",
+    "deploy": "digest.commands.deploy:deploy_command",
     "serve": "digest.commands.serve:serve",
     "send": "digest.commands.send:send",
     "sent": "digest.commands.send:sent",

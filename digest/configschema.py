@@ -399,7 +399,7 @@ EMAIL = Section("email", "How `digest send` mails an issue. The SMTP login comes
 ), build=EmailSettings)  # fmt: skip
 
 DEPLOY = OneOf("deploy", "Where `digest deploy` puts the built site: a git branch or a folder; "
-               "nowhere unless set (not used yet).", (
+               "nowhere unless set.", (
     Section("deploy", "either a git branch", (
         Text("branch", "the branch the site is committed to", "gh-pages"),
         Text("remote", "the remote the branch is pushed to", "origin"),

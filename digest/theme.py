@@ -22,7 +22,7 @@ from digest.models import Config
 # Files of the theme that are rendered, not copied; the PDF and email use their own.
 TEMPLATE_SUFFIXES = {".html", ".md", ".xml", ".txt", ".j2"}
 NOT_SITE_ASSETS = {"print.css"}
-ASSET_SUFFIXES = {".css", ".png", ".svg", ".ico", ".jpg", ".jpeg", ".webp", ".woff2"}
+ASSET_SUFFIXES = {".css", ".js", ".png", ".svg", ".ico", ".jpg", ".jpeg", ".webp", ".woff2"}
 
 
 @cache

@@ -351,9 +351,11 @@ def browser() -> Iterator[Browser]:
 CHECK_DOM_JS = """() => ({
   title: document.title,
   location: location.href,
-  scripts: document.scripts.length,
-  embedded: document.querySelectorAll(
-    'iframe,frame,object,embed,form,input,button,base,svg,math,style,meta[http-equiv]').length,
+  scripts: [...document.scripts].filter(s => !/[/](assets[/]search|pagefind[/]pagefind-ui)[.]js$/
+    .test(s.src)).length,
+  embedded: [...document.querySelectorAll(
+    'iframe,frame,object,embed,form,input,button,base,svg,math,style,meta[http-equiv]')]
+    .filter(e => !e.closest('.site-search')).length,
   handlers: [...document.querySelectorAll('*')].flatMap(e =>
     [...e.attributes].filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
   jsLinks: [...document.querySelectorAll('[href],[src]')].map(e => e.href || e.src)

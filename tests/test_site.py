@@ -27,14 +27,19 @@ def root(tmp_path: Path) -> Path:
 def test_layout(root: Path) -> None:
     _, out = build(root)
     expected = {
-        "index.html", "feed.xml", "assets/style.css",
+        "index.html", "feed.xml", "sitemap.xml", "robots.txt",
+        "assets/style.css", "assets/favicon.svg", "assets/search.js",
         "issues/1/index.html", "issues/1/1.md", "issues/1/test-asia-weekly-1.pdf",
         "issues/2/index.html", "issues/2/2.md", "issues/2/test-asia-weekly-2.pdf",
         "countries/CN/index.html", "countries/JP/index.html",
         "topics/mining/index.html", "topics/regulation/index.html", "topics/cbdc/index.html",
         "topics/exchanges/index.html", MANIFEST,
+        "countries/CN/feed.xml", "countries/JP/feed.xml", "topics/mining/feed.xml",
+        "topics/regulation/feed.xml", "topics/cbdc/feed.xml", "topics/exchanges/feed.xml",
     }  # fmt: skip
-    assert set(site_files(out)) == expected
+    files = set(site_files(out))
+    assert {f for f in files if not f.startswith("pagefind/")} == expected
+    assert "pagefind/pagefind.js" in files  # the search index, see test_site_search.py
 
 
 def test_every_relative_link_resolves_on_disk(root: Path) -> None:

@@ -48,6 +48,8 @@ def _report(result: BuildResult) -> None:
         click.echo(f"wrote {_shown(path)}")
     for path in result.removed:
         click.echo(f"removed {_shown(path)}")
+    if result.search.note:
+        click.echo(result.search.note)
     summary = f"{len(result.written)} written, {result.unchanged} unchanged"
     target = result.html_path if result.number is not None else result.out / "index.html"
     click.echo(f"{summary}; open {_shown(target) if target else _shown(result.out)}")

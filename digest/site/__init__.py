@@ -5,7 +5,10 @@
     site/feed.xml                       Atom, absolute links from newsletter.url
     site/countries/CC/index.html        every item tagged with a country, across issues
     site/topics/SLUG/index.html         the same per topic
-    site/assets/                        the theme's stylesheet
+    site/countries/CC/feed.xml          Atom feed of the items with the country (topics alike)
+    site/sitemap.xml, site/robots.txt   for search engines (the sitemap when newsletter.url is set)
+    site/pagefind/                      the archive's search index (when Pagefind is installed)
+    site/assets/                        the theme's stylesheet, favicon and search script
 
 Incremental and safe: a manifest under the site keeps a hash of each output's inputs (the
 issue file, the theme, the settings, the code), so an unchanged page is neither rendered nor
@@ -14,13 +17,15 @@ only when all of it succeeded are files moved into place, each atomically. A bui
 leaves the previous site as it was.
 
 The parts: plan (what is stale, rendered), pages (front and tag pages), atom (the feed),
-staging (the staging folder, commit, stale removal), cache (manifest, keys, issue cache).
+staging (the staging folder, commit, stale removal), cache (manifest, keys, issue cache),
+sitemap (sitemap.xml, robots.txt), search (the Pagefind index, made after the pages are in).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from digest import theme
@@ -36,6 +41,7 @@ from digest.site.plan import (
     plan_issues,
     plan_shared,
 )
+from digest.site.search import PAGES, UNCHANGED, SearchIndex, index_language, update_index
 from digest.site.staging import commit, remove_stale, staging_folder
 
 
@@ -46,6 +52,7 @@ class SiteResult:
     unchanged: int  # outputs that were already up to date
     removed: tuple[Path, ...] = ()  # outputs of issues or tags that no longer exist
     issues: tuple[int, ...] = ()
+    search: SearchIndex = UNCHANGED
 
 
 def build_site(
@@ -86,13 +93,26 @@ def build_site(
         written = commit(out, plan.pending)
         removed = remove_stale(out, old_outputs, plan.outputs)
         write_manifest(out, base, records, plan.outputs)
+        pages = {rel: str(o["sha"]) for rel, o in plan.outputs.items() if fnmatch(rel, PAGES)}
+        language = index_language(config.newsletter.language, issues)
+        search = update_index(out, staging, pages, language)
     return SiteResult(
         out=out,
         written=tuple(written),
         unchanged=plan.unchanged,
         removed=tuple(removed),
         issues=tuple(issues),
+        search=search,
     )
 
 
-__all__ = ["MANIFEST", "PdfWriter", "SiteResult", "TagEntry", "build_site", "item_anchor"]
+__all__ = [
+    "MANIFEST",
+    "UNCHANGED",
+    "PdfWriter",
+    "SearchIndex",
+    "SiteResult",
+    "TagEntry",
+    "build_site",
+    "item_anchor",
+]

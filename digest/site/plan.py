@@ -23,9 +23,10 @@ from digest.render import (
     render_markdown,
     template_helpers,
 )
-from digest.site.atom import FEED_ENTRIES, render_feed
+from digest.site.atom import FEED_ENTRIES, render_feed, render_tag_feed
 from digest.site.cache import file_sha, hash_parts
 from digest.site.pages import collect_tags, front_page, tag_page
+from digest.site.sitemap import ROBOTS, SITEMAP, render_robots, render_sitemap
 
 PdfWriter = Callable[[Issue, Config, Path], None]
 
@@ -153,7 +154,8 @@ def _cited(issue: Issue) -> list[int]:
 
 
 def plan_shared(plan: Plan, ctx: SiteContext) -> None:
-    """Front page, feed and tag pages: each rendered only when an issue it shows changed."""
+    """Front page, feeds, tag pages and the sitemap: each rendered only when an issue it shows
+    changed (the sitemap and robots.txt cost nothing to remake)."""
     config, env = ctx.config, ctx.env
     helpers = template_helpers(config)
     newest_first = [ctx.issues[n] for n in reversed(ctx.numbers)]
@@ -182,6 +184,14 @@ def plan_shared(plan: Plan, ctx: SiteContext) -> None:
             key = key_of(rel, [], repr(entries))
             if not plan.fresh(rel, key):
                 plan.put(rel, tag_page(env, helpers, kind, name_of(tag), entries, config), key)
+            feed = f"{folder}/{tag}/feed.xml"
+            if not plan.fresh(feed, key):
+                xml = render_tag_feed(config, env, f"{folder}/{tag}", name_of(tag), entries)
+                plan.put(feed, xml.encode(), key)
+    sitemap = render_sitemap(config, newest_first, (countries, topics))
+    if sitemap is not None:
+        plan.put(SITEMAP, sitemap.encode())
+    plan.put(ROBOTS, render_robots(config).encode())
 
 
 def _latest_pdf(plan: Plan, config: Config, newest_first: list[Issue]) -> str | None:

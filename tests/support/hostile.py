@@ -102,13 +102,19 @@ class _Judge(HTMLParser):
                 self.problems.append(f"<{tag} {name}={value[:60]!r}> {scheme}: URL")
 
     def _page_tag(self, tag: str, attrs: dict[str, str | None]) -> bool:
-        """The page's own head: a stylesheet and feed link (relative), harmless metas."""
+        """The page's own head: stylesheet, feed and icon links (relative), its canonical URL,
+        harmless metas, and the theme's search script."""
+        href = attrs.get("href") or ""
         if tag == "meta":
             return "http-equiv" not in attrs
+        if tag == "link" and attrs.get("rel") == "canonical":
+            return url_scheme(href) in {"http", "https"}
         if tag == "link":
-            href = attrs.get("href") or ""
             rel = attrs.get("rel") or ""
-            return rel in {"stylesheet", "alternate"} and url_scheme(href) is None
+            return rel in {"stylesheet", "alternate", "icon"} and url_scheme(href) is None
+        if tag == "script":
+            src = attrs.get("src") or ""
+            return url_scheme(src) is None and src.endswith("assets/search.js")
         return False
 
 
