@@ -451,12 +451,17 @@ def _inherit_relevance(terms: dict[str, set[str]]) -> None:
 def _inherit_topics(terms: dict[str, set[str]], topics: Container[str]) -> None:
     """A crypto term holding a topic's word is of that topic too: "加密货币交易所" is matched
     whole (it makes an entry relevant), so it must carry the "交易所" inside it as well."""
-    topical = {t: {t} for t, tags in terms.items() if any(tag.lstrip("".join(MARKS)) in topics for tag in tags)}
+    topical = {t: {t} for t, tags in terms.items() if any(_slug(tag) in topics for tag in tags)}
     inner = Matcher(topical)
     for term, tags in terms.items():
         if RELEVANT in tags and term not in topical:
             for hit in inner.hits(term):
-                tags.update(tag for tag in terms[hit.term] if tag.lstrip("".join(MARKS)) in topics)
+                tags.update(tag for tag in terms[hit.term] if _slug(tag) in topics)
+
+
+def _slug(tag: str) -> str:
+    """The tag without its mark: "~regulation" is "regulation"."""
+    return tag[1:] if tag[:1] in MARKS else tag
 
 
 def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
