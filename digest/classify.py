@@ -30,16 +30,28 @@ import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import NamedTuple
 
 import opencc
 from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation, MatchKind
 
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
-from digest.taxonomy import actor_keywords, describe, gazetteer, gazetteer_digest, weak_keywords
+from digest.taxonomy import (
+    act_keywords,
+    actor_keywords,
+    describe,
+    gazetteer,
+    gazetteer_digest,
+    subject_keywords,
+    weak_keywords,
+)
 
 RELEVANT = "relevant"
 WEAK = "~"  # marks a weak hint of a topic: "court" or "notice" alone does not make regulation
 ACTOR = "^"  # marks who acts in a topic: any number of them count as one weak hint together
+ACT = "!"  # marks an act of a topic ("fines", "orders"): a hint only beside one who acts in it
+SUBJECT = "@"  # marks one who can do a topic's acts without hinting at the topic by name alone
+MARKS = (WEAK, ACTOR, ACT, SUBJECT)
 # Scores count half points: a term in the summary scores 2 (a weak one 1), in the title twice.
 TITLE_WEIGHT = 2
 PRIOR_WEIGHT = 2
@@ -48,10 +60,14 @@ LONE_COUNTRY_THRESHOLD = 2  # one summary hit, when no other country is named as
 TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is enough, or two
 # weak hints, or one in the title
 SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only costs time
+# An act counts when one who acts in its topic is named this close (in characters, either
+# side): "the SEC fined the exchange", "fined by the regulator", not an exchange's own
+# "suspended withdrawals" two sentences after "authorities are investigating".
+ACT_WINDOW = 60
 TITLE_CHARS = 1000  # a longer "title" is a feed's mistake; its tail would not change the verdict
 # Bump when a change to the code here would tag stored items differently: the store then
 # classifies every item again (see rules_fingerprint).
-RULES_VERSION = 2
+RULES_VERSION = 3
 PRIOR_REASON = "feed default"
 EDITOR_REASON = "editor"
 
@@ -79,20 +95,33 @@ class Hit:
     # ACTOR + slug, which counts once per entry however often it is added.
     weights: tuple[tuple[str, int], ...] = ()
     title_weights: tuple[tuple[str, int], ...] = ()
+    # A hint of a topic counts once however often the entry names it: "users" in the title
+    # and twice in the summary is still one hint of adoption.
+    once: bool = False
+    acts: tuple[str, ...] = ()  # the topics it is an act of (a hint beside who acts in them)
+    subjects: tuple[str, ...] = ()  # the topics whose acts it can do ("the SEC", "regulator")
 
 
 def _hit(term: str, tags: set[str]) -> Hit:
     """A term's hit. A tag written WEAK + slug is a weak hint of that topic (half weight,
-    title or not); ACTOR + slug names who acts in it (counted once per entry, as a hint)."""
-    strong = {t for t in tags if t[:1] not in (WEAK, ACTOR)}
+    title or not); ACTOR + slug names who acts in it (counted once per entry, as a hint);
+    ACT + slug is an act of the topic, a hint only near one who acts in it (ACTOR + slug or
+    SUBJECT + slug: who can act without being a hint)."""
+    strong = {t for t in tags if t[:1] not in MARKS}
     weak = {t[1:] for t in tags if t.startswith(WEAK)} - strong
     actor = {t for t in tags if t.startswith(ACTOR) and t[1:] not in strong | weak}
+    acts = {t[1:] for t in tags if t.startswith(ACT)} - strong - weak
+    subjects = {t[1:] for t in tags if t[:1] in (ACTOR, SUBJECT)}
     # WEAK + slug is kept beside the slug: what only hints were found for is known later.
     hints = [(t, 1) for t in sorted(weak | actor)] + [(WEAK + t, 1) for t in sorted(weak)]
     weights = tuple([(t, 2) for t in sorted(strong)] + hints)
     title_weights = tuple([(t, 2 * TITLE_WEIGHT) for t in sorted(strong)] + hints)
-    named = strong | weak | {t[1:] for t in actor}
-    return Hit(term, tuple(sorted(named)), weights, title_weights)
+    named = strong | weak | acts | subjects
+    # Country codes are upper case; a weak hint of a country (SEC) keeps counting each time.
+    once = any(not t.isupper() for t in weak)
+    return Hit(
+        term, tuple(sorted(named)), weights, title_weights, once, tuple(acts), tuple(subjects)
+    )
 
 
 def is_case_sensitive(term: str, crypto: bool = False) -> bool:
@@ -173,13 +202,13 @@ class Matcher:
         found.extend(hit for _, hit in self._other_hits(text))
         return found
 
-    def title_and_summary_hits(self, title: str, summary: str) -> tuple[list[Hit], list[Hit]]:
+    def title_and_summary_hits(self, title: str, summary: str) -> Scan:
         """hits(title) and hits(summary), found in one pass over both."""
         text = f"{title} {_BREAK} {summary}"
         words = _words(text)
         cut = words.index(_BREAK_BYTE)
-        title_hits: list[Hit] = []
-        summary_hits: list[Hit] = []
+        scan = Scan([], [], [])
+        title_hits, summary_hits, placed = scan
         fast = self._word_hit
         written = b""  # the words as written, made once the first exact-case term needs them
         # _word_hits inlined for the common case: classification runs it on every entry.
@@ -188,20 +217,22 @@ class Matcher:
             if words[start - 1] != _SPACE:  # "nt" in "percent": a term ends but does not start
                 if words.find(b" ", start, stop - 1) > 0:  # a later word may start a term
                     for place, found in self._word_hits(text, words, start - 1, stop):
-                        (title_hits if place < cut else summary_hits).append(found)
+                        scan.add(place, found, place < cut)
                 continue
             if hit is None:
                 written = written or _words(text, _KEEP_CASE)
                 hit = self._spelled(written, index, start, stop)
                 if hit is None:  # "mas" is not MAS: a shorter term may still start here
                     for place, found in self._word_hits(text, words, start - 1, stop - 1):
-                        (title_hits if place < cut else summary_hits).append(found)
+                        scan.add(place, found, place < cut)
                     continue
             if hit.tags:
                 (title_hits if start < cut else summary_hits).append(hit)
+                if hit.acts or hit.subjects:
+                    placed.append((start, start < cut, hit))
         for start, hit in self._other_hits(text):
-            (title_hits if start < len(title) else summary_hits).append(hit)
-        return title_hits, summary_hits
+            scan.add(start + 1, hit, start < len(title))
+        return scan
 
     def _word_hits(
         self, text: str, words: bytes, low: int = 0, high: int | None = None
@@ -241,6 +272,20 @@ class Matcher:
         for terms in self._running:
             found += terms.hits(text)
         return found
+
+
+class Scan(NamedTuple):
+    """What a scan of an entry found: the title's hits, the summary's, and where each act
+    and each one who can act stands ((place, in the title, hit); places count characters)."""
+
+    title: list[Hit]
+    summary: list[Hit]
+    placed: list[tuple[int, bool, Hit]]
+
+    def add(self, place: int, hit: Hit, in_title: bool) -> None:
+        (self.title if in_title else self.summary).append(hit)
+        if hit.acts or hit.subjects:
+            self.placed.append((place, in_title, hit))
 
 
 class _RunningText:
@@ -332,11 +377,13 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
     for slug, topic in taxonomy.topics.items():
         for keyword in topic.keywords:
             terms.setdefault(keyword, set()).add(_strength(keyword, slug, weak, actors) + slug)
-        for actor in actors.get(slug, ()):
-            terms.setdefault(actor, set()).add(ACTOR + slug)
+        for mark, words in ((ACTOR, actors), (ACT, act_keywords()), (SUBJECT, subject_keywords())):
+            for word in words.get(slug, ()):
+                terms.setdefault(word, set()).add(mark + slug)
     for term in taxonomy.relevance:
         terms.setdefault(term, set()).add(RELEVANT)
     _inherit_relevance(terms)
+    _inherit_topics(terms, taxonomy.topics)
     for term in taxonomy.ignore:
         terms.setdefault(term, set())
     places = _add_places(terms, taxonomy)
@@ -401,6 +448,22 @@ def _inherit_relevance(terms: dict[str, set[str]]) -> None:
             tags.add(RELEVANT)
 
 
+def _inherit_topics(terms: dict[str, set[str]], topics: Container[str]) -> None:
+    """A crypto term holding a topic's word is of that topic too: "加密货币交易所" is matched
+    whole (it makes an entry relevant), so it must carry the "交易所" inside it as well."""
+    topical = {t: {t} for t, tags in terms.items() if any(_slug(tag) in topics for tag in tags)}
+    inner = Matcher(topical)
+    for term, tags in terms.items():
+        if RELEVANT in tags and term not in topical:
+            for hit in inner.hits(term):
+                tags.update(tag for tag in terms[hit.term] if _slug(tag) in topics)
+
+
+def _slug(tag: str) -> str:
+    """The tag without its mark: "~regulation" is "regulation"."""
+    return tag[1:] if tag[:1] in MARKS else tag
+
+
 def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
     """What every verdict depends on, as a short hash: the taxonomy and its word lists, each
     feed's default country and topics, and RULES_VERSION. Items classified under another
@@ -415,6 +478,8 @@ def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
         "ignore": list(taxonomy.ignore),
         "weak": {slug: sorted(terms) for slug, terms in weak_keywords().items()},
         "actors": {slug: sorted(terms) for slug, terms in actor_keywords().items()},
+        "acts": {slug: sorted(terms) for slug, terms in act_keywords().items()},
+        "subjects": {slug: sorted(terms) for slug, terms in subject_keywords().items()},
         "feeds": {f.name: [f.country, list(f.topics)] for f in feeds},
         "gazetteer": gazetteer_digest(),
     }
@@ -433,10 +498,12 @@ def classify_entry(entry: Entry, feed: FeedConfig | None, taxonomy: Taxonomy) ->
 def classify_text(
     title: str, summary: str, feed: FeedConfig | None, taxonomy: Taxonomy
 ) -> Classification:
-    title_hits, summary_hits = matcher_for(taxonomy).title_and_summary_hits(
+    title_hits, summary_hits, placed = matcher_for(taxonomy).title_and_summary_hits(
         title[:TITLE_CHARS], summary[:SUMMARY_CHARS]
     )
     score = _score(title_hits, summary_hits)
+    if placed:
+        _score_acts(score, placed)
     relevant = RELEVANT in score
     countries = _countries(score, feed, taxonomy, relevant)
     topics = _topics(score, feed, taxonomy) if relevant else []
@@ -448,19 +515,45 @@ def classify_text(
 
 
 def _score(title_hits: Sequence[Hit], summary_hits: Sequence[Hit]) -> dict[str, int]:
-    """Each tag's score in half points; the actors of a topic count once between them."""
+    """Each tag's score in half points; the actors of a topic count once between them, and
+    so does each weak hint however often it is named."""
     score: dict[str, int] = {}
     get = score.get
+    counted: set[str] = set()
     for hit in summary_hits:
+        if hit.once:
+            if hit.term in counted:
+                continue
+            counted.add(hit.term)
         for tag, n in hit.weights:
             score[tag] = get(tag, 0) + n
     for hit in title_hits:
+        if hit.once:
+            if hit.term in counted:
+                continue
+            counted.add(hit.term)
         for tag, n in hit.title_weights:
             score[tag] = get(tag, 0) + n
     for actor in [tag for tag in score if tag[0] == ACTOR]:
         del score[actor]
         score[actor[1:]] = get(actor[1:], 0) + 1
     return score
+
+
+def _score_acts(score: dict[str, int], placed: Sequence[tuple[int, bool, Hit]]) -> None:
+    """Each act ("fines", "orders") adds a hint to its topic, once per term, when one who
+    acts in that topic is named within ACT_WINDOW characters of it on the same line."""
+    counted: set[str] = set()
+    for place, in_title, act in placed:
+        if not act.acts or act.term in counted:
+            continue
+        for slug in act.acts:
+            if any(
+                slug in who.subjects and side == in_title and abs(at - place) <= ACT_WINDOW
+                for at, side, who in placed
+            ):
+                score[slug] = score.get(slug, 0) + 1
+                counted.add(act.term)
 
 
 def _reasons(tags: Sequence[str], hits: Sequence[Hit]) -> dict[str, tuple[str, ...]]:

@@ -76,9 +76,34 @@ def weak_keywords() -> dict[str, frozenset[str]]:
 
 @cache
 def actor_keywords() -> dict[str, frozenset[str]]:
-    """Who acts in a topic (a ministry, a regulator by name): all of them in an entry together
-    count as one weak hint."""
-    return _topic_lists("actors")
+    """Who acts in a topic (a ministry, a regulator by name, every institution of a kind that
+    acts in it): all of them in an entry together count as one weak hint."""
+    return _with_institutions(_topic_lists("actors"), "actors")
+
+
+@cache
+def act_keywords() -> dict[str, frozenset[str]]:
+    """What is done in a topic ("fines", "orders", "approves"): a weak hint of the topic only
+    near one who acts in it (an actor or a subject), since a firm also "suspends" withdrawals."""
+    return _topic_lists("acts")
+
+
+@cache
+def subject_keywords() -> dict[str, frozenset[str]]:
+    """Who can do a topic's acts without being a hint of the topic ("regulator", a central
+    bank, which also runs CBDC pilots): near an act, the act counts."""
+    return _with_institutions(_topic_lists("subjects"), "subjects")
+
+
+def _with_institutions(lists: dict[str, frozenset[str]], role: str) -> dict[str, frozenset[str]]:
+    """lists with the institutions whose kind plays that role in a topic (institution_roles)."""
+    merged = {slug: set(words) for slug, words in lists.items()}
+    roles = _taxonomy_data().get("institution_roles") or {}
+    for kinds in (_taxonomy_data().get("institutions") or {}).values():
+        for kind, names in kinds.items():
+            for slug in (roles.get(kind) or {}).get(role) or ():
+                merged.setdefault(slug, set()).update(map(str, names))
+    return {slug: frozenset(words) for slug, words in merged.items()}
 
 
 @cache

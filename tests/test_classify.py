@@ -400,3 +400,112 @@ def test_each_topic_by_its_definition(title: str, topic: str) -> None:
 def test_a_hack_is_security_not_regulation() -> None:
     got = classify("Crypto exchange hacked, $30 million stolen by attackers")
     assert "security" in got.topics and "regulation" not in got.topics
+
+
+# ---------------------------------------------------------------- kinds of topic mistakes
+
+
+def test_a_regulator_acting_makes_regulation_in_either_voice() -> None:
+    active = classify("Manila's SEC fines a token issuer", "The bitcoin promoter must pay.")
+    assert "regulation" in active.topics
+    passive = classify("Crypto lender fined", "The bitcoin lender was fined by the regulator.")
+    assert "regulation" in passive.topics
+    chinese = classify("香港证监会批准两家虚拟资产交易平台", "两家加密货币平台下月开业。")
+    assert "regulation" in chinese.topics
+
+
+def test_a_firms_own_act_is_not_regulation() -> None:
+    outage = classify(
+        "Crypto exchange suspends withdrawals after wallet drained",
+        "The bitcoin platform stopped deposits and warned users to wait until further notice.",
+    )
+    assert "regulation" not in outage.topics
+    assert {"exchanges", "security"} <= set(outage.topics)
+
+
+def test_an_act_far_from_who_acts_is_not_regulation() -> None:
+    far = classify(
+        "Bitcoin wallet maker hit by theft",
+        "Police authorities in the capital have opened a case into the theft of customer "
+        "coins from the wallet company. Separately, the company suspended its app.",
+    )
+    assert "regulation" not in far.topics
+
+
+def test_a_weak_hint_counts_once_however_often_it_is_named() -> None:
+    users = classify(
+        "Bitcoin broker's users locked out", "The broker's users said other users could not log in."
+    )
+    assert "adoption" not in users.topics
+
+
+def test_market_abuse_charged_by_a_regulator_is_regulation_not_security() -> None:
+    abuse = classify(
+        "Securities regulator sues token exchange over wash trading",
+        "The crypto exchange inflated its volumes, the regulator said.",
+    )
+    assert "regulation" in abuse.topics and "security" not in abuse.topics
+
+
+def test_an_investment_lure_is_security_not_investment() -> None:
+    lure = classify(
+        "Gang jailed over bitcoin investment scam",
+        "The group lured investors with guaranteed returns on a fake crypto fund.",
+    )
+    assert "security" in lure.topics and "investment" not in lure.topics
+    chinese = classify("警方破获假投资平台比特币诈骗案", "受害者超过三百人。")
+    assert "investment" not in chinese.topics
+
+
+def test_deals_funds_and_prices_are_investment() -> None:
+    deal = classify(
+        "Card firm agrees to buy crypto custodian", "The bitcoin deal values it at $1bn."
+    )
+    assert "investment" in deal.topics
+    etf = classify("Asset managers file bitcoin exchange-traded funds", "Three firms applied.")
+    assert "investment" in etf.topics and "exchanges" not in etf.topics
+    gold = classify("Is bitcoin still digital gold?", "Analysts weigh the coin as a hedge.")
+    assert "investment" in gold.topics
+
+
+def test_a_joint_venture_is_not_an_investment() -> None:
+    jv = classify(
+        "Two banks form a joint venture to issue a stablecoin", "The stablecoin launches in May."
+    )
+    assert "investment" not in jv.topics
+
+
+def test_a_crypto_compound_carries_the_topic_inside_it() -> None:
+    assert "exchanges" in classify("虚拟资产交易平台遭警方搜查").topics
+    assert "exchanges" in classify("加密货币交易所暂停提币").topics
+    assert "mining" in classify("比特币矿工转往海外").topics
+
+
+def test_a_central_bank_digital_currency_pilot_is_cbdc_when_not_named_so() -> None:
+    pilot = classify(
+        "Central bank pilots a digital currency for wholesale payments",
+        "Five banks will settle with the new bitcoin-free digital currency.",
+    )
+    assert "cbdc" in pilot.topics
+    envelopes = classify("央行在两座城市试点区块链电子货币", "居民可在商店使用。")
+    assert "cbdc" in envelopes.topics
+    crackdown = classify(
+        "Central bank says crypto trading is illegal",
+        "The central bank said digital currencies such as bitcoin disrupt finance.",
+    )
+    assert "cbdc" not in crackdown.topics
+
+
+def test_crypto_payments_are_adoption() -> None:
+    shop = classify("Coffee chain to accept crypto payments", "Customers can pay in bitcoin.")
+    assert "adoption" in shop.topics
+    chinese = classify("连锁餐厅接受比特币支付", "顾客可以用加密货币付款。")
+    assert "adoption" in chinese.topics
+
+
+def test_a_payments_company_buying_a_crypto_firm_is_not_adoption() -> None:
+    deal = classify(
+        "Payments group agrees to buy bitcoin wallet start-up",
+        "The payments company said the crypto deal closes next quarter.",
+    )
+    assert "adoption" not in deal.topics and "investment" in deal.topics

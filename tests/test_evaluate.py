@@ -232,7 +232,6 @@ def test_real_headlines_relevance_and_countries_meet_the_targets(real_report: Re
     assert real_report.country_micro.f1 >= 0.92
 
 
-@pytest.mark.xfail(reason="topics on real headlines: micro-F1 0.83, adoption 0.40 so far")
 def test_real_headlines_topics_meet_the_targets(real_report: Report) -> None:
     topics = {slug: real_report.topics.get(slug, Score()) for slug in NINE_TOPICS}
     assert sum(topics.values(), Score()).f1 >= 0.85
