@@ -55,7 +55,8 @@ def test_the_yaml_loads_back_as_the_same_issue(tmp_path: Path) -> None:
     path.write_text(text, "utf-8")
     loaded = load_issue_file(path, TAXONOMY)
     assert loaded.items == draft.issue.items
-    assert list(yaml.safe_load(text))[:4] == ["number", "date", "title", "subtitle"]
+    assert list(yaml.safe_load(text))[:5] == ["number", "draft", "date", "title", "subtitle"]
+    assert loaded.draft is True
 
 
 # ---------------------------------------------------------------- end to end
@@ -147,7 +148,9 @@ def test_fetch_draft_build(fetched: Path) -> None:
     assert "javascript" not in text
     built = digest(fetched, "build", "23")
     assert built.returncode == 0, built.stderr
-    folder = fetched / "site" / "issues" / "23"
+    assert "is a draft" in built.stdout and ".digest/preview" in built.stdout
+    assert not (fetched / "site" / "issues" / "23").exists()
+    folder = fetched / ".digest" / "preview" / "issues" / "23"
     page = (folder / "index.html").read_text("utf-8")
     assert "Bitmain moves bitcoin mining machines" in page and "<script>" not in page
     assert 'href="../../issues/21/index.html"' in page  # Previously links to issue 21
