@@ -36,8 +36,9 @@ def check_publishable(issue: Issue, *, intro_shown: bool = True) -> None:
     first, rest = problems[0], problems[1:]
     more = ""
     if rest:
-        lines = ", ".join(str(p.line) for p in rest[:5] if p.line is not None)
-        more = f"{len(rest)} more unfinished place(s){f' (lines {lines})' if lines else ''}. "
+        lines = [str(p.line) for p in rest[:5] if p.line is not None]
+        where = f" ({'lines' if len(lines) > 1 else 'line'} {', '.join(lines)})" if lines else ""
+        more = f"{len(rest)} more unfinished place{'s' if len(rest) > 1 else ''}{where}. "
     raise UnfinishedIssue(
         first.path,
         first.detail,
