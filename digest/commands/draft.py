@@ -47,9 +47,7 @@ def draft(
         timeline=timeline,
         force=force,
     )
-    outcome = make_draft(state.config(), number, options)
-    for message in outcome.warnings:
-        warn(message)
+    outcome = make_draft(state.config(), number, options, warn=warn)
     if outcome.backup is not None:
         click.echo(f"Kept the previous file as {outcome.backup}.")
     entries = len(outcome.draft.issue.items)

@@ -5,7 +5,7 @@ without ever losing an editor's file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +35,18 @@ class DraftOutcome:
     path: Path
     draft: Draft
     backup: Path | None = None
-    warnings: tuple[str, ...] = ()  # other issue files that are broken, read as last built
 
 
 def make_draft(
-    config: Config, number: int, options: DraftOptions, now: dt.datetime | None = None
+    config: Config,
+    number: int,
+    options: DraftOptions,
+    now: dt.datetime | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> DraftOutcome:
     """Draft issues/<number>.yaml from the store; refuse to replace an editor's file unless
-    forced (and then keep a .bak first). Raises WorkFailed when nothing qualifies."""
+    forced (and then keep a .bak first). Raises WorkFailed when nothing qualifies. warn hears
+    of each other issue file that is broken (read as last built, see issues_besides)."""
     from digest.store import open_store
 
     path = issue_path(config, number)
@@ -54,6 +58,8 @@ def make_draft(
         )
     settings = _settings(config, options)
     others, warnings = issues_besides(config, number)
+    for message in warnings:
+        (warn or _ignore)(message)
     earlier = [issue for issue in others if issue.number < number]
     previous = earlier[-1] if earlier else None
     span = draft_range(previous, options.since, options.until, now or dt.datetime.now(dt.UTC))
@@ -74,7 +80,11 @@ def make_draft(
             "--since, or run 'digest fetch'.",
         )
     backup = write_draft(path, draft_yaml(draft), force=options.force)
-    return DraftOutcome(path=path, draft=draft, backup=backup, warnings=tuple(warnings))
+    return DraftOutcome(path=path, draft=draft, backup=backup)
+
+
+def _ignore(message: str) -> None:
+    pass
 
 
 def issues_besides(config: Config, number: int | None = None) -> tuple[list[Issue], list[str]]:
