@@ -43,6 +43,7 @@ class FileError(UserError):
         hint: str | None = None,
     ) -> None:
         self.path = Path(path)
+        self.detail = message  # the message without the place
         self.line = line
         self.column = column
         where = str(path)
@@ -59,6 +60,10 @@ class ConfigError(FileError):
 
 class IssueFileError(FileError):
     """issues/N.yaml is unreadable or does not fit the schema."""
+
+
+class UnfinishedIssue(IssueFileError):
+    """An issue that is not a draft still holds what the draft writer left for the editor."""
 
 
 class TemplateError(UserError):

@@ -38,7 +38,7 @@ from digest.yamlfile import (
 )
 
 ISSUE_KEYS = {
-    "number", "date", "title", "subtitle", "greeting", "intro", "summary", "quick_take",
+    "number", "draft", "date", "title", "subtitle", "greeting", "intro", "summary", "quick_take",
     "sections", "outro", "sign_off",
 }  # fmt: skip
 SECTION_KEYS = {"heading", "intro", "items", "timeline", "lang"}
@@ -120,6 +120,7 @@ class _IssueReader(FieldReader):
             sections=sections,
             outro=self.text(data, ("outro",)),
             sign_off=self.text(data, ("sign_off",)),
+            draft=self.flag(data, ("draft",)),
             path=self.doc.path,
         )
 
@@ -223,6 +224,14 @@ class _IssueReader(FieldReader):
             self.fail(keypath, f"expected text, got {describe(got)}")
         return str(got).strip()
 
+    def flag(self, data: dict[str, Any], keypath: KeyPath) -> bool:
+        got = data.get(str(keypath[-1]))
+        if got is None:
+            return False
+        if not isinstance(got, bool):
+            self.fail(keypath, f"expected true or false, got {describe(got)}")
+        return got
+
     def required_text(self, data: dict[str, Any], keypath: KeyPath) -> str:
         got = self.text(data, keypath)
         if not got:
@@ -314,8 +323,9 @@ def issue_to_data(issue: Issue, *, dates_as_text: bool = False) -> dict[str, Any
     def day(value: dt.date) -> dt.date | str:
         return value.isoformat() if dates_as_text else value
 
-    data: dict[str, Any] = {
-        "number": issue.number,
+    data: dict[str, Any] = {"number": issue.number}
+    _put(data, "draft", issue.draft)
+    data |= {
         "date": day(issue.date),
         "title": issue.title,
         "subtitle": issue.subtitle,
@@ -377,6 +387,7 @@ def issue_from_data(data: dict[str, Any], path: Path | None = None) -> Issue:
         sections=tuple(_section_from(s) for s in data.get("sections", ())),
         outro=data.get("outro", ""),
         sign_off=data.get("sign_off", ""),
+        draft=bool(data.get("draft", False)),
         path=path,
     )
 

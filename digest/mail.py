@@ -36,6 +36,7 @@ from digest.issuefile import load_issue
 from digest.mailtext import html_to_text
 from digest.markdown import markdown_html, markdown_inline
 from digest.models import Config, Issue, Section
+from digest.publishable import check_publishable
 from digest.render import absolute_issue_url, pdf_name, template_helpers
 from digest.sanitize import safe_url
 from digest.sendlog import LogEntry
@@ -253,7 +254,7 @@ def require_site_url(config: Config) -> None:
 
 
 def refuse_draft(issue: Issue) -> None:
-    if getattr(issue, "draft", False):
+    if issue.draft:
         raise UserError(
             f"issue {issue.number} is a draft: delete the `draft: true` line to publish it",
             hint=f"To see it in a mailbox first: digest send {issue.number} --test ADDR.",
@@ -539,6 +540,7 @@ def send_issue(
         raise UserError("no recipients", hint="Give --to ADDRESS (repeatable) or --list FILE.")
     issue = load_issue(config, number)
     refuse_draft(issue)
+    check_publishable(issue, intro_shown=theme.shows_intro(config))
     require_site_url(config)
     with send_lock(config, number), open_store(config) as store:
         todo = plan(recipients, store.send_standing(number), resend)

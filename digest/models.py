@@ -298,6 +298,7 @@ class Issue:
     sections: tuple[Section, ...] = ()
     outro: str = ""  # Markdown
     sign_off: str = ""  # Markdown
+    draft: bool = False  # `draft: true`: never published or sent; previewed in .digest/preview/
     path: Path | None = None
 
     @property

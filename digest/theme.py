@@ -56,6 +56,15 @@ def theme_files(config: Config) -> dict[str, Path]:
     return dict(sorted(found.items()))
 
 
+def shows_intro(config: Config) -> bool:
+    """Whether a template of the theme shows the issue's intro (then an empty one is a gap)."""
+    return any(
+        "issue.intro" in path.read_text("utf-8", errors="replace")
+        for name, path in theme_files(config).items()
+        if name.endswith((".html", ".txt", ".md"))
+    )
+
+
 def site_assets(config: Config) -> dict[str, Path]:
     """The static files the site needs under assets/ (stylesheets, images)."""
     return {

@@ -112,7 +112,7 @@ def _build(
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node, keypath, path, error)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 line = key_node.start_mark.line + 1
                 raise error(path, "a key must be a plain word", line=line)
@@ -127,7 +127,29 @@ def _build(
             _build(loader, child, (*keypath, i), marks, budget, path, error)
             for i, child in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    return _scalar(loader, node, keypath, path, error)
+
+
+def _scalar(
+    loader: _Loader, node: yaml.Node, keypath: KeyPath, path: Path, error: type[FileError]
+) -> Any:
+    """The value of a plain node; one YAML cannot construct (2026-02-30) names its line."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            raise error(
+                path,
+                f"{format_keypath(keypath)}: {node.value} is not a date on the calendar",
+                line=line,
+                column=column,
+                hint="Check the day and the month (YYYY-MM-DD).",
+            ) from None
+        value = shorten(str(node.value))
+        raise error(
+            path, f"{format_keypath(keypath)}: cannot read '{value}'", line=line, column=column
+        ) from None
 
 
 class _Dumper(yaml.SafeDumper):

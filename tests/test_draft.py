@@ -55,7 +55,8 @@ def test_the_yaml_loads_back_as_the_same_issue(tmp_path: Path) -> None:
     path.write_text(text, "utf-8")
     loaded = load_issue_file(path, TAXONOMY)
     assert loaded.items == draft.issue.items
-    assert list(yaml.safe_load(text))[:4] == ["number", "date", "title", "subtitle"]
+    assert list(yaml.safe_load(text))[:5] == ["number", "draft", "date", "title", "subtitle"]
+    assert loaded.draft is True
 
 
 # ---------------------------------------------------------------- end to end
@@ -147,7 +148,9 @@ def test_fetch_draft_build(fetched: Path) -> None:
     assert "javascript" not in text
     built = digest(fetched, "build", "23")
     assert built.returncode == 0, built.stderr
-    folder = fetched / "site" / "issues" / "23"
+    assert "is a draft" in built.stdout and ".digest/preview" in built.stdout
+    assert not (fetched / "site" / "issues" / "23").exists()
+    folder = fetched / ".digest" / "preview" / "issues" / "23"
     page = (folder / "index.html").read_text("utf-8")
     assert "Bitmain moves bitcoin mining machines" in page and "<script>" not in page
     assert 'href="../../issues/21/index.html"' in page  # Previously links to issue 21
@@ -209,6 +212,26 @@ def test_items_unused_lists_what_no_issue_used(fetched: Path) -> None:
     assert digest(fetched, "draft", "23").returncode == 0
     after = digest(fetched, "items", "--unused")
     assert after.returncode == 0 and "Bitmain" not in after.stdout
+
+
+def test_a_broken_issue_file_does_not_stop_drafting_or_listing(fetched: Path) -> None:
+    assert digest(fetched, "draft", "23").returncode == 0
+    used = {i.id for i in load_issue_file(fetched / "issues" / "23.yaml", TAXONOMY).items}
+    assert digest(fetched, "build", "23", "--no-pdf").returncode == 0  # the preview has it
+    issue = fetched / "issues" / "23.yaml"
+    issue.write_text(issue.read_text("utf-8") + "oops: [\n", "utf-8")
+    unused = digest(fetched, "items", "--unused")
+    assert unused.returncode == 0, unused.stderr
+    assert "digest: warning: " in unused.stderr and "23.yaml:" in unused.stderr
+    assert "Bitmain" not in unused.stdout  # issue 23 as last built still uses it
+    since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    done = digest(fetched, "draft", "24", "--since", since)
+    assert "23.yaml:" in done.stderr and "stays as it was last built" in done.stderr
+    # issue 23 as last built took every relevant item: none is drafted twice
+    assert done.returncode == 1 and "nothing to draft for issue 24" in done.stderr
+    assert used and "already used" in done.stderr
+    built = digest(fetched, "build", "22", "--no-pdf")
+    assert built.returncode == 0 and "23.yaml:" in built.stderr
 
 
 def test_unknown_timeline_topic_is_a_usage_error(fetched: Path) -> None:

@@ -127,7 +127,8 @@ class Pipeline:
 
     @property
     def site(self) -> Path:
-        return self.root / "site"
+        """Issue 1 is a fresh draft: its build is the preview, a whole site of its own."""
+        return self.root / ".digest" / "preview"
 
 
 @pytest.fixture(scope="module")
@@ -747,7 +748,7 @@ def test_a_bad_issue_file_writes_nothing(example_root: Path, bad: str, tally: Ta
     assert old in text
     path.write_text(text.replace(old, new, 1), "utf-8")
     before = snapshot(example_root)
-    for command in [("build", "22", "--no-pdf"), ("build", "--all", "--no-pdf"), ("draft", "23")]:
+    for command in [("build", "22", "--no-pdf"), ("build", "--all", "--no-pdf")]:
         done = digest(example_root, *command)
         problems = [] if done.returncode == 2 else [f"exit {done.returncode}: {done.stderr}"]
         if "Traceback" in done.stderr or not re.search(r"22\.yaml:\d+", done.stderr):
@@ -756,6 +757,25 @@ def test_a_bad_issue_file_writes_nothing(example_root: Path, bad: str, tally: Ta
             problems.append("files changed")
         tally.record("file-safety", f"issue file {bad}: {' '.join(command)}", problems)
         assert problems == [], command
+    # a command about another issue goes on, warning about this one (the empty store here
+    # has nothing to draft: exit 1), and touches neither the site nor the issue files
+    done = digest(example_root, "draft", "23")
+    problems = [] if done.returncode == 1 else [f"exit {done.returncode}: {done.stderr}"]
+    if "Traceback" in done.stderr or not re.search(r"warning: .*22\.yaml:\d+", done.stderr):
+        problems.append(f"message {done.stderr!r}")
+    for folder in ("site", "issues"):
+        if snapshot(example_root / folder) != snapshot_of(before, folder):
+            problems.append(f"{folder}/ changed")
+    tally.record("file-safety", f"issue file {bad}: draft 23", problems)
+    assert problems == []
+
+
+def snapshot_of(whole: dict[str, tuple[int, int]], folder: str) -> dict[str, tuple[int, int]]:
+    return {
+        name.removeprefix(f"{folder}/"): stat
+        for name, stat in whole.items()
+        if name.startswith(f"{folder}/")
+    }
 
 
 def whole_outputs(site: Path) -> list[str]:

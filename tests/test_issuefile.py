@@ -128,6 +128,23 @@ BAD_FILES = {
         GOOD_ITEM.replace("date: 2021-07-15", "date: next week"),
         "2", "date", "expected a date like 2021-07-15",
     ),
+    "draft not a flag": (
+        GOOD_ITEM.replace("date: 2021-07-15", "draft: yes please\ndate: 2021-07-15"),
+        "2", "draft", "expected true or false, got text 'yes please'",
+    ),
+    "impossible issue date": (
+        GOOD_ITEM.replace("date: 2021-07-15", "date: 2026-02-30"),
+        "2", "date", "2026-02-30 is not a date on the calendar",
+    ),
+    "impossible item date": (
+        GOOD_ITEM + "        date: 2026-11-31\n",
+        "9", "sections[0].items[0].date", "2026-11-31 is not a date on the calendar",
+    ),
+    "impossible timeline date": (
+        GOOD_ITEM + "  - heading: When\n    timeline:\n      - date: 2021-02-29\n"
+        "        text: Not a leap year\n",
+        "11", "sections[1].timeline[0].date", "2021-02-29 is not a date on the calendar",
+    ),
     "sections not a list": (
         "number: 5\ndate: 2021-07-15\ntitle: Five\nsections: China\n",
         "4", "sections", "expected a list",
@@ -154,6 +171,19 @@ def test_a_yaml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
         load_issue_file(path, builtin_taxonomy())
     assert caught.value.line == 4 and caught.value.column == 1
     assert "YAML syntax error" in str(caught.value)
+
+
+def test_draft_is_read_as_a_flag_and_absent_means_published(tmp_path: Path) -> None:
+    published = load_issue_file(write_issue(tmp_path, GOOD_ITEM), builtin_taxonomy())
+    assert published.draft is False
+    text = GOOD_ITEM.replace("number: 5\n", "number: 5\ndraft: true\n")
+    assert load_issue_file(write_issue(tmp_path, text), builtin_taxonomy()).draft is True
+
+
+def test_the_draft_flag_is_written_after_the_number_only_when_set() -> None:
+    assert list(issue_to_data(EVERY_KEY))[:2] == ["number", "draft"]
+    assert "draft" not in issue_to_data(replace(EVERY_KEY, draft=False))
+    assert write_issue_text(EVERY_KEY).startswith("number: 7\ndraft: true\n")
 
 
 def test_countries_may_be_written_in_lower_case(tmp_path: Path) -> None:
@@ -204,6 +234,7 @@ EVERY_KEY = Issue(
     ),
     outro="Until next time.",
     sign_off="~ Ada",
+    draft=True,
 )
 
 

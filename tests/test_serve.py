@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import time
 import urllib.error
 import urllib.request
@@ -74,3 +76,102 @@ def test_a_broken_edit_is_reported_and_the_old_site_stays(
     assert any("unknown country code 'QQ'" in m for m in messages)
     status, body = fetch(server.url + "issues/1/index.html")
     assert status == 200 and "Sichuan miners switch off" in body
+
+
+def write_issue(server: PreviewServer, number: int, text: str) -> None:
+    (server.config.root / "issues" / f"{number}.yaml").write_text(text, "utf-8")
+
+
+DRAFT = """\
+number: 3
+draft: true
+date: 2021-07-01
+title: "TODO: title of issue 3"
+sections:
+  - heading: Korea
+    items:
+      - title: Upbit lists the Quokkacoin
+        countries: [KR]
+"""
+
+
+def test_the_preview_is_served_with_drafts_and_nothing_goes_to_the_site(
+    server: PreviewServer,
+) -> None:
+    write_issue(server, 3, DRAFT)
+    page = server.url + "issues/3/index.html"
+    assert wait_for(lambda: "Quokkacoin" in fetch(page)[1])
+    assert 'class="draft-banner"' in fetch(page)[1]
+    assert server.out == server.config.state_dir.resolve() / "preview"
+    assert not server.config.site_dir.exists()
+    on_disk = [p.read_bytes() for p in server.out.rglob("*.html")]
+    assert on_disk and not any(b"<script" in data for data in on_disk)  # only served pages
+
+
+def page_shows(url: str, text: str) -> bool:
+    return text in fetch(url)[1]
+
+
+def test_a_bad_edit_is_shown_on_the_page_until_it_is_fixed(
+    server: PreviewServer, messages: list[str]
+) -> None:
+    issue = server.config.root / "issues" / "1.yaml"
+    good = issue.read_text("utf-8")
+    page = server.url + "issues/1/index.html"
+    date = "2026-02-30 is not a date on the calendar"
+    country = "unknown country code &#x27;&lt;B&gt;&#x27;"
+    for bad, shown in (
+        (good.replace("2021-06-01", "2026-02-30"), date),
+        (good.replace("countries: [CN]", "countries: [<b>]"), country),
+    ):
+        issue.write_text(bad, "utf-8")
+        assert wait_for(functools.partial(page_shows, page, shown))
+        status, body = fetch(page)
+        assert status == 200 and 'id="digest-serve-error"' in body
+        assert "issues/1.yaml:" in body and "<B>" not in body
+        assert "Sichuan miners switch off" in body  # the last good page stays under the error
+        assert any("issues/1.yaml:" in m for m in messages)
+    issue.write_text(good.replace("First Light", "First Light, Fixed"), "utf-8")
+
+    def fixed() -> bool:
+        body = fetch(page)[1]
+        return "First Light, Fixed" in body and "digest-serve-error" not in body
+
+    assert wait_for(fixed)
+    assert any("fixed" in m for m in messages)
+
+
+def test_the_open_page_reloads_after_each_rebuild(server: PreviewServer) -> None:
+    from support.browser import launch
+
+    issue = server.config.root / "issues" / "1.yaml"
+    good = issue.read_text("utf-8")
+    with launch() as browser, browser.open(server.url + "issues/1/index.html") as visit:
+        page = visit.page
+        issue.write_text(good.replace("First Light", "First Light, Live"), "utf-8")
+        page.wait_for_function("document.body.innerText.includes('First Light, Live')")
+        issue.write_text(good.replace("2021-06-01", "2026-02-30"), "utf-8")
+        page.wait_for_selector("#digest-serve-error")
+        assert "2026-02-30 is not a date" in page.inner_text("#digest-serve-error")
+        issue.write_text(good.replace("First Light", "First Light, Again"), "utf-8")
+        page.wait_for_function("document.body.innerText.includes('First Light, Again')")
+        assert page.query_selector("#digest-serve-error") is None
+        assert not visit.page_errors and not visit.console_errors
+
+
+def test_a_draft_page_shows_its_banner(server: PreviewServer) -> None:
+    from PIL import Image
+    from support.browser import launch
+
+    write_issue(server, 3, DRAFT)
+    page = server.url + "issues/3/index.html"
+    assert wait_for(lambda: "Quokkacoin" in fetch(page)[1])
+    with launch() as browser, browser.open(page) as visit:
+        banner = visit.page.locator(".draft-banner")
+        assert banner.is_visible() and "Draft" in banner.inner_text()
+        shot = Image.open(io.BytesIO(banner.screenshot())).convert("RGB")
+        colours = shot.getcolors(shot.width * shot.height) or []
+        _, commonest = max(colours)
+        assert commonest == (0xFE, 0xF3, 0xC7)  # the banner's own background, on screen
+        box = banner.bounding_box()
+        assert box is not None and box["height"] > 10 and box["y"] < 600  # near the top

@@ -39,6 +39,11 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
+def warn(message: object) -> None:
+    """A problem the command went on despite, on stderr."""
+    click.echo(f"digest: warning: {message}", err=True)
+
+
 class DateParam(click.ParamType):  # type: ignore[type-arg]
     name = "YYYY-MM-DD"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from digest.build import BuildResult, build_all, build_issue
-from digest.commands import State, pass_state
+from digest.build import BuildResult, build_all, build_issue, problem_warnings
+from digest.commands import State, pass_state, warn
 from digest.errors import UserError
 
 
@@ -26,7 +26,10 @@ from digest.errors import UserError
 def build(
     state: State, number: int | None, everything: bool, out: Path | None, no_pdf: bool
 ) -> None:
-    """Render issue NUMBER (issues/NUMBER.yaml) to Markdown, HTML and PDF, and update the site."""
+    """Render issue NUMBER (issues/NUMBER.yaml) to Markdown, HTML and PDF, and update the site.
+
+    A draft (draft: true) is built into the preview, .digest/preview/, never into the site;
+    delete the draft line to publish it. --all leaves drafts out."""
     if (number is None) == (not everything):
         raise UserError(
             "give an issue number or --all, not both"
@@ -44,6 +47,10 @@ def build(
 
 
 def _report(result: BuildResult) -> None:
+    for message in problem_warnings(result.problems, result.kept):
+        warn(message)
+    for number in result.drafts:
+        click.echo(f"skipped draft {number} (preview it with 'digest build {number}')")
     for path in result.written:
         click.echo(f"wrote {_shown(path)}")
     for path in result.removed:
@@ -53,6 +60,11 @@ def _report(result: BuildResult) -> None:
     summary = f"{len(result.written)} written, {result.unchanged} unchanged"
     target = result.html_path if result.number is not None else result.out / "index.html"
     click.echo(f"{summary}; open {_shown(target) if target else _shown(result.out)}")
+    if result.preview:
+        click.echo(
+            f"issue {result.number} is a draft: built into the preview {_shown(result.out)}, "
+            "not the site; delete its 'draft: true' line to publish it"
+        )
 
 
 def _shown(path: Path) -> str:

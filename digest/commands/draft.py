@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from digest.commands import DATE, State, pass_state
+from digest.commands import DATE, State, pass_state, warn
 from digest.draft import DEFAULT_MAX_ITEMS, DraftOptions, make_draft
 
 
@@ -37,7 +37,8 @@ def draft(
     force: bool,
 ) -> None:
     """Draft issues/N.yaml: relevant, unused items since the previous issue, one per story,
-    grouped and ranked. An existing issue file is never overwritten without --force."""
+    grouped and ranked. An existing issue file is never overwritten without --force. The
+    draft has 'draft: true': 'digest build N' previews it; delete the line to publish."""
     options = DraftOptions(
         since=since,
         until=until,
@@ -46,7 +47,7 @@ def draft(
         timeline=timeline,
         force=force,
     )
-    outcome = make_draft(state.config(), number, options)
+    outcome = make_draft(state.config(), number, options, warn=warn)
     if outcome.backup is not None:
         click.echo(f"Kept the previous file as {outcome.backup}.")
     entries = len(outcome.draft.issue.items)

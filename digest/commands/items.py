@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from digest.commands import DATE, State, pass_state
+from digest.commands import DATE, State, pass_state, warn
 from digest.errors import UserError
 from digest.models import Item
 from digest.store import ItemQuery, open_store
@@ -73,7 +73,9 @@ def items(
         if unused:
             from digest.draft import unused_items  # used by id, canonical URL or story
 
-            found = unused_items(config, found)
+            found, warnings = unused_items(config, found)
+            for message in warnings:
+                warn(message)
             found = found[:limit] if limit else found
         also = store.also_feeds([i.id for i in found])
     if as_json:

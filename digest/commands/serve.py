@@ -14,17 +14,18 @@ from digest.serve import PreviewServer
 
 @click.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--no-build", is_flag=True, help="Serve the site as it is; do not build first.")
+@click.option("--no-build", is_flag=True, help="Serve the preview as it is; do not build first.")
 @click.option("--no-pdf", is_flag=True, help="Leave the PDFs out of rebuilds (faster).")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="The site root to serve (default: site/).",
+    help="Where to build and serve the preview (default: .digest/preview/).",
 )
 @pass_state
 def serve(state: State, port: int, no_build: bool, no_pdf: bool, out: Path | None) -> None:
-    """Preview the site on 127.0.0.1; rebuild when an issue, the theme or feeds.yaml changes."""
+    """Preview the site, drafts included, on 127.0.0.1; rebuild when an issue, the theme or
+    feeds.yaml changes, and reload the open page. Nothing is written into site/."""
     config = state.config()
     try:
         server = PreviewServer(config, out, port=port, pdfs=not no_pdf, report=click.echo)

@@ -28,6 +28,7 @@ from digest.draft.compose import (
 from digest.draft.io import (
     DraftOptions,
     DraftOutcome,
+    issues_besides,
     keep_backup,
     make_draft,
     unused_items,
@@ -58,6 +59,7 @@ __all__ = [
     "draft_yaml",
     "issue_entry",
     "issue_memory",
+    "issues_besides",
     "keep_backup",
     "make_draft",
     "plan_draft",

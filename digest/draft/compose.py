@@ -105,6 +105,7 @@ def compose_draft(
         quick_take=quick_take(sections),
         sections=tuple(sections),
         sign_off=previous.sign_off if previous else "",
+        draft=True,
     )
     return Draft(issue=issue, range=draft_range, stats=plan.stats)
 
@@ -118,6 +119,7 @@ def draft_yaml(draft: Draft) -> str:
         f"Draft of issue {issue.number}: {entries} entries from {draft.range.describe()}.",
         f"Selected from the store: {draft.stats.describe()}.",
         "Cut, reorder and rewrite freely; write the title, intro and sign-off, then",
-        f"'digest build {issue.number}'. Unused items: 'digest items --unused'.",
+        f"'digest build {issue.number}' to preview it. Unused items: 'digest items --unused'.",
+        "Delete the 'draft: true' line to publish it.",
     ]
     return write_issue_text(issue, header)

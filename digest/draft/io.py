@@ -5,7 +5,7 @@ without ever losing an editor's file.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +14,10 @@ from digest.draft.compose import Draft, compose_draft, draft_yaml, plan_draft
 from digest.draft.layout import DraftSettings, resolve_topic
 from digest.draft.memory import Memory, issue_memory, used_keys
 from digest.draft.range import draft_range
-from digest.errors import UserError, WorkFailed
+from digest.errors import IssueFileError, UserError, WorkFailed
 from digest.fsutil import atomic_write, write_new
-from digest.issuefile import issue_numbers, issue_path, load_issue
-from digest.models import Config, Item
+from digest.issuefile import issue_numbers, issue_path, load_issue_file
+from digest.models import Config, Issue, Item
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,15 @@ class DraftOutcome:
 
 
 def make_draft(
-    config: Config, number: int, options: DraftOptions, now: dt.datetime | None = None
+    config: Config,
+    number: int,
+    options: DraftOptions,
+    now: dt.datetime | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> DraftOutcome:
     """Draft issues/<number>.yaml from the store; refuse to replace an editor's file unless
-    forced (and then keep a .bak first). Raises WorkFailed when nothing qualifies."""
+    forced (and then keep a .bak first). Raises WorkFailed when nothing qualifies. warn hears
+    of each other issue file that is broken (read as last built, see issues_besides)."""
     from digest.store import open_store
 
     path = issue_path(config, number)
@@ -52,7 +57,9 @@ def make_draft(
             f"(the old file is kept as {path.name}.bak).",
         )
     settings = _settings(config, options)
-    others = [load_issue(config, n) for n in issue_numbers(config) if n != number]
+    others, warnings = issues_besides(config, number)
+    for message in warnings:
+        (warn or _ignore)(message)
     earlier = [issue for issue in others if issue.number < number]
     previous = earlier[-1] if earlier else None
     span = draft_range(previous, options.since, options.until, now or dt.datetime.now(dt.UTC))
@@ -76,6 +83,37 @@ def make_draft(
     return DraftOutcome(path=path, draft=draft, backup=backup)
 
 
+def _ignore(message: str) -> None:
+    pass
+
+
+def issues_besides(config: Config, number: int | None = None) -> tuple[list[Issue], list[str]]:
+    """Every issue file but number's, lowest first, drafts included. A file that does not
+    load is one bad file: its issue as last built (in the preview, else the site) stands in,
+    or nothing when it never was, and a warning says so."""
+    from digest.build import preview_dir, problem_warnings
+    from digest.site.cache import remembered_issues
+
+    issues: list[Issue] = []
+    problems: list[IssueFileError] = []
+    kept: list[int] = []
+    remembered: dict[int, Issue] | None = None
+    for n in issue_numbers(config):
+        if n == number:
+            continue
+        try:
+            issues.append(load_issue_file(issue_path(config, n), config.taxonomy))
+        except IssueFileError as problem:
+            problems.append(problem)
+            if remembered is None:
+                remembered = remembered_issues(config.site_dir)
+                remembered |= remembered_issues(preview_dir(config))
+            if n in remembered:
+                issues.append(remembered[n])
+                kept.append(n)
+    return issues, problem_warnings(problems, kept)
+
+
 def _settings(config: Config, options: DraftOptions) -> DraftSettings:
     group_by = options.group_by or config.newsletter.group_by
     if group_by not in ("country", "topic"):
@@ -90,16 +128,17 @@ def _settings(config: Config, options: DraftOptions) -> DraftSettings:
     )
 
 
-def unused_items(config: Config, items: Iterable[Item]) -> list[Item]:
-    """The items no issue file uses: not by id, canonical URL or story."""
+def unused_items(config: Config, items: Iterable[Item]) -> tuple[list[Item], list[str]]:
+    """The items no issue file uses: not by id, canonical URL or story; and a warning for
+    each issue file that is broken (read as last built, see issues_besides)."""
     from digest.store import open_store
 
-    issues = [load_issue(config, n) for n in issue_numbers(config)]
+    issues, warnings = issues_besides(config)
     ids, urls = used_keys(issues)
     with open_store(config) as store:
         stories = store.stories_of(ids, urls)
     memory = Memory(ids=frozenset(ids), urls=frozenset(urls), stories=frozenset(stories))
-    return [item for item in items if not memory.used(item)]
+    return [item for item in items if not memory.used(item)], warnings
 
 
 def write_draft(path: Path, text: str, *, force: bool) -> Path | None:

@@ -29,9 +29,10 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from digest import theme
+from digest.errors import IssueFileError
 from digest.models import Config
 from digest.render import item_anchor
-from digest.site.cache import MANIFEST, base_key, load_issues, read_manifest, write_manifest
+from digest.site.cache import MANIFEST, base_key, read_manifest, write_manifest
 from digest.site.pages import TagEntry
 from digest.site.plan import (
     PdfWriter,
@@ -42,6 +43,7 @@ from digest.site.plan import (
     plan_shared,
 )
 from digest.site.search import PAGES, UNCHANGED, SearchIndex, index_language, update_index
+from digest.site.select import Audience, select_issues
 from digest.site.staging import commit, remove_stale, staging_folder
 
 
@@ -53,6 +55,9 @@ class SiteResult:
     removed: tuple[Path, ...] = ()  # outputs of issues or tags that no longer exist
     issues: tuple[int, ...] = ()
     search: SearchIndex = UNCHANGED
+    problems: tuple[IssueFileError, ...] = ()  # broken or unfinished files, shown as last built
+    kept: tuple[int, ...] = ()  # issues shown as their last good build had them
+    drafts: tuple[int, ...] = ()  # drafts left out (the published site only)
 
 
 def build_site(
@@ -61,17 +66,21 @@ def build_site(
     *,
     pdf_for: Collection[int] | None = None,
     pdf_writer: PdfWriter | None = None,
+    audience: Audience | None = None,
 ) -> SiteResult:
     """Bring the site at out (default site/) up to date with every issue file.
 
     PDFs are made for the issues in pdf_for (every issue when None) and kept as they are for
-    the others. pdf_writer defaults to digest.pdf.render_pdf.
+    the others. pdf_writer defaults to digest.pdf.render_pdf. The audience says whether drafts
+    are shown (the preview) and which issues' problems fail the build (default: the public
+    site, drafts left out, any broken or unfinished issue file fails it).
     """
     out = (out or config.site_dir).resolve()
     old = read_manifest(out)
     old_outputs = old.get("outputs", {})
     base = base_key(config)
-    issues, records = load_issues(config, old, base)
+    selection = select_issues(config, old, base, audience or Audience())
+    issues, records = selection.issues, selection.records
     out.parent.mkdir(parents=True, exist_ok=True)
     with staging_folder(out) as staging:
         ctx = SiteContext(
@@ -103,12 +112,16 @@ def build_site(
         removed=tuple(removed),
         issues=tuple(issues),
         search=search,
+        problems=selection.problems,
+        kept=selection.kept,
+        drafts=selection.drafts,
     )
 
 
 __all__ = [
     "MANIFEST",
     "UNCHANGED",
+    "Audience",
     "PdfWriter",
     "SearchIndex",
     "SiteResult",

@@ -19,7 +19,6 @@ from digest import __version__, theme
 from digest.fsutil import atomic_write
 from digest.issuefile import (
     issue_from_data,
-    issue_numbers,
     issue_path,
     issue_to_data,
     load_issue_file,
@@ -87,24 +86,42 @@ def file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_issues(
-    config: Config, old: dict[str, Any], base: str
-) -> tuple[dict[int, Issue], dict[str, dict[str, Any]]]:
-    """Every issue, read from its file only when the file changed since the last build; and
-    the manifest's record of each (the sha256 of its file under "key", the issue as data)."""
-    cached: dict[str, Any] = old.get("issues", {}) if old.get("base") == base else {}
-    issues: dict[int, Issue] = {}
-    records: dict[str, dict[str, Any]] = {}
-    for number in issue_numbers(config):
-        path = issue_path(config, number)
-        key = file_sha(path)
-        hit = cached.get(str(number))
-        issue: Issue | None = None
-        if hit and hit.get("key") == key:
-            with contextlib.suppress(KeyError, TypeError, ValueError):
-                issue = issue_from_data(hit["record"], path)
-        if issue is None:
-            issue = load_issue_file(path, config.taxonomy)
-        issues[number] = issue
-        records[str(number)] = {"key": key, "record": issue_to_data(issue, dates_as_text=True)}
-    return issues, records
+def read_issue(config: Config, number: int, cached: dict[str, Any]) -> tuple[Issue, str]:
+    """Issue number and the sha256 of its file; parsed only when the file changed since the
+    build whose (same-base) records are `cached`. Raises IssueFileError for a broken file."""
+    path = issue_path(config, number)
+    key = file_sha(path)
+    hit = cached.get(str(number))
+    if hit and hit.get("key") == key:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            return issue_from_data(hit["record"], path), key
+    return load_issue_file(path, config.taxonomy), key
+
+
+def record_of(issue: Issue, key: str) -> dict[str, Any]:
+    """The manifest's record of an issue: its file's sha256 and the issue as data."""
+    return {"key": key, "record": issue_to_data(issue, dates_as_text=True)}
+
+
+def remembered_issue(
+    old: dict[str, Any], number: int, path: Path | None = None
+) -> tuple[Issue, dict[str, Any]] | None:
+    """The issue as the last build that showed it had it (whatever the code or theme then),
+    with its record; None when no build did."""
+    record = old.get("issues", {}).get(str(number))
+    if not isinstance(record, dict):
+        return None
+    try:
+        return issue_from_data(record["record"], path), record
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def remembered_issues(out: Path) -> dict[int, Issue]:
+    """Every issue the manifest of the site at out remembers."""
+    old = read_manifest(out)
+    found = {}
+    for name in old.get("issues", {}):
+        if name.isdigit() and (hit := remembered_issue(old, int(name))) is not None:
+            found[int(name)] = hit[0]
+    return found
