@@ -7,6 +7,7 @@ Each command lives in digest/commands/<name>.py and is imported only when it run
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 import traceback
 from typing import Any
@@ -78,6 +79,7 @@ def cli(ctx: click.Context, root: str | None, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _show_warnings()
     try:
         cli.main(args=argv, prog_name="digest", standalone_mode=False)
     except click.exceptions.Abort:
@@ -97,6 +99,23 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     sys.exit(0)
+
+
+def _show_warnings() -> None:
+    """Warnings the library logs reach stderr as 'digest: warning: ...', like the commands'
+    own; a program that set up logging itself keeps its handlers."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_WarningFormat())
+    root.addHandler(handler)
+
+
+class _WarningFormat(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"digest: {record.levelname.lower()}: {record.getMessage()}"
 
 
 def _report(exc: Any) -> None:
