@@ -3,12 +3,17 @@ usage errors with exit 2, and the traceback only with --debug."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import pytest
-from support.cli import run_digest
-from support.newsletter import copy_newsletter
+from support.cli import CliResult, run_digest, run_digest_unprivileged
+from support.feedfolder import item as rss_item
+from support.feedfolder import make_newsletter, rss
+from support.feedserver import serving
+from support.newsletter import DATA, copy_newsletter
 
 from digest import __version__
 from digest.cli import COMMANDS, cli
@@ -140,3 +145,67 @@ def test_without_root_the_folder_is_found_from_a_subfolder(tmp_path: Path) -> No
     done = run_digest("taxonomy", "--json", cwd=root / "issues")
     assert done.returncode == 0, done
     assert done.stdout.lstrip().startswith("{")
+
+
+# ---------------------------------------------------------------- folders digest cannot write
+
+
+@pytest.fixture
+def locked(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
+    """Takes write permission away from folders; gives it back after the test."""
+    folders: list[Path] = []
+
+    def lock(folder: Path) -> Path:
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o555)
+        folders.append(folder)
+        return folder
+
+    yield lock
+    for folder in folders:
+        folder.chmod(0o755)
+
+
+def assert_not_writable(done: CliResult, folder: Path) -> None:
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"digest: error: {folder}: this folder is not writable", done.stderr
+    assert len(lines) == 2 and "Traceback" not in done.stderr and "move" not in done.stderr
+
+
+def test_fetch_and_build_in_a_folder_that_is_not_writable_name_it(
+    tmp_path: Path, locked: Callable[[Path], Path]
+) -> None:
+    root = copy_newsletter(tmp_path)
+    with serving() as server:
+        feed = server.route(
+            "/feed", body=rss(rss_item("Miners leave Sichuan", "https://a.example/1"))
+        )
+        make_newsletter(root, [{"name": "Wire", "url": feed}])
+        locked(root)
+        assert_not_writable(run_digest_unprivileged("fetch", root=root), root)
+    assert_not_writable(run_digest_unprivileged("build", "1", "--no-pdf", root=root), root)
+    out = locked(tmp_path / "out")
+    built = run_digest_unprivileged("build", "1", "--no-pdf", "--out", out / "site", root=root)
+    assert_not_writable(built, out)
+
+
+def test_send_dry_run_into_a_folder_that_is_not_writable_names_it(
+    tmp_path: Path, locked: Callable[[Path], Path]
+) -> None:
+    root = tmp_path / "mail"
+    shutil.copytree(DATA / "mail", root)
+    out = locked(tmp_path / "eml")
+    done = run_digest_unprivileged("send", "22", "--to", "ann@example.org", "--dry-run", out,
+                                   root=root)  # fmt: skip
+    assert_not_writable(done, out)
+
+
+def test_a_file_where_a_folder_belongs_is_named(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    (root / "site").write_text("not a folder")
+    done = run_digest("build", "1", "--no-pdf", root=root)
+    assert done.returncode == 2, done
+    assert done.stderr.splitlines()[0] == (
+        f"digest: error: {root / 'site'}: is a file, but digest needs a folder there"
+    )
