@@ -118,6 +118,43 @@ def test_unknown_feed_and_bad_date_are_usage_errors(tmp_path: Path) -> None:
     assert digest("items", "--country", "cn", cwd=config.root).returncode == 0
 
 
+def test_names_match_in_any_case_and_unknown_ones_are_listed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    coindesk = feed_server.route("/cd", body=rss(
+        item("Bank of Korea tests a CBDC with South Korean banks", "https://cd.example.com/bok",
+             summary="<p>The central bank digital currency pilot starts in Seoul.</p>"),
+    ))  # fmt: skip
+    wu = feed_server.route("/wu", body=rss(
+        item("Bitcoin miners leave Sichuan as China cracks down", "https://wu.example.com/a",
+             summary="<p>Mining farms in Sichuan shut.</p>"),
+    ))  # fmt: skip
+    feeds = [{"name": "CoinDesk", "url": coindesk}, {"name": "Wu Blockchain", "url": wu}]
+    root = make_newsletter(tmp_path / "nl", feeds).root
+    one = digest("fetch", "--feed", "coindesk", cwd=root)
+    assert one.returncode == 0 and "1 feed ok" in one.stdout, one
+    assert feed_server.hits("/wu") == []
+    assert digest("fetch", "--feed", "WU BLOCKCHAIN", cwd=root).returncode == 0
+    for option, name in (("--feed", "coindesk"), ("--topic", "CBDC"), ("--country", "kr")):
+        found = digest("items", option, name, cwd=root)
+        assert found.returncode == 0, found
+        assert "Bank of Korea" in found.stdout and "Sichuan" not in found.stdout, found
+    unknown = digest("items", "--feed", "CoinDesks", cwd=root)
+    assert unknown.returncode == 2 and "no feed named 'CoinDesks'" in unknown.stderr
+    assert "Known: CoinDesk, Wu Blockchain." in unknown.stderr
+    # a feed since removed from feeds.yaml: its items are still in the store, and listable
+    make_newsletter(root, feeds[:1])
+    removed = digest("items", "--feed", "wu blockchain", cwd=root)
+    assert removed.returncode == 0 and "Sichuan" in removed.stdout, removed
+
+
+def test_since_after_until_is_a_usage_error(tmp_path: Path) -> None:
+    root = make_newsletter(tmp_path / "nl", []).root
+    done = digest("items", "--since", "2021-07-20", "--until", "2021-07-10", cwd=root)
+    assert done.returncode == 2 and "--since 2021-07-20 is after --until 2021-07-10" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_real_feeds_fail_cleanly_without_network(tmp_path: Path) -> None:
     settings = yaml.safe_load((ROOT / "feeds.yaml").read_text("utf-8"))
     assert len(settings["feeds"]) >= 3
