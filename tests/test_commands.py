@@ -3,6 +3,7 @@ usage errors with exit 2, and the traceback only with --debug."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -209,3 +210,48 @@ def test_a_file_where_a_folder_belongs_is_named(tmp_path: Path) -> None:
     assert done.stderr.splitlines()[0] == (
         f"digest: error: {root / 'site'}: is a file, but digest needs a folder there"
     )
+
+
+def test_a_store_that_cannot_be_written_is_kept_and_named(
+    tmp_path: Path, locked: Callable[[Path], Path]
+) -> None:
+    root = copy_newsletter(tmp_path)
+    with serving() as server:
+        feed = server.route(
+            "/feed", body=rss(rss_item("Miners leave Sichuan", "https://a.example/1"))
+        )
+        make_newsletter(root, [{"name": "Wire", "url": feed}])
+        assert run_digest("fetch", root=root).returncode == 0
+    (item,) = json.loads(run_digest("items", "--all", "--json", root=root).stdout)
+    store = root / ".digest" / "store.sqlite"
+    for path in store.parent.iterdir():
+        path.chmod(0o444)
+    locked(store.parent)
+    tagged = run_digest_unprivileged("tag", item["id"][:6], "+JP", root=root)
+    assert tagged.returncode == 2, tagged
+    assert tagged.stderr.startswith(f"digest: error: {store.parent}: this folder is not writable")
+    assert "keep the store" in tagged.stderr
+    fetched = run_digest_unprivileged("fetch", root=root)
+    assert fetched.returncode == 2, fetched
+    assert f"{store.parent / 'fetch.lock'}: this file is not writable" in fetched.stderr
+    for done in (tagged, fetched):
+        assert "move" not in done.stderr and "Traceback" not in done.stderr
+    sent = run_digest_unprivileged("sent", "1", root=root)
+    assert sent.returncode == 2 and "keep the store" in sent.stderr and "move" not in sent.stderr
+    store.parent.chmod(0o755)
+    store.chmod(0o000)
+    unreadable = run_digest_unprivileged("items", root=root)
+    assert unreadable.returncode == 2, unreadable
+    assert f"{store}: this file is not readable" in unreadable.stderr
+    assert "move" not in unreadable.stderr
+    store.chmod(0o644)
+
+
+def test_only_a_damaged_store_is_moved_away_and_a_copy_kept_first(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    (root / ".digest").mkdir()
+    (root / ".digest" / "store.sqlite").write_bytes(b"not a database " * 300)
+    done = run_digest("items", root=root)
+    assert done.returncode == 1, done
+    assert "the store is damaged" in done.stderr and "Keep a copy of it" in done.stderr
+    assert "Traceback" not in done.stderr
