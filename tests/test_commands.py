@@ -17,7 +17,10 @@ from support.feedserver import serving
 from support.newsletter import DATA, copy_newsletter
 
 from digest import __version__
+from digest.build import issue_folder
 from digest.cli import COMMANDS, cli
+from digest.config import load_config
+from digest.render import pdf_name
 
 
 def every_command() -> list[tuple[str, ...]]:
@@ -196,6 +199,10 @@ def test_send_dry_run_into_a_folder_that_is_not_writable_names_it(
 ) -> None:
     root = tmp_path / "mail"
     shutil.copytree(DATA / "mail", root)
+    config = load_config(root)  # a built PDF, so the process that is refused builds none
+    built = issue_folder(config.site_dir, 22) / pdf_name(config.newsletter, 22)
+    built.parent.mkdir(parents=True)
+    built.write_bytes(b"%PDF-1.4\n% a stand-in: this test is about the .eml folder\n")
     out = locked(tmp_path / "eml")
     done = run_digest_unprivileged("send", "22", "--to", "ann@example.org", "--dry-run", out,
                                    root=root)  # fmt: skip
