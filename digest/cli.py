@@ -6,15 +6,19 @@ Each command lives in digest/commands/<name>.py and is imported only when it run
 
 from __future__ import annotations
 
+import errno
 import importlib
+import logging
+import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import click
 
 from digest import __version__
-from digest.errors import DigestError
+from digest.errors import DigestError, UserError
 
 # command name -> "module:attribute"
 COMMANDS: dict[str, str] = {
@@ -79,6 +83,7 @@ def cli(ctx: click.Context, root: str | None, debug: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _show_warnings()
     try:
         cli.main(args=argv, prog_name="digest", standalone_mode=False)
     except click.exceptions.Abort:
@@ -94,10 +99,80 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         _report(exc)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        problem = file_system_problem(exc)
+        if problem is None:
+            raise
+        if debug:
+            traceback.print_exc()
+        _report(problem)
+        sys.exit(problem.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     sys.exit(0)
+
+
+# The file system refusing a write: the editor's to fix (permissions, a full disk, a file where
+# a folder belongs), not a bug in digest.
+_REFUSALS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR,
+             errno.EEXIST, errno.EISDIR}  # fmt: skip
+
+
+def file_system_problem(exc: OSError) -> UserError | None:
+    """A file-system refusal as a short message naming the path; None for anything else."""
+    if exc.errno not in _REFUSALS or not exc.filename:
+        return None
+    path = Path(os.fsdecode(exc.filename))
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return not_writable(path, exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UserError(f"{path}: no space left to write", hint="Free some disk space.")
+    if exc.errno == errno.EISDIR:
+        return UserError(f"{path}: is a folder, but digest needs a file there")
+    file = next((p for p in (path, *path.parents) if p.is_file()), None)
+    if file is None:
+        return None
+    return UserError(
+        f"{file}: is a file, but digest needs a folder there",
+        hint="Move that file away, or point digest at another folder (--root, --out).",
+    )
+
+
+def not_writable(path: Path, exc: OSError) -> UserError:
+    """Which path refused, and why: the nearest one that exists (a temporary file's folder)."""
+    there = next((p for p in (path, *path.parents) if p.exists()), path)
+    kind = "folder" if there.is_dir() else "file"
+    if exc.errno == errno.EROFS:
+        why = "is on a read-only file system"
+    elif not os.access(there, os.W_OK):
+        why = "is not writable"
+    elif not os.access(there, os.R_OK):
+        why = "is not readable"
+    else:
+        why = f"refused: {exc.strerror}"
+    return UserError(
+        f"{there}: this {kind} {why}",
+        hint="Give your user write access to it (ls -ld shows its owner), or use a folder "
+        "you can write (--root, --out).",
+    )
+
+
+def _show_warnings() -> None:
+    """Warnings the library logs reach stderr as 'digest: warning: ...', like the commands'
+    own; a program that set up logging itself keeps its handlers."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_WarningFormat())
+    root.addHandler(handler)
+
+
+class _WarningFormat(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"digest: {record.levelname.lower()}: {record.getMessage()}"
 
 
 def _report(exc: Any) -> None:

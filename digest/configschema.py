@@ -28,6 +28,7 @@ from digest.models import (
     Newsletter,
     Topic,
 )
+from digest.sanitize import strip_bidi
 from digest.yamlfile import FieldReader, KeyPath, YamlDoc, describe
 
 CONFIG_NAME = "feeds.yaml"
@@ -412,7 +413,7 @@ DEPLOY = OneOf("deploy", "Where `digest deploy` puts the built site: a git branc
 
 FEEDS = ListOf("feeds", "The feeds the newsletter is made from.", Section("feed", "one feed", (
     Text("name", "what digest calls the feed; each feed has its own",
-         convert=str.strip, required="every feed needs a name"),
+         convert=lambda name: strip_bidi(name.strip()), required="every feed needs a name"),
     Text("url", "an http(s) URL, or a local path or file: URL relative to this folder",
          convert=str.strip),
     Text("country", "optional country code: a prior for classification, not a verdict",

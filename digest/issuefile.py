@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.errors import IssueFileError
+from digest.errors import DigestError, IssueFileError, UserError
 from digest.models import (
     Config,
     Issue,
@@ -53,18 +53,74 @@ _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def issue_path(config: Config, number: int) -> Path:
-    return config.issues_dir / f"{number}.yaml"
+    """The file of issue number: the one there is (issues/22.yaml, or issues/022.yaml), else
+    where a new one goes (issues/22.yaml)."""
+    return issue_files(config).get(number, config.issues_dir / f"{number}.yaml")
 
 
 def issue_numbers(config: Config) -> list[int]:
     """The numbers of the issue files in issues/, lowest first."""
-    if not config.issues_dir.is_dir():
+    return sorted(issue_files(config))
+
+
+def issue_files(config: Config) -> dict[int, Path]:
+    """Each issue's file by number: issues/N.yaml, leading zeros allowed (01.yaml is issue 1).
+    Two files for one number are an error naming both."""
+    found: dict[int, Path] = {}
+    for path in _yaml_files(config.issues_dir):
+        number = _number_in_name(path)
+        if number is None:
+            continue
+        if number in found:
+            first, second = sorted((found[number], path))
+            raise UserError(
+                f"{first} and {second} are both issue {number}",
+                hint=f"Keep one: merge them into {number}.yaml and remove the other.",
+            )
+        found[number] = path
+    return found
+
+
+def misnamed_issue_files(config: Config) -> list[tuple[Path, str]]:
+    """The files in issues/ that look like issues but are not read as one, each with the name
+    it should have ("N.yaml" when no number can be told)."""
+    misnamed = []
+    for path in _yaml_files(config.issues_dir, suffixes=(".yaml", ".yml")):
+        if path.suffix == ".yaml" and _number_in_name(path) is not None:
+            continue
+        number = _number_inside(path) or _only_number(path.stem)
+        misnamed.append((path, f"{number}.yaml" if number else "N.yaml"))
+    return misnamed
+
+
+def _yaml_files(folder: Path, suffixes: tuple[str, ...] = (".yaml",)) -> list[Path]:
+    if not folder.is_dir():
         return []
-    return sorted(
-        int(path.stem)
-        for path in config.issues_dir.glob("*.yaml")
-        if path.stem.isdigit() and path.is_file()
-    )
+    return sorted(p for p in folder.iterdir() if p.suffix in suffixes and p.is_file())
+
+
+def _number_in_name(path: Path) -> int | None:
+    """1 for 1.yaml and 01.yaml; None for 0.yaml, 22-draft.yaml or notes.yaml."""
+    stem = path.stem
+    if not (stem.isascii() and stem.isdigit()) or int(stem) < 1:
+        return None
+    return int(stem)
+
+
+def _number_inside(path: Path) -> int | None:
+    """The number: a misnamed file gives itself, when it can be read."""
+    try:
+        data = load_yaml(path, IssueFileError).data
+    except DigestError:
+        return None
+    number = data.get("number") if isinstance(data, dict) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def _only_number(text: str) -> int | None:
+    """22 for '22-draft' or 'Issue 22'; None when there is no number or more than one."""
+    numbers = re.findall(r"[0-9]+", text)
+    return int(numbers[0]) if len(numbers) == 1 and int(numbers[0]) >= 1 else None
 
 
 def load_issue(config: Config, number: int) -> Issue:
@@ -130,12 +186,12 @@ class _IssueReader(FieldReader):
         number = data["number"]
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             self.fail(("number",), f"expected a whole number of 1 or more, got {describe(number)}")
-        stem = self.doc.path.stem
-        if stem.isdigit() and int(stem) != number:
+        named = _number_in_name(self.doc.path)
+        if named is not None and named != number:
             self.fail(
                 ("number",),
                 f"number is {number} but the file is {self.doc.path.name}",
-                f"Make them agree: number: {int(stem)}, or rename the file to {number}.yaml.",
+                f"Make them agree: number: {named}, or rename the file to {number}.yaml.",
             )
         return int(number)
 

@@ -21,7 +21,7 @@ from feedparser.util import FeedParserDict
 
 from digest.errors import FetchError
 from digest.models import Entry, FeedConfig
-from digest.sanitize import clean_html, plain_text, safe_url
+from digest.sanitize import clean_html, plain_text, safe_url, strip_bidi
 from digest.urls import canonical_url
 
 WEB_SCHEMES = {"http", "https"}
@@ -163,7 +163,7 @@ def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry |
     base = link or feed_url or None
     summary_html = clean_html(_richest_body(raw), base)
     summary_text = _text_of_clean(summary_html)
-    title = _plain(_text_of(raw, "title"))
+    title = strip_bidi(_plain(_text_of(raw, "title")))
     if not title:
         title = _shorten(summary_text) or (link or "")
     if not title:
@@ -182,7 +182,7 @@ def _entry(raw: Any, feed: FeedConfig, feed_url: str, feed_info: Any) -> Entry |
         summary_text=summary_text,
         published=published,
         updated=_date(raw, "updated_parsed"),
-        author=_plain(str(_get(raw, "author") or ""))[:200],
+        author=strip_bidi(_plain(str(_get(raw, "author") or "")))[:200],
         language=language or feed_info.get("language") or None,
     )
 

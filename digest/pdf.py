@@ -11,6 +11,7 @@ pages draw (digest.pdffonts), which keeps an issue with Chinese text a small att
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import logging
@@ -18,8 +19,10 @@ import mimetypes
 import re
 import shutil
 import subprocess
+import unicodedata
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -61,8 +64,15 @@ def render_pdf(issue: Issue, config: Config, out_path: Path) -> None:
 
 
 def pdf_bytes(issue: Issue, config: Config) -> bytes:
-    """The issue's PDF. Raises RenderError when its CJK text has no font to show it in."""
+    """The issue's PDF. Raises RenderError when its CJK text has no font to show it in, and
+    warns of any other character no installed font can draw."""
     check_fonts(issue)
+    for where, chars in missing_glyphs(issue):
+        shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in chars)
+        log.warning(
+            "issue %d: no installed font can draw %s in %s; the PDF shows an empty box instead",
+            issue.number, shown, where,
+        )  # fmt: skip
     return pdf_from_html(print_html(issue, config), theme_fetcher(config))
 
 
@@ -156,15 +166,102 @@ def fonts_installed(pattern: str) -> bool:
 
 
 def _issue_texts(issue: Issue) -> Iterable[str]:
-    yield from (issue.title, issue.subtitle, issue.greeting, issue.intro, issue.outro)
-    yield from (issue.sign_off, *issue.summary, *issue.quick_take)
+    return (text for _, text in _placed_texts(issue))
+
+
+def _placed_texts(issue: Issue) -> Iterable[tuple[str, str]]:
+    """Every text of the issue the PDF prints, with where it is, in the editor's words."""
+    for name in ("title", "subtitle", "greeting", "intro", "outro", "sign_off"):
+        yield f"the issue's {name}", getattr(issue, name)
+    yield from (("the summary", text) for text in issue.summary)
+    yield from (("the quick take", text) for text in issue.quick_take)
     for section in issue.sections:
-        yield section.heading
-        yield section.intro
-        yield from (entry.text for entry in section.timeline)
+        heading = f"section '{section.heading}'"
+        yield heading, section.heading
+        yield f"the intro of {heading}", section.intro
+        yield from ((f"the timeline of {heading}", entry.text) for entry in section.timeline)
         for item in section.items:
-            yield from (item.title, item.source, item.body)
-            yield from (link.source for link in item.also)
+            where = f"item '{_shortened(item.title)}' of {heading}"
+            yield from ((where, text) for text in (item.title, item.source, item.body))
+            yield from ((where, link.source) for link in item.also)
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------- glyphs no font has
+
+# Not drawn, so not missing: controls, format characters (joiners, marks of direction),
+# separators and variation selectors.
+_INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def missing_glyphs(issue: Issue) -> list[tuple[str, str]]:
+    """(where, characters) for each place whose text has characters no installed font has."""
+    coverage = font_coverage()
+    if coverage is None:
+        return []
+    found: dict[str, str] = {}
+    for where, text in _placed_texts(issue):
+        for char in dict.fromkeys(text):
+            if char.isascii() or char in found.get(where, ""):
+                continue
+            if _drawn(char) and not coverage.has(ord(char)):
+                found[where] = found.get(where, "") + char
+    return list(found.items())
+
+
+def _drawn(char: str) -> bool:
+    return unicodedata.category(char) not in _INVISIBLE and not _VARIATION_SELECTORS.match(char)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The code points some installed font has: sorted, merged, inclusive ranges."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def has(self, code: int) -> bool:
+        i = bisect.bisect_right(self.starts, code) - 1
+        return i >= 0 and code <= self.ends[i]
+
+    @classmethod
+    def of(cls, charsets: Iterable[str]) -> Coverage:
+        """From fontconfig's charsets: "20-7e a0-36f 2026 ..." (hexadecimal) each."""
+        ranges = sorted(_hex_range(part) for charset in charsets for part in charset.split())
+        starts: list[int] = []
+        ends: list[int] = []
+        for low, high in ranges:
+            if ends and low <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], high)
+            else:
+                starts.append(low)
+                ends.append(high)
+        return cls(tuple(starts), tuple(ends))
+
+
+def _hex_range(part: str) -> tuple[int, int]:
+    low, _, high = part.partition("-")
+    return int(low, 16), int(high or low, 16)
+
+
+@functools.cache
+def font_coverage() -> Coverage | None:
+    """What fontconfig's fonts can draw together (Pango falls back from the stylesheet's
+    fonts to any of them); None when fontconfig cannot be asked."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return None
+    try:
+        found = subprocess.run(
+            [fc_list, "--format", "%{charset}\n"], capture_output=True, text=True, timeout=30
+        )
+        return Coverage.of(found.stdout.splitlines()) if found.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
 
 
 # ---------------------------------------------------------------- WeasyPrint

@@ -35,6 +35,9 @@ _DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "ma
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Embeddings, overrides, isolates and the directional marks: in a headline they can reverse
+# what a reader sees ("gpj.exe" shown as "exe.jpg") and leak into the text around it.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _BLANKS = re.compile(r"[\x00-\x20\x7f]+")
 # An absolute http(s) URL in printable ASCII with a host and nothing to decode, strip or
 # guess at: most links, which need none of the steps below.
@@ -143,3 +146,8 @@ def plain_text(fragment: str) -> str:
         return ""
     text = _text_cleaner().clean(fragment)
     return " ".join(html.unescape(text).split())
+
+
+def strip_bidi(text: str) -> str:
+    """text without bidirectional control characters (a one-line text: a title, a name)."""
+    return " ".join(BIDI_CONTROLS.sub("", text).split()) if BIDI_CONTROLS.search(text) else text

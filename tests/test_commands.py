@@ -3,15 +3,24 @@ usage errors with exit 2, and the traceback only with --debug."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 import pytest
-from support.cli import run_digest
-from support.newsletter import copy_newsletter
+from support.cli import CliResult, run_digest, run_digest_unprivileged
+from support.feedfolder import item as rss_item
+from support.feedfolder import make_newsletter, rss
+from support.feedserver import serving
+from support.newsletter import DATA, copy_newsletter
 
 from digest import __version__
+from digest.build import issue_folder
 from digest.cli import COMMANDS, cli
+from digest.config import load_config
+from digest.render import pdf_name
 
 
 def every_command() -> list[tuple[str, ...]]:
@@ -140,3 +149,116 @@ def test_without_root_the_folder_is_found_from_a_subfolder(tmp_path: Path) -> No
     done = run_digest("taxonomy", "--json", cwd=root / "issues")
     assert done.returncode == 0, done
     assert done.stdout.lstrip().startswith("{")
+
+
+# ---------------------------------------------------------------- folders digest cannot write
+
+
+@pytest.fixture
+def locked(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
+    """Takes write permission away from folders; gives it back after the test."""
+    folders: list[Path] = []
+
+    def lock(folder: Path) -> Path:
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o555)
+        folders.append(folder)
+        return folder
+
+    yield lock
+    for folder in folders:
+        folder.chmod(0o755)
+
+
+def assert_not_writable(done: CliResult, folder: Path) -> None:
+    assert done.returncode == 2, done
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"digest: error: {folder}: this folder is not writable", done.stderr
+    assert len(lines) == 2 and "Traceback" not in done.stderr and "move" not in done.stderr
+
+
+def test_fetch_and_build_in_a_folder_that_is_not_writable_name_it(
+    tmp_path: Path, locked: Callable[[Path], Path]
+) -> None:
+    root = copy_newsletter(tmp_path)
+    with serving() as server:
+        feed = server.route(
+            "/feed", body=rss(rss_item("Miners leave Sichuan", "https://a.example/1"))
+        )
+        make_newsletter(root, [{"name": "Wire", "url": feed}])
+        locked(root)
+        assert_not_writable(run_digest_unprivileged("fetch", root=root), root)
+    assert_not_writable(run_digest_unprivileged("build", "1", "--no-pdf", root=root), root)
+    out = locked(tmp_path / "out")
+    built = run_digest_unprivileged("build", "1", "--no-pdf", "--out", out / "site", root=root)
+    assert_not_writable(built, out)
+
+
+def test_send_dry_run_into_a_folder_that_is_not_writable_names_it(
+    tmp_path: Path, locked: Callable[[Path], Path]
+) -> None:
+    root = tmp_path / "mail"
+    shutil.copytree(DATA / "mail", root)
+    config = load_config(root)  # a built PDF, so the process that is refused builds none
+    built = issue_folder(config.site_dir, 22) / pdf_name(config.newsletter, 22)
+    built.parent.mkdir(parents=True)
+    built.write_bytes(b"%PDF-1.4\n% a stand-in: this test is about the .eml folder\n")
+    out = locked(tmp_path / "eml")
+    done = run_digest_unprivileged("send", "22", "--to", "ann@example.org", "--dry-run", out,
+                                   root=root)  # fmt: skip
+    assert_not_writable(done, out)
+
+
+def test_a_file_where_a_folder_belongs_is_named(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    (root / "site").write_text("not a folder")
+    done = run_digest("build", "1", "--no-pdf", root=root)
+    assert done.returncode == 2, done
+    assert done.stderr.splitlines()[0] == (
+        f"digest: error: {root / 'site'}: is a file, but digest needs a folder there"
+    )
+
+
+def test_a_store_that_cannot_be_written_is_kept_and_named(
+    tmp_path: Path, locked: Callable[[Path], Path]
+) -> None:
+    root = copy_newsletter(tmp_path)
+    with serving() as server:
+        feed = server.route(
+            "/feed", body=rss(rss_item("Miners leave Sichuan", "https://a.example/1"))
+        )
+        make_newsletter(root, [{"name": "Wire", "url": feed}])
+        assert run_digest("fetch", root=root).returncode == 0
+    (item,) = json.loads(run_digest("items", "--all", "--json", root=root).stdout)
+    store = root / ".digest" / "store.sqlite"
+    for path in store.parent.iterdir():
+        path.chmod(0o444)
+    locked(store.parent)
+    tagged = run_digest_unprivileged("tag", item["id"][:6], "+JP", root=root)
+    assert tagged.returncode == 2, tagged
+    assert tagged.stderr.startswith(f"digest: error: {store.parent}: this folder is not writable")
+    assert "keep the store" in tagged.stderr
+    fetched = run_digest_unprivileged("fetch", root=root)
+    assert fetched.returncode == 2, fetched
+    assert f"{store.parent / 'fetch.lock'}: this file is not writable" in fetched.stderr
+    for done in (tagged, fetched):
+        assert "move" not in done.stderr and "Traceback" not in done.stderr
+    sent = run_digest_unprivileged("sent", "1", root=root)
+    assert sent.returncode == 2 and "keep the store" in sent.stderr and "move" not in sent.stderr
+    store.parent.chmod(0o755)
+    store.chmod(0o000)
+    unreadable = run_digest_unprivileged("items", root=root)
+    assert unreadable.returncode == 2, unreadable
+    assert f"{store}: this file is not readable" in unreadable.stderr
+    assert "move" not in unreadable.stderr
+    store.chmod(0o644)
+
+
+def test_only_a_damaged_store_is_moved_away_and_a_copy_kept_first(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    (root / ".digest").mkdir()
+    (root / ".digest" / "store.sqlite").write_bytes(b"not a database " * 300)
+    done = run_digest("items", root=root)
+    assert done.returncode == 1, done
+    assert "the store is damaged" in done.stderr and "Keep a copy of it" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from support.cli import CliResult, run_digest
 from support.drafting import NOW, RANGE, SETTINGS, TAXONOMY, story_item
 from support.feedfolder import item as rss_item
-from support.feedfolder import rss
+from support.feedfolder import make_newsletter, rss
 from support.feedserver import FeedServer, serving
 
 from digest.config import load_config
@@ -238,6 +238,43 @@ def test_unknown_timeline_topic_is_a_usage_error(fetched: Path) -> None:
     done = digest(fetched, "draft", "23", "--timeline", "gardening")
     assert done.returncode == 2 and "unknown topic 'gardening'" in done.stderr
     assert not (fetched / "issues" / "23.yaml").exists()
+
+
+def test_the_range_starts_on_the_previous_issue_s_day_and_skips_only_what_it_used(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    day = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day -= dt.timedelta(days=3)
+    at = [email.utils.format_datetime(day + dt.timedelta(hours=h)) for h in (-4, 8, 20)]
+    feed = feed_server.route("/wire.xml", body=rss(
+        rss_item("HKMA starts e-HKD pilot with Hong Kong banks", "https://w.example.com/ehkd",
+                 summary="<p>The HKMA tests a digital Hong Kong dollar.</p>", date=at[0]),
+        rss_item("Bitmain moves bitcoin mining machines from Sichuan to Kazakhstan",
+                 "https://w.example.com/bitmain", summary=f"<p>{KZ}</p>", date=at[1]),
+        rss_item("Upbit adds a bank partner in South Korea", "https://w.example.com/upbit",
+                 summary="<p>Upbit signs with K Bank for crypto accounts.</p>", date=at[2]),
+    ))  # fmt: skip
+    root = make_newsletter(tmp_path / "nl", [{"name": "Wire", "url": feed}]).root
+    (root / "issues").mkdir()
+    (root / "issues" / "1.yaml").write_text(
+        f"number: 1\ndate: {day.date().isoformat()}\ntitle: One\nsections:\n"
+        "  - heading: China\n    items:\n      - title: Bitmain moves\n"
+        "        url: https://w.example.com/bitmain\n",
+        "utf-8",
+    )
+    assert digest(root, "fetch").returncode == 0
+    done = digest(root, "draft", "2")
+    assert done.returncode == 0, done
+    assert f"from {day.date().isoformat()} to" in done.stdout and "(since issue 1)" in done.stdout
+    drafted = load_issue_file(root / "issues" / "2.yaml", TAXONOMY)
+    assert [i.title for i in drafted.items] == ["Upbit adds a bank partner in South Korea"]
+
+
+def test_since_after_until_is_a_usage_error(tmp_path: Path) -> None:
+    root = make_newsletter(tmp_path / "nl", []).root
+    done = digest(root, "draft", "2", "--since", "2021-07-20", "--until", "2021-07-10")
+    assert done.returncode == 2 and "--since 2021-07-20 is after --until 2021-07-10" in done.stderr
+    assert "Traceback" not in done.stderr and not (root / "issues" / "2.yaml").exists()
 
 
 def test_help_names_every_option() -> None:

@@ -15,7 +15,7 @@ from digest.models import Issue
 def test_range_follows_the_previous_issue() -> None:
     previous = Issue(number=22, date=dt.date(2021, 7, 15), title="x")
     span = draft_range(previous, None, None, NOW)
-    assert span.since == dt.datetime(2021, 7, 16, tzinfo=dt.UTC) and span.until == NOW
+    assert span.since == dt.datetime(2021, 7, 15, tzinfo=dt.UTC) and span.until == NOW
     first = draft_range(None, None, dt.date(2021, 7, 31), NOW)
     assert first.since == dt.datetime(2021, 7, 2, tzinfo=dt.UTC)  # 30 days before Aug 1
     forced = draft_range(previous, dt.date(2021, 7, 1), None, NOW)

@@ -13,6 +13,8 @@ from support.cli import CliResult, run_digest
 from support.feedfolder import item, make_newsletter, rss
 from support.feedserver import FeedServer, serving
 
+from digest.store.dedup import short_hash
+
 ITEM_KEYS = {"id", "title", "url", "feed", "published", "summary", "countries", "topics",
              "relevant", "story"}  # fmt: skip
 FEED_KEYS = {"name", "url", "status", "error", "items", "last_fetched"}
@@ -118,6 +120,43 @@ def test_unknown_feed_and_bad_date_are_usage_errors(tmp_path: Path) -> None:
     assert digest("items", "--country", "cn", cwd=config.root).returncode == 0
 
 
+def test_names_match_in_any_case_and_unknown_ones_are_listed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    coindesk = feed_server.route("/cd", body=rss(
+        item("Bank of Korea tests a CBDC with South Korean banks", "https://cd.example.com/bok",
+             summary="<p>The central bank digital currency pilot starts in Seoul.</p>"),
+    ))  # fmt: skip
+    wu = feed_server.route("/wu", body=rss(
+        item("Bitcoin miners leave Sichuan as China cracks down", "https://wu.example.com/a",
+             summary="<p>Mining farms in Sichuan shut.</p>"),
+    ))  # fmt: skip
+    feeds = [{"name": "CoinDesk", "url": coindesk}, {"name": "Wu Blockchain", "url": wu}]
+    root = make_newsletter(tmp_path / "nl", feeds).root
+    one = digest("fetch", "--feed", "coindesk", cwd=root)
+    assert one.returncode == 0 and "1 feed ok" in one.stdout, one
+    assert feed_server.hits("/wu") == []
+    assert digest("fetch", "--feed", "WU BLOCKCHAIN", cwd=root).returncode == 0
+    for option, name in (("--feed", "coindesk"), ("--topic", "CBDC"), ("--country", "kr")):
+        found = digest("items", option, name, cwd=root)
+        assert found.returncode == 0, found
+        assert "Bank of Korea" in found.stdout and "Sichuan" not in found.stdout, found
+    unknown = digest("items", "--feed", "CoinDesks", cwd=root)
+    assert unknown.returncode == 2 and "no feed named 'CoinDesks'" in unknown.stderr
+    assert "Known: CoinDesk, Wu Blockchain." in unknown.stderr
+    # a feed since removed from feeds.yaml: its items are still in the store, and listable
+    make_newsletter(root, feeds[:1])
+    removed = digest("items", "--feed", "wu blockchain", cwd=root)
+    assert removed.returncode == 0 and "Sichuan" in removed.stdout, removed
+
+
+def test_since_after_until_is_a_usage_error(tmp_path: Path) -> None:
+    root = make_newsletter(tmp_path / "nl", []).root
+    done = digest("items", "--since", "2021-07-20", "--until", "2021-07-10", cwd=root)
+    assert done.returncode == 2 and "--since 2021-07-20 is after --until 2021-07-10" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_real_feeds_fail_cleanly_without_network(tmp_path: Path) -> None:
     settings = yaml.safe_load((ROOT / "feeds.yaml").read_text("utf-8"))
     assert len(settings["feeds"]) >= 3
@@ -133,3 +172,47 @@ def test_the_real_feeds_fail_cleanly_without_network(tmp_path: Path) -> None:
         assert f"  {feed['name']}: " in done.stderr
     feeds = json.loads(digest("feeds", "--json", cwd=tmp_path).stdout)
     assert all(f["status"] == "error" and f["error"] for f in feeds)
+
+
+def two_urls_whose_ids_share_six_characters() -> tuple[str, str]:
+    first: dict[str, str] = {}
+    for n in range(100_000):
+        url = f"https://x.example.com/story/{n}"
+        other = first.setdefault(short_hash(url)[:6], url)
+        if other != url:
+            return other, url
+    raise AssertionError("no two ids share six characters")  # pragma: no cover
+
+
+def test_ids_are_taken_by_a_prefix_of_six_characters_or_more(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    first, second = two_urls_whose_ids_share_six_characters()
+    feed = feed_server.route("/feed", body=rss(
+        item("Bitcoin miners leave Sichuan for Kazakhstan", first),
+        item("Upbit adds a bank partner in South Korea", second),
+    ))  # fmt: skip
+    root = make_newsletter(tmp_path / "nl", [{"name": "Wire", "url": feed}]).root
+    assert digest("fetch", cwd=root).returncode == 0
+    stored = json.loads(digest("items", "--all", "--json", cwd=root).stdout)
+    ids = {entry["url"]: entry["id"] for entry in stored}
+    sichuan, upbit = ids[first], ids[second]
+    assert sichuan[:6] == upbit[:6] and sichuan != upbit
+
+    tagged = digest("tag", sichuan[:7], "+jp", cwd=root)
+    assert tagged.returncode == 0, tagged
+    assert tagged.stdout.startswith(f"{sichuan}  Bitcoin miners leave Sichuan")
+    story = digest("items", "--all", "--story", sichuan[:8].upper(), cwd=root)
+    assert story.returncode == 0 and "Sichuan" in story.stdout and "Upbit" not in story.stdout
+
+    both = digest("tag", sichuan[:6], "+JP", cwd=root)
+    assert both.returncode == 2, both
+    assert f"is the start of more than one item id: {', '.join(sorted(ids.values()))}" in (
+        both.stderr
+    )
+    short = digest("tag", sichuan[:5], "+JP", cwd=root)
+    assert short.returncode == 2 and "give at least 6 characters" in short.stderr
+    unknown = digest("items", "--story", "zzzzzz", cwd=root)
+    assert unknown.returncode == 2 and "no story with an id starting 'zzzzzz'" in unknown.stderr
+    for done in (both, short, unknown):
+        assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
+from support.cli import run_digest
 from support.newsletter import copy_newsletter
 
 from digest.config import load_config
@@ -93,6 +94,52 @@ def test_a_missing_issue_names_the_file_and_the_issues_that_exist(tmp_path: Path
     message = str(caught.value)
     assert "issues/999.yaml: file not found" in message
     assert "Issues here: 1, 2." in message
+
+
+# ---------------------------------------------------------------- names of issue files
+
+
+def test_a_zero_padded_file_is_its_issue_for_every_command(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    issues = root / "issues"
+    (issues / "1.yaml").rename(issues / "01.yaml")
+    assert issue_numbers(load_config(root)) == [1, 2]
+    one = run_digest("build", "1", "--no-pdf", root=root)
+    assert one.returncode == 0, one
+    assert (root / "site" / "issues" / "1" / "index.html").is_file()
+    everything = run_digest("build", "--all", "--no-pdf", root=root)
+    assert everything.returncode == 0, everything
+    assert "warning" not in everything.stderr
+    again = run_digest("draft", "1", root=root)
+    assert again.returncode == 2 and "01.yaml: already exists" in again.stderr, again
+
+
+def test_two_files_for_one_number_is_an_error_naming_both(tmp_path: Path) -> None:
+    root = copy_newsletter(tmp_path)
+    issues = root / "issues"
+    (issues / "01.yaml").write_bytes((issues / "1.yaml").read_bytes())
+    for args in (("build", "2", "--no-pdf"), ("build", "--all", "--no-pdf")):
+        done = run_digest(*args, root=root)
+        assert done.returncode == 2, done
+        assert f"{issues / '01.yaml'} and {issues / '1.yaml'} are both issue 1" in done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "right"),
+    [("22-draft.yaml", "22.yaml"), ("Issue 3.yaml", "3.yaml"), ("4.yml", "4.yaml"),
+     ("notes.yaml", "5.yaml")],
+)  # fmt: skip
+def test_a_misnamed_file_is_named_with_the_name_it_should_have(
+    tmp_path: Path, name: str, right: str
+) -> None:
+    root = copy_newsletter(tmp_path)
+    text = GOOD_ITEM if name == "notes.yaml" else "not: [an issue\n"
+    (root / "issues" / name).write_text(text, "utf-8")
+    done = run_digest("build", "--all", "--no-pdf", root=root)
+    assert done.returncode == 0, done
+    warning = f"digest: warning: {root / 'issues' / name} is not read as an issue"
+    assert warning in done.stderr and f"rename it {right}" in done.stderr, done.stderr
 
 
 BAD_FILES = {

@@ -14,6 +14,10 @@ import pytest
 from feedparser.util import FeedParserDict
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.cli import run_digest
+from support.feedfolder import item as rss_item
+from support.feedfolder import make_newsletter, rss
+from support.feedserver import serving
 
 from digest.errors import DigestError, FetchError
 from digest.models import Entry, FeedConfig
@@ -178,3 +182,25 @@ def test_feedparser_dicts_deep_copy_whole_and_independent() -> None:
     copied["tags"][0]["term"] = "b"
     assert original["tags"][0]["term"] == "a"
     assert copied["description"] == "<p>x</p>"  # feedparser's aliases still answer
+
+
+# ---------------------------------------------------------------- bidirectional controls
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_are_stripped_from_titles_and_the_outlet_name(tmp_path: Path) -> None:
+    title = "Wallet \u202egpj.exe\u202c drains \u2067Binance\u2069 users"
+    with serving() as server:
+        url = server.route("/feed", body=rss(
+            rss_item(title, "https://x.example.com/a", summary="<p>A drainer in Seoul.</p>"),
+            rss_item(BIDI, "https://x.example.com/b", summary="<p>Only controls.</p>"),
+        ))  # fmt: skip
+        root = make_newsletter(tmp_path / "nl", [{"name": "\u200fLedger\u202c", "url": url}]).root
+        assert run_digest("fetch", root=root).returncode == 0
+    listed = run_digest("items", "--all", "--json", root=root)
+    items = {item["url"]: item for item in json.loads(listed.stdout)}
+    assert items["https://x.example.com/a"]["title"] == "Wallet gpj.exe drains Binance users"
+    assert items["https://x.example.com/b"]["title"] == "Only controls."
+    assert {item["feed"] for item in items.values()} == {"Ledger"}
+    assert not any(set(BIDI) & set(json.dumps(item, ensure_ascii=False)) for item in items.values())

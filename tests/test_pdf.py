@@ -25,7 +25,7 @@ from conftest import ROOT
 from fontTools.cffLib import CFFFontSet  # type: ignore[import-untyped]
 from PIL import Image
 from support.feedserver import FeedServer, serving
-from support.newsletter import copy_example
+from support.newsletter import copy_example, copy_newsletter
 
 from digest import pdf
 from digest.build import build_issue
@@ -241,6 +241,42 @@ def test_a_missing_cjk_font_stops_the_build_with_the_package_to_install(
     assert "Traceback" not in ran.stderr and "Warning" not in ran.stderr, ran.stderr
     assert len(ran.stderr.strip().splitlines()) <= 2, ran.stderr
     assert not list((example_root / "site").glob(f"issues/{ISSUE}/*.pdf"))
+
+
+# ---------------------------------------------------------------- glyphs no font has
+
+
+def test_a_character_no_font_has_is_named_with_its_place(tmp_path: Path) -> None:
+    """An emoji where only DejaVu and Liberation are installed: the build warns, naming the
+    character and where it is, and still makes the PDF."""
+    root = copy_newsletter(tmp_path)
+    issue_file = root / "issues" / "1.yaml"
+    text = issue_file.read_text("utf-8").replace(
+        "title: Sichuan miners switch off", "title: Sichuan miners switch off \U0001f980\u200d"
+    )
+    issue_file.write_text(text.replace("heading: China", "heading: China \U0001fae8"), "utf-8")
+    env = fontconfig_with(tmp_path, ["/usr/share/fonts/truetype"])
+    command = [sys.executable, "-m", "digest", "--root", str(root), "build", "1"]
+    ran = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    warnings = [line for line in ran.stderr.splitlines() if line.startswith("digest: warning:")]
+    assert warnings == [
+        "digest: warning: issue 1: no installed font can draw \U0001fae8 (U+1FAE8) in section "
+        "'China \U0001fae8'; the PDF shows an empty box instead",
+        "digest: warning: issue 1: no installed font can draw \U0001f980 (U+1F980) in item "
+        "'Sichuan miners switch off \U0001f980\u200d' of section 'China \U0001fae8'; the PDF "
+        "shows an empty box instead",
+    ], ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert list((root / "site" / "issues" / "1").glob("*.pdf"))
+
+
+def test_coverage_merges_the_fonts_charsets() -> None:
+    coverage = pdf.Coverage.of(["20-7e a0-ff", "100-17f 2026", "4e00-9fff"])
+    assert coverage.starts == (0x20, 0xA0, 0x2026, 0x4E00)
+    assert [coverage.has(c) for c in (0x1F, 0x20, 0x7E, 0x7F, 0x17F, 0x180, 0x2026, 0x9FFF)] == [
+        False, True, True, False, True, False, True, True,
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- the fetcher

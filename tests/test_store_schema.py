@@ -50,7 +50,7 @@ def test_an_appended_migration_upgrades_an_existing_store(
 def test_a_damaged_store_is_a_clean_error(config: Config) -> None:
     config.state_dir.mkdir(parents=True)
     config.store_path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(StoreError, match="cannot open the store"), open_store(config):
+    with pytest.raises(StoreError, match="the store is damaged"), open_store(config):
         pass
 
 

@@ -172,9 +172,9 @@ def test_digest_tag_refuses_unknown_tags_and_items(stored: tuple[Config, str]) -
     assert unknown_tag.returncode == 2
     assert "unknown tag 'XX'" in unknown_tag.stderr and "mining" in unknown_tag.stderr
     assert "Traceback" not in unknown_tag.stderr
-    unknown_item = digest("--root", str(config.root), "tag", "nope", "+CN")
+    unknown_item = digest("--root", str(config.root), "tag", "nopenope", "+CN")
     assert unknown_item.returncode == 2
-    assert "no item with id nope" in unknown_item.stderr
+    assert "no item with an id starting 'nopenope'" in unknown_item.stderr
     not_a_change = digest("--root", str(config.root), "tag", item_id, "CN")
     assert not_a_change.returncode == 2
 

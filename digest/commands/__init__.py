@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,3 +58,35 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
 
 
 DATE = DateParam()
+
+
+def warn_misnamed_issues(config: Config) -> None:
+    """Say which files in issues/ are left out because of their names, and the right name."""
+    from digest.issuefile import misnamed_issue_files
+
+    for path, name in misnamed_issue_files(config):
+        number = "" if name[0].isdigit() else " (N: its number)"
+        warn(f"{path} is not read as an issue: issue files are named N.yaml; rename it {name}"
+             f"{number}")  # fmt: skip
+
+
+def check_range(since: dt.date | None, until: dt.date | None) -> None:
+    """--since after --until would match nothing: a slip of the keyboard, said as one."""
+    if since is not None and until is not None and since > until:
+        raise UserError(
+            f"--since {since.isoformat()} is after --until {until.isoformat()}",
+            hint="Give the earlier day as --since and the later one as --until.",
+        )
+
+
+def spelled(kind: str, given: str | None, known: Collection[str], where: str) -> str | None:
+    """given as `known` spells it, matched without regard to case; an unknown name is a
+    typo, not a filter that matches nothing, so it is refused with the names there are."""
+    if given is None:
+        return None
+    wanted = given.strip().casefold()
+    for name in known:
+        if name.casefold() == wanted:
+            return name
+    listed = ", ".join(sorted(known)) or "none"
+    raise UserError(f"no {kind} '{given}' {where}", hint=f"Known: {listed}.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from digest.build import BuildResult, build_all, build_issue, problem_warnings
-from digest.commands import State, pass_state, warn
+from digest.commands import State, pass_state, warn, warn_misnamed_issues
 from digest.errors import UserError
 
 
@@ -38,6 +38,7 @@ def build(
             hint="For example: digest build 22, or digest build --all.",
         )
     config = state.config()
+    warn_misnamed_issues(config)
     if everything:
         result = build_all(config, out, pdfs=not no_pdf)
     else:

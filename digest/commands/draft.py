@@ -6,7 +6,7 @@ import datetime as dt
 
 import click
 
-from digest.commands import DATE, State, pass_state, warn
+from digest.commands import DATE, State, check_range, pass_state, warn, warn_misnamed_issues
 from digest.draft import DEFAULT_MAX_ITEMS, DraftOptions, make_draft
 
 
@@ -16,7 +16,7 @@ from digest.draft import DEFAULT_MAX_ITEMS, DraftOptions, make_draft
               "after the previous issue; with none, the last 30 days).")  # fmt: skip
 @click.option("--until", type=DATE, help="Items dated on or before this day (default: now); "
               "also the issue's date.")  # fmt: skip
-@click.option("--group-by", type=click.Choice(["country", "topic"]),
+@click.option("--group-by", type=click.Choice(["country", "topic"], case_sensitive=False),
               help="Sections by country or by topic (default: newsletter.group_by).")  # fmt: skip
 @click.option("--max-items", type=click.IntRange(min=1), default=DEFAULT_MAX_ITEMS,
               show_default=True, metavar="K",
@@ -47,7 +47,10 @@ def draft(
         timeline=timeline,
         force=force,
     )
-    outcome = make_draft(state.config(), number, options, warn=warn)
+    check_range(since, until)
+    config = state.config()
+    warn_misnamed_issues(config)
+    outcome = make_draft(config, number, options, warn=warn)
     if outcome.backup is not None:
         click.echo(f"Kept the previous file as {outcome.backup}.")
     entries = len(outcome.draft.issue.items)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from digest.commands import State, pass_state
+from digest.commands import State, pass_state, spelled
 from digest.errors import WorkFailed
 from digest.models import FeedOutcome
 from digest.refresh import FetchReport, run_fetch
@@ -18,6 +18,7 @@ from digest.refresh import FetchReport, run_fetch
 def fetch(state: State, only: str | None) -> None:
     """Pull every feed in feeds.yaml (or one) into the local store."""
     config = state.config()
+    only = spelled("feed named", only, [feed.name for feed in config.feeds], "in feeds.yaml")
     total = 1 if only else len(config.feeds)
     if total == 0:
         click.echo("No feeds in feeds.yaml: add some under feeds:.")

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
 from typing import Any
 
 import click
 
-from digest.commands import DATE, State, pass_state, warn
-from digest.errors import UserError
+from digest.commands import (
+    DATE,
+    State,
+    check_range,
+    pass_state,
+    spelled,
+    warn,
+    warn_misnamed_issues,
+)
 from digest.models import Item
 from digest.store import ItemQuery, open_store
-
-
-def _known(kind: str, name: str | None, names: Collection[str]) -> None:
-    """An unknown country or topic is a typo, not a filter that matches nothing."""
-    if name and name not in names:
-        raise UserError(
-            f"no {kind} '{name}' in the taxonomy",
-            hint=f"Known: {', '.join(sorted(names))} ('digest taxonomy' shows them all).",
-        )
 
 
 @click.command()
@@ -33,7 +30,9 @@ def _known(kind: str, name: str | None, names: Collection[str]) -> None:
 @click.option("--topic", metavar="T", help="Only items tagged with this topic slug.")
 @click.option("--feed", metavar="NAME", help="Only items delivered by this feed.")
 @click.option("--search", metavar="WORDS", help="Only items whose title or summary has every word.")
-@click.option("--story", metavar="ID", help="Only the items of this story.")
+@click.option(
+    "--story", metavar="ID", help="Only the items of this story (6 or more characters of its id)."
+)
 @click.option("--unused", is_flag=True, help="Only items no issue file uses yet.")
 @click.option("--explain", is_flag=True, help="Show why each tag was given.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N items.")
@@ -55,20 +54,26 @@ def items(
 ) -> None:
     """List stored items, newest first; relevant items only unless --all."""
     config = state.config()
-    _known("country", country and country.upper(), config.taxonomy.countries)
-    _known("topic", topic, config.taxonomy.topics)
-    query = ItemQuery(
-        since=since,
-        until=until,
-        country=country,
-        topic=topic,
-        feed=feed,
-        search=search,
-        story=story,
-        relevant_only=not show_all,
-        limit=None if unused else limit,
-    )
+    check_range(since, until)
+    taxonomy = config.taxonomy
+    where = "in the taxonomy ('digest taxonomy' shows them all)"
+    country = spelled("country", country, taxonomy.countries, where)
+    topic = spelled("topic", topic, taxonomy.topics, where)
+    if unused:
+        warn_misnamed_issues(config)
     with open_store(config) as store:
+        names = [*(f.name for f in config.feeds), *store.feed_names()] if feed else []
+        query = ItemQuery(
+            since=since,
+            until=until,
+            country=country,
+            topic=topic,
+            feed=spelled("feed named", feed, dict.fromkeys(names), "in feeds.yaml or the store"),
+            search=search,
+            story=store.resolve_story_id(story) if story else None,
+            relevant_only=not show_all,
+            limit=None if unused else limit,
+        )
         found = store.list_items(query)
         if unused:
             from digest.draft import unused_items  # used by id, canonical URL or story

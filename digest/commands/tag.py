@@ -21,7 +21,8 @@ from digest.models import Classification, Taxonomy
 @click.argument("changes", nargs=-1, required=True)
 @pass_state
 def tag(state: State, item_id: str, changes: tuple[str, ...]) -> None:
-    """Add (+TAG) or remove (-TAG) countries, topics or 'relevant' on item ITEM_ID.
+    """Add (+TAG) or remove (-TAG) countries, topics or 'relevant' on item ITEM_ID (its id,
+    or 6 or more of its first characters).
 
     Example: digest tag 3f2a9c +CN -SG +mining -relevant
     """
@@ -30,10 +31,7 @@ def tag(state: State, item_id: str, changes: tuple[str, ...]) -> None:
     from digest.store import open_store
 
     with open_store(config) as store:
-        if store.get_item(item_id) is None:
-            raise UserError(
-                f"no item with id {item_id}", hint="See ids with 'digest items --all --json'."
-            )
+        item_id = store.resolve_id(item_id)
         try:
             item = store.set_tag_overrides(item_id, add, remove)
         except StoreError as exc:

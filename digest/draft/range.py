@@ -1,4 +1,8 @@
-"""The range of a draft: after the previous issue, or as --since and --until say."""
+"""The range of a draft: from the previous issue's date, or as --since and --until say.
+
+The range starts on the previous issue's day itself, not the day after: what was published
+after that issue went out that day is news for this one. Only the items an issue used are
+left out (digest.draft.memory), not the whole day."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ class DraftRange:
 
     def describe(self) -> str:
         days = f"{self.first_day.isoformat()} to {self.last_day.isoformat()}"
-        return f"{days} (after issue {self.previous})" if self.previous else days
+        return f"{days} (since issue {self.previous})" if self.previous else days
 
 
 def draft_range(
@@ -36,12 +40,12 @@ def draft_range(
     until: dt.date | None,
     now: dt.datetime,
 ) -> DraftRange:
-    """After the previous issue's date (or from --since), up to the end of --until (or now)."""
+    """From the previous issue's date (or --since), up to the end of --until (or now)."""
     end = _midnight(until + dt.timedelta(days=1)) if until else now
     if since is not None:
         start = _midnight(since)
     elif previous is not None:
-        start = _midnight(previous.date + dt.timedelta(days=1))
+        start = _midnight(previous.date)
     else:
         start = end - dt.timedelta(days=DEFAULT_DAYS)
     if start >= end:

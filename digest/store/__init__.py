@@ -19,6 +19,7 @@ select_in for lookups by many values), rows.py (an item's columns, times as stor
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 
 from digest.models import Config
@@ -26,7 +27,7 @@ from digest.store.corrections import entry_of
 from digest.store.feeds import FeedHealth
 from digest.store.ingest import COMMIT_SECONDS, IngestMixin, SaveCounts
 from digest.store.items import ItemQuery
-from digest.store.schema import MIGRATIONS, connect, migrate
+from digest.store.schema import MIGRATIONS, connect, migrate, refused_or_damaged, store_problem
 from digest.store.sendlog import SendLogMixin
 from digest.store.sqlite import select_in, transaction
 from digest.store.stories import STORY_REACH, StoriesMixin
@@ -63,6 +64,10 @@ def open_store(config: Config) -> Iterator[Store]:
         store = Store(conn, config)
         store.follow_rules()
         yield store
+    except sqlite3.DatabaseError as exc:
+        if not refused_or_damaged(exc):
+            raise
+        raise store_problem(config.store_path, exc) from exc
     finally:
         conn.close()
 

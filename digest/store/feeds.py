@@ -64,6 +64,11 @@ class FeedsMixin(StoreBase):
             )  # fmt: skip
         return out
 
+    def feed_names(self) -> list[str]:
+        """The names of the feeds that delivered stored items, feeds.yaml's or not (a feed
+        since removed keeps its items)."""
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT feed FROM sources")]
+
     def record_fetch(self, outcome: FeedOutcome, now: dt.datetime) -> None:
         """Note how a feed's fetch went (its entries are saved apart, in the same
         transaction). A changed URL forgets the old one's validators."""

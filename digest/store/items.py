@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from digest.errors import UserError
 from digest.models import Item, ItemSketch
 from digest.store.rows import ITEM_COLUMNS, NEWEST_FIRST, day_text, item_of_row, time_text
 from digest.store.search import SearchMixin, search_clause
 from digest.store.sqlite import select_in
 
+MIN_ID_PREFIX = 6  # of the 12 hexadecimal characters of an id
+_CANDIDATES_SHOWN = 10
+_ID_CHARACTERS = re.compile("[0-9a-z]+")  # no GLOB wildcards
 _SCAN_SHARE = 5  # a range holding more than 1/5 of the items is read by a scan
 # What str.strip() removes, for SQLite's trim(): a summary's length is the same in both.
 _WHITESPACE = (
@@ -44,6 +49,42 @@ class ItemsMixin(SearchMixin):
             sql += " LIMIT ?"
             params.append(query.limit)
         return [item_of_row(row) for row in self.conn.execute(sql, params)]
+
+    def resolve_id(self, prefix: str) -> str:
+        """The id of the one item whose id starts with prefix (6 characters at least); a
+        prefix too short, of no item, or of several is a UserError that says which."""
+        return self._resolve("id", "item", prefix)
+
+    def resolve_story_id(self, prefix: str) -> str:
+        """The id of the one story whose id starts with prefix, as resolve_id."""
+        return self._resolve("story", "story", prefix)
+
+    def _resolve(self, column: str, kind: str, prefix: str) -> str:
+        wanted = prefix.strip().lower()
+        if len(wanted) < MIN_ID_PREFIX:
+            raise UserError(
+                f"'{prefix}' is too short for an {kind} id: give at least {MIN_ID_PREFIX} "
+                "characters",
+                hint="See ids with 'digest items --all'.",
+            )
+        found = [] if not _ID_CHARACTERS.fullmatch(wanted) else [
+            row[0] for row in self.conn.execute(
+                f"SELECT DISTINCT {column} FROM items WHERE {column} GLOB ? ORDER BY 1 LIMIT ?",
+                (wanted + "*", _CANDIDATES_SHOWN + 1),
+            )
+        ]  # fmt: skip
+        if len(found) == 1:
+            return str(found[0])
+        if not found:
+            raise UserError(
+                f"no {kind} with an id starting '{prefix}'",
+                hint="See ids with 'digest items --all'.",
+            )
+        shown = ", ".join(found[:_CANDIDATES_SHOWN]) + (", ..." if len(found) > 10 else "")
+        raise UserError(
+            f"'{prefix}' is the start of more than one {kind} id: {shown}",
+            hint="Give more of the id.",
+        )
 
     def get_item(self, item_id: str) -> Item | None:
         row = self.conn.execute(

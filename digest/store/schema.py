@@ -6,9 +6,11 @@ with a busy timeout, so a reader never blocks a fetch and two fetches queue inst
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from pathlib import Path
 
-from digest.errors import StoreError
+from digest.errors import DigestError, StoreError, UserError
 
 # Each entry moves the schema one version up; PRAGMA user_version counts the ones applied.
 # Append only: a store written by a newer digest has a higher version and is refused.
@@ -154,11 +156,54 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA cache_size = -65536")
         migrate(conn)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"{path}: cannot open the store: {exc}",
-            hint="If it is damaged, move it away; 'digest fetch' builds a new one.",
-        ) from exc
+        raise store_problem(Path(path), exc) from exc
     return conn
+
+
+# SQLite's primary result codes (sqlite3 gives them as exc.sqlite_errorcode).
+_PERM, _READONLY, _CANTOPEN, _AUTH = 3, 8, 14, 23
+_CORRUPT, _FULL, _NOTADB = 11, 13, 26
+KEEP_IT = "it holds the editor's tag corrections and the send log"
+
+
+def store_problem(path: Path, exc: sqlite3.Error) -> DigestError:
+    """What went wrong with the store at path, said so the editor can act. Only a damaged
+    store is worth moving away; one the user may not read or write is kept as it is."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (_CORRUPT, _NOTADB):
+        return StoreError(
+            f"{path}: the store is damaged: {exc}",
+            hint=f"Keep a copy of it ({KEEP_IT}), then move it away: 'digest fetch' builds a "
+            "new one.",
+        )
+    if code in (_PERM, _READONLY, _CANTOPEN, _AUTH):
+        there = _refusing(path)
+        kind = "folder" if there.is_dir() else "file"
+        readable = not there.exists() or os.access(there, os.R_OK)
+        return UserError(
+            f"{there}: this {kind} is not {'writable' if readable else 'readable'}, so the "
+            "store cannot be used",
+            hint="Give your user read and write access to the store and its folder (ls -l "
+            f"shows the owner); keep the store: {KEEP_IT}.",
+        )
+    if code == _FULL:
+        return UserError(f"{path}: no space left to write the store", hint="Free some space.")
+    return StoreError(f"{path}: cannot use the store: {exc}")
+
+
+def refused_or_damaged(exc: sqlite3.Error) -> bool:
+    """Whether exc is the file system refusing the store, a full disk or a damaged file (not
+    a mistake in digest's own SQL)."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return code in (_PERM, _READONLY, _CANTOPEN, _AUTH, _CORRUPT, _FULL, _NOTADB)
+
+
+def _refusing(path: Path) -> Path:
+    """The store file, or its folder when that is what refuses (or the file is not there)."""
+    folder = path.parent
+    if not path.exists() or not os.access(folder, os.W_OK | os.X_OK):
+        return folder
+    return path
 
 
 def migrate(conn: sqlite3.Connection) -> None:
@@ -167,7 +212,7 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise StoreError(
             f"the store has schema version {version}, newer than this digest knows "
             f"({len(MIGRATIONS)})",
-            hint="Upgrade digest, or move .digest/store.sqlite away to start a new store.",
+            hint="Upgrade digest to read it (a newer digest wrote it).",
         )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")

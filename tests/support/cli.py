@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from digest.cli import main
@@ -105,3 +108,21 @@ def flush_streams() -> None:
 
 def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="backslashreplace")
+
+
+def run_digest_unprivileged(
+    *args: str | os.PathLike[str], root: Path | None = None, cwd: Path | None = None
+) -> CliResult:
+    """`python -m digest ARGS...` in a new process that file permissions apply to: run as
+    root (a container, CI), it first gives up every capability with setpriv, so a folder
+    without write permission refuses it as it would refuse the editor."""
+    argv = [*(["--root", str(root)] if root is not None else []), *map(str, args)]
+    command = [sys.executable, "-m", "digest", *argv]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv (util-linux) to give up its privileges")
+        command = [setpriv, "--bounding-set=-all", "--inh-caps=-all", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    ran = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
+    return CliResult(ran.returncode, ran.stdout, ran.stderr)
