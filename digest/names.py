@@ -455,3 +455,22 @@ def _bounded(name: str) -> str:
     before = r"(?<![A-Za-z0-9])" if name[0].isascii() and name[0].isalnum() else ""
     after = r"(?![A-Za-z0-9])" if name[-1].isascii() and name[-1].isalnum() else ""
     return f"{before}{re.escape(name)}{after}"
+
+
+def shared_entry(text: str, earlier: Issue, taxonomy: Taxonomy) -> int | None:
+    """The position (1-based, in reading order) of the earlier issue's entry that shares the
+    most distinctive names with the text, the first of equals; None when none shares one."""
+    generic = generic_names(taxonomy)
+    common = lowercase_words(issue_texts(earlier))
+    best, most = None, 0
+    for position, entry in enumerate(earlier.items, 1):
+        names = {
+            name
+            for part in (entry.title, entry.body)
+            for name in entity_names(part, taxonomy, common)
+            if _distinctive(name, generic)
+        }
+        shared = len(set(names_mentioned(text, tuple(sorted(names))))) if names else 0
+        if shared > most:
+            best, most = position, shared
+    return best
