@@ -244,7 +244,7 @@ _HEADLINE_VERBS = frozenset(
     clarifies clarified targets targeted reveals revealed delays delayed drops dropped
     introduces introduced proposes proposed signs signed updated update""".split()  # noqa: SIM905
 )
-_TITLES = frozenset("Governor Director Chief Head Founder Spokesperson Official Officials".split())
+_TITLES = frozenset("Governor Director Chief Head Founder Spokesperson Official Officials".split())  # noqa: SIM905
 
 
 def names_in(text: str, taxonomy: Taxonomy) -> list[str]:
@@ -427,7 +427,7 @@ def _distinctive(name: str, generic: frozenset[str]) -> bool:
     """Not a generic name, nor made only of generic words ("Chinese Bitcoin", "Ether ETFs")."""
     if name.casefold() in generic:
         return False
-    words = [w for w in re.split(r"[\s-]+", name.casefold()) if w and w not in _CONNECTORS]
+    words = [w for w in re.split(r"[\s-]+", name.casefold()) if len(w) > 1 and w not in _CONNECTORS]
     if words and all(w in generic for w in words):
         return False
     return len(name) > 1 and (len(name) > 2 or not name.isascii() or name.isupper())

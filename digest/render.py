@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digest import theme
+from digest.errors import DigestError
+from digest.issuefile import load_issue
 from digest.markdown import (
     angle_destination,
     markdown_inline,
@@ -27,8 +29,6 @@ from digest.markdown import (
 from digest.markdown import (
     markdown_html as markdown_html,  # the site imports it from here
 )
-from digest.errors import DigestError
-from digest.issuefile import load_issue
 from digest.models import Config, Issue, IssueItem, Newsletter, Taxonomy
 from digest.names import shared_entry
 from digest.sanitize import safe_url

@@ -18,8 +18,8 @@ from digest.models import Config, Issue
 from digest.render import (
     PageLinks,
     markdown_name,
-    previously_anchors,
     pdf_name,
+    previously_anchors,
     render_html,
     render_markdown,
     template_helpers,
