@@ -168,7 +168,7 @@ class _IssueReader(FieldReader):
             number=number,
             date=self.date(data, ("date",), required=True) or dt.date.min,
             title=self.required_text(data, ("title",)),
-            subtitle=subtitle or derive_subtitle(sections),
+            subtitle=subtitle or derive_subtitle(sections, self.taxonomy),
             greeting=self.text(data, ("greeting",)),
             intro=self.text(data, ("intro",)),
             summary=self.texts(data, ("summary",)),

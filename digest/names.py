@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from digest.models import Issue, Item, Section, Taxonomy
+from digest.taxonomy import gazetteer
 
 SUBTITLE_NAMES = 6  # at most this many names in a subtitle
 
@@ -35,10 +37,12 @@ def distinct_names(names: Iterable[str | None]) -> list[str]:
     return kept
 
 
-def derive_subtitle(sections: Sequence[Section]) -> str:
+def derive_subtitle(sections: Sequence[Section], taxonomy: Taxonomy) -> str:
     """An issue file's subtitle when it gives none: the leading name of each headline, in
-    reading order ('Sichuan/BIT Mining/e-CNY')."""
-    return join_subtitle(leading_name(item.title) for s in sections for item in s.items)
+    reading order ('Sichuan/BIT Mining/e-CNY'). Headlines that name nothing add nothing."""
+    items = [item for s in sections for item in s.items]
+    common = lowercase_words(text for item in items for text in (item.title, item.body))
+    return join_subtitle(leading_name(item.title, taxonomy, common) for item in items)
 
 
 def lead_names(sections: Sequence[Section], leads: Iterable[Item], taxonomy: Taxonomy) -> list[str]:
@@ -56,31 +60,23 @@ def lead_names(sections: Sequence[Section], leads: Iterable[Item], taxonomy: Tax
     return distinct_names(names)
 
 
-_HEADLINE_WORD = re.compile(r"[^\s]+")
-_HEADLINE_TRIM = ".,:;!?\"'()[]’‘“”"
+def leading_name(
+    title: str, taxonomy: Taxonomy, common: frozenset[str] = frozenset()
+) -> str | None:
+    """The first name a headline gives ('BIT Mining moves ...' -> 'BIT Mining'): a distinctive
+    one if there is any, else a country or place ('Korea, Japan tighten rules' -> 'Korea');
+    None when it names nothing ('miners look north')."""
+    found = entity_names(title, taxonomy, common)
+    generic = generic_names(taxonomy)
+    for name in found:
+        if _distinctive(name, generic):
+            return name
+    places = _place_aliases(taxonomy)
+    return next((name for name in found if name in places or _is_country(name, taxonomy)), None)
 
 
-def leading_name(title: str) -> str:
-    """The run of name-like words a headline opens with ('BIT Mining moves ...' -> 'BIT Mining')."""
-    words: list[str] = []
-    for raw in _HEADLINE_WORD.findall(title):
-        word = raw.strip(_HEADLINE_TRIM)
-        if word.endswith(("'s", "’s")):
-            words.append(word[:-2])
-            break
-        if not word or not _is_name_like(word):
-            break
-        words.append(word)
-        if len(words) == 3 or raw[-1:] in ",:;":
-            break
-    if not words:
-        first = title.split()
-        return first[0].strip(_HEADLINE_TRIM) if first else ""
-    return " ".join(words)
-
-
-def _is_name_like(word: str) -> bool:
-    return any(ch.isupper() or ch.isdigit() for ch in word) or bool(CJK.search(word))
+def _is_country(name: str, taxonomy: Taxonomy) -> bool:
+    return any(name == c.name for c in taxonomy.countries.values())
 
 
 def main_name(item: Item, taxonomy: Taxonomy, generic: frozenset[str]) -> str | None:
@@ -95,7 +91,8 @@ def main_name(item: Item, taxonomy: Taxonomy, generic: frozenset[str]) -> str | 
     for term in sorted(tagged, key=item.title.find):
         if _distinctive(term, generic):
             return term
-    for name in names_in(item.title, taxonomy):
+    common = lowercase_words([item.title, item.summary_text])
+    for name in entity_names(item.title, taxonomy, common):
         if _distinctive(name, generic):
             return name
     return None
@@ -116,14 +113,40 @@ def issue_names(issue: Issue, taxonomy: Taxonomy, common: frozenset[str] = froze
     or "Series B", says nothing about which company it is and is left out."""
     given = {part.strip() for part in issue.subtitle.split("/") if part.strip()}
     generic = generic_names(taxonomy)
-    places = _place_aliases(taxonomy)  # Sichuan, Inner Mongolia: names whatever their words
+    places = _place_aliases(taxonomy)
     named: set[str] = set()
     for text in issue_texts(issue):
-        # In a Title Case Headline every word looks like a name: only the unmistakable count.
-        known = None if _title_case(text) else common
-        named.update(n for n in names_in(text, taxonomy) if n in places or _proper(n, known))
+        named.update(entity_names(text, taxonomy, common))
     chosen = {n for n in given if len(n.split()) > 1 or n in places or _proper(n, common)}
     return {name for name in named | chosen if _distinctive(name, generic)}
+
+
+def entity_names(text: str, taxonomy: Taxonomy, common: frozenset[str] = frozenset()) -> list[str]:
+    """The names in a text that name an entity, in order: the taxonomy's and the gazetteer's
+    names, and runs of capitalised words with a proper noun among them (see _proper). In a
+    Title Case Headline every word looks like a name: there a run is cut at the everyday
+    words in it ("JPEX Exchange Promotion" -> "JPEX") and only the unmistakable pieces count."""
+    known = set(_known_names(taxonomy))
+    if not _title_case(text):
+        return [n for n in names_in(text, taxonomy) if n in known or _proper(n, common)]
+    generic = generic_names(taxonomy)
+    found: list[str] = []
+    for name in names_in(text, taxonomy):
+        pieces = [name] if name in known else _pieces(name, generic)
+        found += [p for p in pieces if p in known or _proper(p, None)]
+    return list(dict.fromkeys(found))
+
+
+def _pieces(name: str, generic: frozenset[str]) -> list[str]:
+    """The name cut at its generic words and verbs, connectors trimmed from each piece."""
+    pieces: list[list[str]] = [[]]
+    for word in name.split():
+        if word.casefold() in generic or word.casefold() in _HEADLINE_VERBS:
+            pieces.append([])
+        else:
+            pieces[-1].append(word)
+    trimmed = [_trim_verbs(p) for p in pieces]
+    return [" ".join(p) for p in trimmed if p and p[0] not in _CONNECTORS]
 
 
 def _place_aliases(taxonomy: Taxonomy) -> frozenset[str]:
@@ -159,8 +182,8 @@ def _proper(name: str, common: frozenset[str] | None) -> bool:
             continue
         if word.isupper() or not word.isascii() or any(ch.isdigit() for ch in word):
             return True
-        if any(ch.isupper() for ch in word[1:]):
-            return True
+        if any(any(ch.isupper() for ch in part[1:]) for part in word.split("-")):
+            return True  # PBoC, MicroBT, e-CNY; not Hot-Wallet
         if common is not None and word.casefold() not in common:
             return True
     return False
@@ -198,97 +221,153 @@ _GENERIC_WORDS = frozenset(
         Eastern U.S U.S. US USA UK EU UN IMF Bank Government Ministry Minister Payment Payments
         Series Fintech FinTech Sciences Company Group Exchange Exchanges Association Committee
         Authority Commission Council Court Police Act Law Market Markets Fund Capital Lab Labs
-        CEO CFO CTO Chairman President Twitter WeChat Telegram Reddit""".split(),  # noqa: SIM905
+        CEO CFO CTO Chairman President Twitter WeChat Telegram Reddit ETF ETFs IPO IPOs SPAC
+        VC VCs AML KYC ATM ATMs DEX DEXs DEXes AMM TVL P2E GameFi Spot Ponzi Hack Hacker
+        Hackers Securities Stock Stocks Trading Crypto-currency Cryptocurrencies""".split(),  # noqa: SIM905
         "Central Bank", "Prime Minister", "Southeast Asia", "South Asia", "East Asia",
         "Central Asia", "North America", "Latin America", "Middle East",
     ]
 )  # fmt: skip
 
 
+MAX_NAME_WORDS = 5  # a longer run of capitals is a Title Case clause, not one name
+
+
+_HEADLINE_VERBS = frozenset(
+    """says said say warns warned plans planned launches launched files filed bans banned eyes
+    sees seen gets got sets calls called urges urged asks asked seeks sought moves moved
+    opens opened wins won adds added cuts hits rises rose falls fell slams slammed takes took
+    makes made buys bought sells sold raises raised joins joined unveils unveiled announces
+    announced approves approved rejects rejected denies denied probes probed fines fined sues
+    sued charges charged halts halted orders ordered expands expanded tightens tightened
+    eases eased considers considered confirms confirmed reports reported issues issued
+    clarifies clarified targets targeted reveals revealed delays delayed drops dropped
+    introduces introduced proposes proposed signs signed updated update""".split()  # noqa: SIM905
+)
+_TITLES = frozenset("Governor Director Chief Head Founder Spokesperson Official Officials".split())  # noqa: SIM905
+
+
 def names_in(text: str, taxonomy: Taxonomy) -> list[str]:
-    """Names in a text, in order: runs of capitalised words (not a plain word opening a
-    sentence), acronyms and CamelCase (PBoC, MicroBT, e-CNY), and the taxonomy's aliases and
-    keywords written with a capital or in CJK script."""
-    found: list[str] = []
+    """Names in a text, in order: the taxonomy's and gazetteer's names, and runs of
+    capitalised words (not a plain word opening a sentence, not a trailing verb as in
+    "Central Bank Says", nothing of a run too long to be one name, never a piece cut from a
+    known name as "Bank" from "People's Bank of China"), acronyms and CamelCase (PBoC,
+    MicroBT, e-CNY)."""
+    spans = _known_spans(text, taxonomy)
+    found = [(start, -end, text[start:end]) for start, end in spans]
+    for start, end, run in _runs(text):
+        cut = any(start < e and end > s and not (start <= s and end >= e) for s, e in spans)
+        if not cut:
+            found.append((start, -end, run))
+    return list(dict.fromkeys(name for _, _, name in sorted(found)))
+
+
+def _runs(text: str) -> list[tuple[int, int, str]]:
+    """Runs of capitalised words, each with where it starts and ends in the text."""
+    found: list[tuple[int, int, str]] = []
     run: list[str] = []
+    span = [0, 0]
     pending: list[str] = []  # "of" in "Bank of Japan", kept if a name follows
     tentative = False  # the run is one plain word opening a sentence ("Miners", "El")
+    overlong = False  # the run passed MAX_NAME_WORDS: none of it is kept
 
     def close_run() -> None:
-        if run and not (tentative and len(run) == 1):
-            found.append(" ".join(run))
+        nonlocal overlong
+        words = _trim_verbs(run)
+        if words and not overlong and not (tentative and len(words) == 1):
+            found.append((span[0], span[1], " ".join(words)))
         run.clear()
         pending.clear()
+        overlong = False
 
     sentence_start = True
-    for raw in _TOKEN.findall(text):
+    for match in _TOKEN.finditer(text):
+        raw = match.group(0)
         word = _SUFFIX.sub("", raw.strip(_TRIM))
         possessive = word.endswith(("'s", "’s"))
         word = word[:-2] if possessive else word
         if _NAME_WORD.fullmatch(word) and word not in _STOPWORDS and len(word) > 1:
             if not run:
                 tentative = sentence_start and _plain_capitalised(word)
+                span[0] = match.start()
+            span[1] = match.end()
             run.extend([*pending, word])
             pending.clear()
+            overlong = overlong or len(run) > MAX_NAME_WORDS
         elif run and word in _CONNECTORS and not pending and raw == word:
             pending.append(word)
         else:
             close_run()
-        if run and (possessive or len(run) >= 4 or raw[-1] in ",;:)" or _SENTENCE_END.search(raw)):
+        if run and (possessive or raw[-1] in ",;:)" or _SENTENCE_END.search(raw)):
             close_run()
         sentence_start = bool(_SENTENCE_END.search(raw))
     close_run()
-    found.extend(_taxonomy_terms(text, taxonomy))
-    return list(dict.fromkeys(found))
+    return found
+
+
+def _trim_verbs(words: list[str]) -> list[str]:
+    """The run without the verbs a headline puts after its subject ("Central Bank Says")."""
+    kept = list(words)
+    while kept and (
+        kept[-1].casefold() in _HEADLINE_VERBS or kept[-1] in _TITLES or kept[-1] in _CONNECTORS
+    ):
+        kept.pop()
+    return kept
 
 
 def _plain_capitalised(word: str) -> bool:
     return word[:1].isupper() and word[1:].islower()
 
 
-def _taxonomy_terms(text: str, taxonomy: Taxonomy) -> list[str]:
-    """Country aliases and topic keywords in the text that name something: written with a
-    capital (PBoC, Bitmain, e-CNY), or a place's name in CJK script."""
-    found = []
-    for term in _name_terms(taxonomy):
-        if term in text:
-            start = text.find(term)
-            end = start + len(term)
-            before = text[start - 1 : start]
-            after = text[end : end + 1]
-            if not (_ascii_word(before) and _ascii_word(term[0])) and not (
-                _ascii_word(after) and _ascii_word(term[-1])
-            ):
-                found.append(term)
-    return found
+def _known_spans(text: str, taxonomy: Taxonomy) -> list[tuple[int, int]]:
+    """Where the text names a known name as a whole word, longest first, never overlapping."""
+    taken: list[tuple[int, int]] = []
+    for term in _known_names(taxonomy):  # longest first
+        begin = text.find(term)
+        while begin != -1:
+            end = begin + len(term)
+            whole = not (_ascii_word(text[begin - 1 : begin]) and _ascii_word(term[0])) and not (
+                _ascii_word(text[end : end + 1]) and _ascii_word(term[-1])
+            )
+            if whole and all(end <= s or begin >= e for s, e in taken):
+                taken.append((begin, end))
+            begin = text.find(term, end)
+    return sorted(taken)
 
 
 def _ascii_word(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-_terms_cache: dict[int, tuple[Taxonomy, tuple[str, ...]]] = {}
+_known_cache: dict[int, tuple[Taxonomy, tuple[str, ...]]] = {}
 
 
-def _name_terms(taxonomy: Taxonomy) -> tuple[str, ...]:
-    cached = _terms_cache.get(id(taxonomy))
+def _known_names(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """Names the taxonomy and the gazetteer know, longest first: country aliases and
+    institutions, topic keywords, places, each written with a capital (PBoC, Bitmain, e-CNY,
+    Texas) or, for countries and places, in CJK script (四川, 数字人民币)."""
+    cached = _known_cache.get(id(taxonomy))
     if cached is not None and cached[0] is taxonomy:
         return cached[1]
-    terms: list[str] = []
-    for country in taxonomy.countries.values():
-        terms += [a for a in country.aliases if any(ch.isupper() for ch in a) or CJK.search(a)]
-    for topic in taxonomy.topics.values():
-        terms += [k for k in topic.keywords if any(ch.isupper() for ch in k)]
-    found = tuple(dict.fromkeys(terms))
-    _terms_cache.clear()
-    _terms_cache[id(taxonomy)] = (taxonomy, found)
+    terms = [a for c in taxonomy.countries.values() for a in c.aliases]
+    terms += [name for name, _, _ in gazetteer()]
+    named = {t for t in terms if len(t) > 1 and (any(ch.isupper() for ch in t) or CJK.search(t))}
+    # a topic's keywords in CJK are words (矿工, miner), its capitalised ones names (Bitmain)
+    named.update(k for t in taxonomy.topics.values() for k in t.keywords if k[:1].isupper())
+    found = tuple(sorted(named, key=lambda t: (-len(t), t)))
+    _known_cache.clear()
+    _known_cache[id(taxonomy)] = (taxonomy, found)
     return found
 
 
 def generic_names(taxonomy: Taxonomy) -> frozenset[str]:
     """Names too broad to link issues: countries and their people, regions, topics, crypto
-    itself, and words that name an institution without saying which."""
-    out: set[str] = set(_GENERIC_WORDS)
+    itself, words that name an institution without saying which, and every word of the
+    topics' keywords written in lower case ("securities", "exchange", "mining")."""
+    cached = _generic_cache.get(id(taxonomy))
+    if cached is not None and cached[0] is taxonomy:
+        return cached[1]
+    out: set[str] = {*_GENERIC_WORDS, *_TITLES, *topic_words(taxonomy)}
     for country in taxonomy.countries.values():
         out.update([country.code, country.name])
         stems = tuple(word[:4].casefold() for word in country.name.split())
@@ -297,16 +376,59 @@ def generic_names(taxonomy: Taxonomy) -> frozenset[str]:
             demonym = folded == country.name.casefold() or (
                 folded.startswith(stems) and len(alias.split()) <= len(country.name.split())
             )  # Chinese, Korean, South Korean, Thai
-            short_native = bool(CJK.search(alias)) and len(alias) <= 2  # 中国, 日本, 한국
+            short_native = (  # 中国, 日本, 한국; not 四川, a province
+                bool(CJK.search(alias)) and len(alias) <= 2 and alias not in _gazetteer_names()
+            )
             if demonym or short_native:
                 out.add(alias)
     for topic in taxonomy.topics.values():
         out.update([topic.slug, topic.name])
-    return frozenset(n.casefold() for n in out)
+    found = frozenset(n.casefold() for n in out)
+    _generic_cache.clear()
+    _generic_cache[id(taxonomy)] = (taxonomy, found)
+    return found
+
+
+_generic_cache: dict[int, tuple[Taxonomy, frozenset[str]]] = {}
+
+
+@cache
+def _gazetteer_names() -> frozenset[str]:
+    return frozenset(name for name, _, _ in gazetteer())
+
+
+def topic_words(taxonomy: Taxonomy) -> frozenset[str]:
+    """The words of the topics' keywords written in lower case, less any that is also a name
+    the taxonomy writes with a capital (a "tether" keyword leaves Tether a name)."""
+    capitalised = {t.casefold() for t in _known_names(taxonomy)}
+    words = {
+        word
+        for topic in taxonomy.topics.values()
+        for keyword in topic.keywords
+        if keyword.islower()
+        for word in keyword.split()
+        if len(word) > 2
+    }
+    return frozenset(words - capitalised)
+
+
+def too_frequent(covered: dict[str, tuple[int, ...]], issues: int) -> frozenset[str]:
+    """Names covered by more than half of the newsletter's issues (once it has a few): the
+    newsletter's everyday words, which say nothing about which earlier entry to read."""
+    if issues < FREQUENT_AFTER:
+        return frozenset()
+    return frozenset(name for name, numbers in covered.items() if len(numbers) * 2 > issues)
+
+
+FREQUENT_AFTER = 4  # issues before a name can be too frequent to link
 
 
 def _distinctive(name: str, generic: frozenset[str]) -> bool:
+    """Not a generic name, nor made only of generic words ("Chinese Bitcoin", "Ether ETFs")."""
     if name.casefold() in generic:
+        return False
+    words = [w for w in re.split(r"[\s-]+", name.casefold()) if len(w) > 1 and w not in _CONNECTORS]
+    if words and all(w in generic for w in words):
         return False
     return len(name) > 1 and (len(name) > 2 or not name.isascii() or name.isupper())
 
@@ -333,3 +455,22 @@ def _bounded(name: str) -> str:
     before = r"(?<![A-Za-z0-9])" if name[0].isascii() and name[0].isalnum() else ""
     after = r"(?![A-Za-z0-9])" if name[-1].isascii() and name[-1].isalnum() else ""
     return f"{before}{re.escape(name)}{after}"
+
+
+def shared_entry(text: str, earlier: Issue, taxonomy: Taxonomy) -> int | None:
+    """The position (1-based, in reading order) of the earlier issue's entry that shares the
+    most distinctive names with the text, the first of equals; None when none shares one."""
+    generic = generic_names(taxonomy)
+    common = lowercase_words(issue_texts(earlier))
+    best, most = None, 0
+    for position, entry in enumerate(earlier.items, 1):
+        names = {
+            name
+            for part in (entry.title, entry.body)
+            for name in entity_names(part, taxonomy, common)
+            if _distinctive(name, generic)
+        }
+        shared = len(set(names_mentioned(text, tuple(sorted(names))))) if names else 0
+        if shared > most:
+            best, most = position, shared
+    return best

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from digest import theme
+from digest.errors import DigestError
+from digest.issuefile import load_issue
 from digest.markdown import (
     angle_destination,
     markdown_inline,
@@ -26,7 +29,8 @@ from digest.markdown import (
 from digest.markdown import (
     markdown_html as markdown_html,  # the site imports it from here
 )
-from digest.models import Config, Issue, IssueItem, Newsletter
+from digest.models import Config, Issue, IssueItem, Newsletter, Taxonomy
+from digest.names import shared_entry
 from digest.sanitize import safe_url
 
 ISSUE_HTML = "issue.html"
@@ -76,6 +80,40 @@ def absolute_issue_url(newsletter: Newsletter, number: int) -> str | None:
     return f"{newsletter.url}/issues/{number}/" if newsletter.url else None
 
 
+# (position of an entry, an issue its "Previously" names, the anchor of that issue's entry)
+Anchors = tuple[tuple[int, int, str], ...]
+
+
+def previously_anchors(issue: Issue, earlier: Mapping[int, Issue], taxonomy: Taxonomy) -> Anchors:
+    """Where each "Previously" of the issue points: the entry of the earlier issue that shares
+    the most distinctive names with the citing entry (left out when none does, and the link
+    goes to the top of that issue)."""
+    found: list[tuple[int, int, str]] = []
+    for position, item in enumerate(issue.items, 1):
+        for number in item.previously:
+            cited = earlier.get(number)
+            entry = shared_entry(f"{item.title}\n{item.body}", cited, taxonomy) if cited else None
+            if entry is not None:
+                found.append((position, number, item_anchor(entry)))
+    return tuple(found)
+
+
+def cited_issues(config: Config, issue: Issue) -> dict[int, Issue]:
+    """The earlier issues the issue's entries cite, read from their files; one that is
+    missing or broken is left out (its links then go to the top of its page)."""
+    cited: dict[int, Issue] = {}
+    for number in sorted({n for item in issue.items for n in item.previously}):
+        try:
+            cited[number] = load_issue(config, number)
+        except DigestError:
+            continue
+    return cited
+
+
+def anchor_of(anchors: Anchors, position: int | None, number: int) -> str | None:
+    return next((a for p, n, a in anchors if p == position and n == number), None)
+
+
 @dataclass(frozen=True)
 class PageLinks:
     """Where an issue's page is and what it can link to. Every href is relative to the page."""
@@ -86,9 +124,16 @@ class PageLinks:
     previous: tuple[int, str] | None = None  # (number, title) of the issue before
     next: tuple[int, str] | None = None
     existing: frozenset[int] = field(default_factory=frozenset)  # issues the site has
+    anchors: Anchors = ()  # see previously_anchors
 
     def issue(self, number: int) -> str | None:
         return f"{self.root}issues/{number}/index.html" if number in self.existing else None
+
+    def previously(self, position: int, number: int) -> str | None:
+        """The entry of issue `number` that the entry at `position` points back to."""
+        page = self.issue(number)
+        anchor = anchor_of(self.anchors, position, number)
+        return f"{page}#{anchor}" if page and anchor else page
 
     def country(self, code: str) -> str:
         return f"{self.root}countries/{code}/index.html"
@@ -157,20 +202,29 @@ def render_html(
     )
 
 
-def render_markdown(issue: Issue, config: Config, *, env: Any = None) -> str:
-    """The issue as CommonMark without raw HTML (site/issues/N/N.md)."""
+def render_markdown(
+    issue: Issue, config: Config, *, env: Any = None, anchors: Anchors | None = None
+) -> str:
+    """The issue as CommonMark without raw HTML (site/issues/N/N.md). "Previously" links
+    point at the cited entries: anchors from previously_anchors, else worked out from the
+    cited issues' files."""
     env = env or theme.environment(config)
     newsletter = config.newsletter
+    if anchors is None:
+        anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
 
-    def issue_link(number: int) -> str:
+    def issue_link(number: int, position: int | None = None) -> str:
         # Absolute from newsletter.url; relative to this file's folder when that is unset.
         url = absolute_issue_url(newsletter, number) or f"../{number}/index.html"
+        anchor = anchor_of(anchors, position, number)
+        url = f"{url}#{anchor}" if anchor else url
         return f"[{markdown_text(f'#{number}')}](<{angle_destination(url)}>)"
 
     text = theme.render_template(
         env,
         ISSUE_MARKDOWN,
         issue=issue,
+        numbered=numbered_items(issue),
         text=markdown_text,
         md=safe_markdown,
         link=markdown_link,

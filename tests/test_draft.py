@@ -153,7 +153,8 @@ def test_fetch_draft_build(fetched: Path) -> None:
     folder = fetched / ".digest" / "preview" / "issues" / "23"
     page = (folder / "index.html").read_text("utf-8")
     assert "Bitmain moves bitcoin mining machines" in page and "<script>" not in page
-    assert 'href="../../issues/21/index.html"' in page  # Previously links to issue 21
+    # Previously links to the entry of issue 21 that shares a name, not the top of its page
+    assert 'href="../../issues/21/index.html#item-' in page
     markdown = (folder / "23.md").read_text("utf-8")
     assert "## Hong Kong" in markdown and "## Elsewhere" in markdown
     pdf = next(folder.glob("*.pdf"))

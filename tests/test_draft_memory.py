@@ -52,3 +52,33 @@ def test_previously_ignores_generic_capitalised_words() -> None:
     ]
     by_id = {entry.id: entry for entry in draft_of(items, memory=Memory(names=names)).items}
     assert by_id["a"].previously == () and by_id["b"].previously == (21,)
+
+
+def test_a_generic_word_never_links_issues() -> None:
+    earlier = Issue(
+        number=20,
+        date=dt.date(2021, 6, 1),
+        title="Earlier",
+        sections=(Section("Japan", items=(
+            IssueItem(title="Securities firms weigh crypto", body="Securities regulators met."),
+            IssueItem(title="Central Bank Says It Will Study Crypto", body="Exchange rules."),
+        )),),
+    )  # fmt: skip
+    names = covered_names([earlier], TAXONOMY)
+    assert not {"Securities", "Exchange", "Central Bank", "Central Bank Says", "Crypto"} & set(
+        names
+    )
+    items = [story_item("a", "Securities Exchange lists a Crypto fund", summary="<p>Bank.</p>")]
+    assert draft_of(items, memory=Memory(names=names)).items[0].previously == ()
+
+
+def test_a_name_most_issues_covered_never_links() -> None:
+    issues = [
+        Issue(number=n, date=dt.date(2021, 6, n), title="Earlier", sections=(Section("China",
+              items=(IssueItem(title=f"Poolin opens office {n}", body="Bitmain too." if n == 1
+                               else "Nothing else."),)),))
+        for n in range(1, 6)
+    ]  # fmt: skip
+    names = covered_names(issues, TAXONOMY)
+    assert "Poolin" not in names  # in all five issues: an everyday word of this newsletter
+    assert names["Bitmain"] == (1,)

@@ -12,6 +12,8 @@ from digest.config import load_config
 from digest.issuefile import load_issue
 from digest.render import (
     PageLinks,
+    item_anchor,
+    previously_anchors,
     render_html,
     render_markdown,
 )
@@ -57,6 +59,33 @@ def test_a_previously_link_to_a_missing_issue_is_plain_text(tmp_path: Path) -> N
     config = load_config(copy_newsletter(tmp_path))
     html = render_html(load_issue(config, 2), config, PageLinks(existing=frozenset({2})))
     assert "issue #1" in html and "issues/1/" not in html
+
+
+def test_a_previously_link_points_at_the_entry_sharing_a_name(example_root: Path) -> None:
+    config = load_config(example_root)
+    earlier, issue = load_issue(config, 21), load_issue(config, 22)
+    anchors = previously_anchors(issue, {21: earlier}, config.taxonomy)
+    position, entry = next(
+        (p, e) for p, e in enumerate(issue.items, 1) if e.title.startswith("Kazakhstan welcomes")
+    )
+    cited = dict(enumerate(earlier.items, 1))
+    target = next(a for p, n, a in anchors if p == position and n == 21)
+    assert cited[int(target.removeprefix("item-"))].title.startswith("BIT Mining sends")
+    html = render_html(issue, config, PageLinks(existing=frozenset({21, 22}), anchors=anchors))
+    assert f'href="../../issues/21/index.html#{target}"' in html
+    # without the anchors given, the Markdown (and the email made from it) reads issue 21
+    assert f"issues/21/#{target}>" in render_markdown(issue, config)
+    assert entry.previously == (21,) and target != item_anchor(1)
+
+
+def test_an_old_previously_with_no_shared_name_links_the_top_of_the_issue(
+    tmp_path: Path,
+) -> None:
+    config = load_config(copy_newsletter(tmp_path))
+    issue = load_issue(config, 2)  # previously: [1], and issue 1 names nothing it names
+    anchors = previously_anchors(issue, {1: load_issue(config, 1)}, config.taxonomy)
+    html = render_html(issue, config, PageLinks(existing=frozenset({1, 2}), anchors=anchors))
+    assert anchors == () and 'href="../../issues/1/index.html"' in html
 
 
 # ---------------------------------------------------------------- golden files

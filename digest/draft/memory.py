@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from digest.models import Issue, Item, ItemSketch, Taxonomy
-from digest.names import issue_names, issue_texts, lowercase_words, names_mentioned
+from digest.names import issue_names, issue_texts, lowercase_words, names_mentioned, too_frequent
 from digest.urls import canonical_url
 
 PREVIOUSLY_LIMIT = 3  # earlier issues named in one entry's "Previously"
@@ -58,14 +58,16 @@ def used_keys(issues: Iterable[Issue]) -> tuple[set[str], set[str]]:
 
 
 def covered_names(issues: Iterable[Issue], taxonomy: Taxonomy) -> dict[str, tuple[int, ...]]:
-    """name -> the issues that covered it."""
+    """name -> the issues that covered it; names most issues covered are left out."""
     issues = list(issues)
     common = lowercase_words(text for issue in issues for text in issue_texts(issue))
     names: dict[str, set[int]] = {}
     for issue in issues:
         for name in issue_names(issue, taxonomy, common):
             names.setdefault(name, set()).add(issue.number)
-    return {name: tuple(sorted(numbers)) for name, numbers in names.items()}
+    covered = {name: tuple(sorted(numbers)) for name, numbers in names.items()}
+    everyday = too_frequent(covered, len(issues))
+    return {name: numbers for name, numbers in covered.items() if name not in everyday}
 
 
 def previously(item: Item, memory: Memory, taxonomy: Taxonomy) -> tuple[int, ...]:

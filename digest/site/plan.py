@@ -19,6 +19,7 @@ from digest.render import (
     PageLinks,
     markdown_name,
     pdf_name,
+    previously_anchors,
     render_html,
     render_markdown,
     template_helpers,
@@ -99,9 +100,12 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
         issue_key = hash_parts(ctx.base, ctx.file_keys[number])
         has_pdf = plan_pdf(plan, ctx, issue, f"{folder}/{pdf_name(config.newsletter, number)}",
                            issue_key)  # fmt: skip
+        anchors = previously_anchors(issue, ctx.issues, config.taxonomy)
         md_rel = f"{folder}/{markdown_name(number)}"
-        if not plan.fresh(md_rel, issue_key):
-            plan.put(md_rel, render_markdown(issue, config, env=ctx.env).encode(), issue_key)
+        md_key = hash_parts(issue_key, repr(anchors))
+        if not plan.fresh(md_rel, md_key):
+            markdown = render_markdown(issue, config, env=ctx.env, anchors=anchors)
+            plan.put(md_rel, markdown.encode(), md_key)
         links = PageLinks(
             root="../../",
             pdf=pdf_name(config.newsletter, number) if has_pdf else None,
@@ -113,6 +117,7 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
                 for n in (*_cited(issue), *numbers[max(index - 1, 0) : index + 2])
                 if n in ctx.issues
             ),
+            anchors=anchors,
         )
         html_rel = f"{folder}/index.html"
         page_key = hash_parts(issue_key, repr(links))
