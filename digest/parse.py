@@ -82,12 +82,17 @@ def parse_feed(
     """
     if not body.strip():
         raise FetchError("the feed is empty")
-    parsed = feedparser.parse(
-        io.BytesIO(defuse_entities(body)),  # bytes alone could name a local file it would open
-        response_headers=_with_superset_charset(body, headers),
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(defuse_entities(body)),  # bytes alone could name a local file it would open
+            response_headers=_with_superset_charset(body, headers),
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError) as exc:
+        # feedparser's loose parser trips over some tag soups (an element closed inside
+        # another feed's <link>) with its own internal errors: the feed is unreadable.
+        raise FetchError(f"not a readable feed: the parser failed ({type(exc).__name__})") from exc
     feed_url = parsed.get("href") or url or ""
     entries = [
         entry

@@ -23,6 +23,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -553,18 +554,39 @@ def xxe_feed(system_id: str, parameter: bool = False) -> bytes:
 
 
 def run_measured(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
-    """A digest command, its wall time in seconds and its own peak memory in MB."""
+    """A digest command, its wall time in seconds and its own peak memory in MB (the largest
+    of the command and the workers it waited for: wait4 reports this one child's usage, not
+    that of every process the test run started before it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digest", "--root", str(root), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    out, err = process.communicate(timeout=120)
-    # communicate() reaped the child: the largest child so far, an upper bound for this one.
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
-    return done, time.monotonic() - started, peak_mb
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "digest", "--root", str(root), *args],
+            env=env, stdout=out, stderr=err, text=True,
+        )  # fmt: skip
+        status, usage = _wait_for(process, deadline=started + 120)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(
+            process.args, os.waitstatus_to_exitcode(status), out.read(), err.read()
+        )
+    return done, time.monotonic() - started, usage.ru_maxrss / 1024
+
+
+def _wait_for(
+    process: subprocess.Popen[str], deadline: float
+) -> tuple[int, resource.struct_rusage]:
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return status, usage
+        if time.monotonic() > deadline:
+            process.kill()
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            raise AssertionError(f"{process.args!r} took longer than 120 s")
+        time.sleep(0.02)
 
 
 def feed_rows(root: Path) -> dict[str, dict[str, Any]]:

@@ -204,3 +204,9 @@ def test_bidi_controls_are_stripped_from_titles_and_the_outlet_name(tmp_path: Pa
     assert items["https://x.example.com/b"]["title"] == "Only controls."
     assert {item["feed"] for item in items.values()} == {"Ledger"}
     assert not any(set(BIDI) & set(json.dumps(item, ensure_ascii=False)) for item in items.values())
+
+
+def test_tag_soup_that_trips_the_loose_parser_is_an_unreadable_feed() -> None:
+    soup = b'<entry><link><feed xmlns="http://www.w3.org/2005/Atom"></item></link>'
+    with pytest.raises(FetchError, match="not a readable feed"):
+        parse_feed(soup, {}, FEED, "https://example.com/feed")
