@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import http.server
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -90,6 +91,19 @@ def served_page(page: bytes, version: int, errors: tuple[str, ...]) -> bytes:
 
 class _PreviewHandler(http.server.SimpleHTTPRequestHandler):
     preview: PreviewServer
+    # feed readers and browsers tell an Atom feed by its type, not by the generic XML one
+    extensions_map = {  # noqa: RUF012 (the base class declares it a plain class attribute)
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".xml": "application/xml",
+        ".svg": "image/svg+xml",
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+    }
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        if Path(path).name == "feed.xml":
+            return "application/atom+xml"
+        return super().guess_type(path)
 
     def log_message(self, format: str, *args: object) -> None:
         pass

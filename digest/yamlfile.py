@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,18 +63,8 @@ def load_yaml(path: Path, error: type[FileError] = FileError) -> YamlDoc:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise error(path, "is not UTF-8 text", line=line, hint="Save it as UTF-8.") from None
-    try:
-        loader = _Loader(text)  # the reader checks every character up front
-    except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise error(
-            path,
-            f"YAML does not allow the control character U+{exc.character:04X}",
-            line=line,
-            column=column,
-            hint="Delete it; it is invisible in most editors.",
-        ) from None
+    _refuse_control_characters(text, path, error)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         marks: dict[KeyPath, tuple[int, int]] = {}
@@ -94,6 +85,27 @@ def load_yaml(path: Path, error: type[FileError] = FileError) -> YamlDoc:
     finally:
         loader.dispose()
     return YamlDoc(path=path, data=data, marks=marks)
+
+
+# What YAML 1.1 calls printable; anything else (a stray BEL, an ESC) is refused by the reader,
+# and libyaml's reader says so only as a bare error with no position.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _refuse_control_characters(text: str, path: Path, error: type[FileError]) -> None:
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return
+    position = found.start()
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    raise error(
+        path,
+        f"YAML does not allow the control character U+{ord(found.group()):04X}",
+        line=line,
+        column=column,
+        hint="Delete it; it is invisible in most editors.",
+    )
 
 
 def _build(

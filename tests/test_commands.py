@@ -55,14 +55,7 @@ def test_every_command_has_help(words: tuple[str, ...]) -> None:
     assert description and not description.startswith("Options:"), done.stdout
 
 
-UNEXPLAINED = pytest.mark.xfail(strict=True, reason="serve --port has no help text yet")
-
-
-@pytest.mark.parametrize(
-    "words",
-    [pytest.param(w, marks=UNEXPLAINED) if w == ("serve",) else w for w in every_command()],
-    ids=" ".join,
-)
+@pytest.mark.parametrize("words", every_command(), ids=" ".join)
 def test_every_option_says_what_it_does(words: tuple[str, ...]) -> None:
     command: click.Command | None = cli
     for word in words:

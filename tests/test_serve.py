@@ -175,3 +175,9 @@ def test_a_draft_page_shows_its_banner(server: PreviewServer) -> None:
         assert commonest == (0xFE, 0xF3, 0xC7)  # the banner's own background, on screen
         box = banner.bounding_box()
         assert box is not None and box["height"] > 10 and box["y"] < 600  # near the top
+
+
+def test_feeds_are_served_as_atom(server: PreviewServer) -> None:
+    with urllib.request.urlopen(server.url + "feed.xml", timeout=10) as answer:
+        assert answer.headers["Content-Type"] == "application/atom+xml"
+        assert answer.read().startswith(b"<?xml")

@@ -67,11 +67,6 @@ def test_text_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
     assert "is not UTF-8 text" in error.message and error.hint == "Save it as UTF-8."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with libyaml (CSafeLoader) the reader error comes while parsing, not when the"
-    " loader is made, so it falls to the generic 'YAML error' without line or column",
-)
 def test_an_invisible_control_character_is_named_with_line_and_column(tmp_path: Path) -> None:
     error = refusal(write(tmp_path, "a: 1\nb: x\x07y\n"))
     assert (error.line, error.column) == (2, 5)

@@ -13,7 +13,13 @@ from digest.serve import PreviewServer
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port on 127.0.0.1 to serve on (0: any free port).",
+)
 @click.option("--no-build", is_flag=True, help="Serve the preview as it is; do not build first.")
 @click.option("--no-pdf", is_flag=True, help="Leave the PDFs out of rebuilds (faster).")
 @click.option(
