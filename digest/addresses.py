@@ -169,7 +169,9 @@ def read_recipient_file(path: Path) -> RecipientList:
         raise FileError(path, f"cannot read the list: {exc}") from None
     found: list[Recipient] = []
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only newlines end a line: str.splitlines would also break at U+2028 or a form feed, and
+    # the line numbers reported would drift from what the editor's editor shows.
+    for number, line in enumerate(text.split("\n"), start=1):
         entry = _COMMENT.sub("", line).strip()
         if not entry:
             continue

@@ -156,3 +156,13 @@ def test_ascii_domain(domain: str, expected: str | None) -> None:
 @pytest.mark.parametrize("address", ["陈 @例子.中国", "陈\u3000x@例子.中国", "陈@", "@例子.中国"])
 def test_internationalised_addresses_still_refuse_spaces_and_missing_parts(address: str) -> None:
     assert not is_plain_address(address)
+
+
+def test_a_line_separator_inside_a_list_line_does_not_split_it(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text(
+        "ann@example.org\nbo@example.org\u2028cy@example.org\ndee@example.org\n", "utf-8"
+    )
+    listed = read_recipient_file(path)
+    assert [r.address for r in listed.recipients] == ["ann@example.org", "dee@example.org"]
+    assert len(listed.problems) == 1 and listed.problems[0].startswith(f"{path}:2: ")
