@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from digest.errors import DigestError, IssueFileError, UserError
 from digest.models import (
     Config,
+    FollowUp,
     Issue,
     IssueItem,
     Link,
@@ -44,12 +45,14 @@ ISSUE_KEYS = {
 SECTION_KEYS = {"heading", "intro", "items", "timeline", "lang"}
 ITEM_KEYS = {
     "title", "url", "source", "date", "countries", "topics", "body", "also", "lang",
-    "previously", "id",
+    "previously", "id", "follow_up",
 }  # fmt: skip
+FOLLOW_UP_KEYS = {"issue", "anchor"}
 LINK_KEYS = {"source", "url"}
 TIMELINE_KEYS = {"date", "text"}
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 def issue_path(config: Config, number: int) -> Path:
@@ -227,6 +230,7 @@ class _IssueReader(FieldReader):
             lang=self.lang(data, (*k, "lang")),
             previously=self.previously(data, (*k, "previously")),
             id=self.text(data, (*k, "id")) or None,
+            follow_up=self.follow_up(data, (*k, "follow_up")),
         )
 
     def link(self, data: dict[str, Any], k: KeyPath) -> Link:
@@ -269,6 +273,24 @@ class _IssueReader(FieldReader):
                 self.fail((*k, i) if isinstance(got, list) else k,
                           f"expected issue numbers, got {describe(value)}")  # fmt: skip
         return tuple(int(v) for v in values)
+
+    def follow_up(self, data: dict[str, Any], k: KeyPath) -> FollowUp | None:
+        """follow_up: 21, or {issue: 21, anchor: item-3}."""
+        got = data.get(str(k[-1]))
+        if got is None:
+            return None
+        if isinstance(got, dict):
+            self.known_keys(got, k, FOLLOW_UP_KEYS)
+            number, anchor = got.get("issue"), self.text(got, (*k, "anchor"))
+            where = (*k, "issue")
+        else:
+            number, anchor, where = got, "", k
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            self.fail(where, f"expected an issue number, got {describe(number)}",
+                      "Write follow_up: 21, or {issue: 21, anchor: item-3}.")  # fmt: skip
+        if anchor and not _ANCHOR.match(anchor):
+            self.fail((*k, "anchor"), f"'{shorten(anchor)}' is not an anchor like item-3")
+        return FollowUp(issue=int(number), anchor=anchor)
 
     # ------------------------------------------------------------ typed values
 
@@ -420,7 +442,16 @@ def _item_data(item: IssueItem, day: _Day) -> dict[str, Any]:
     _put(data, "lang", item.lang)
     _put(data, "previously", FlowList(item.previously))
     _put(data, "id", item.id)
+    _put(data, "follow_up", _follow_up_data(item.follow_up))
     return data
+
+
+def _follow_up_data(follow_up: FollowUp | None) -> int | dict[str, Any] | None:
+    if follow_up is None:
+        return None
+    if not follow_up.anchor:
+        return follow_up.issue
+    return {"issue": follow_up.issue, "anchor": follow_up.anchor}
 
 
 def _put(data: dict[str, Any], key: str, value: Any) -> None:
@@ -473,7 +504,16 @@ def _item_from(data: dict[str, Any]) -> IssueItem:
         lang=data.get("lang"),
         previously=tuple(data.get("previously", ())),
         id=data.get("id"),
+        follow_up=_follow_up_from(data.get("follow_up")),
     )
+
+
+def _follow_up_from(value: int | dict[str, Any] | None) -> FollowUp | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return FollowUp(issue=int(value["issue"]), anchor=value.get("anchor", ""))
+    return FollowUp(issue=int(value))
 
 
 def _day(value: dt.date | str) -> dt.date:

@@ -256,6 +256,15 @@ class Link:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """The earlier issue's entry a follow-up continues: its number and the entry's anchor on
+    that issue's page (render.item_anchor), when known."""
+
+    issue: int
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
 class IssueItem:
     title: str
     url: str | None = None
@@ -268,6 +277,7 @@ class IssueItem:
     lang: str | None = None  # language of the title and body when not the newsletter's
     previously: tuple[int, ...] = ()  # earlier issues that covered the same names
     id: str | None = None  # the store item it was drafted from, if any
+    follow_up: FollowUp | None = None  # a later development of a story an earlier issue covered
 
 
 @dataclass(frozen=True)

@@ -213,12 +213,14 @@ def render_markdown(
     if anchors is None:
         anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
 
-    def issue_link(number: int, position: int | None = None) -> str:
+    def entry_link(number: int, anchor: str | None = None) -> str:
         # Absolute from newsletter.url; relative to this file's folder when that is unset.
         url = absolute_issue_url(newsletter, number) or f"../{number}/index.html"
-        anchor = anchor_of(anchors, position, number)
         url = f"{url}#{anchor}" if anchor else url
         return f"[{markdown_text(f'#{number}')}](<{angle_destination(url)}>)"
+
+    def issue_link(number: int, position: int | None = None) -> str:
+        return entry_link(number, anchor_of(anchors, position, number))
 
     text = theme.render_template(
         env,
@@ -229,6 +231,7 @@ def render_markdown(
         md=safe_markdown,
         link=markdown_link,
         issue_link=issue_link,
+        entry_link=entry_link,
         long_date=long_date,
         newsletter=newsletter,
         contact_url=contact_url(newsletter.contact),

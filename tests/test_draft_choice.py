@@ -7,7 +7,7 @@ import datetime as dt
 from support.drafting import RANGE, SETTINGS, TAXONOMY, draft_of, story_item
 
 from digest.draft import DraftSettings, Memory, build_draft, issue_memory
-from digest.models import Issue, IssueItem, Section
+from digest.models import FollowUp, Issue, IssueItem, Section
 
 
 def test_items_ranked_by_outlets_then_recency() -> None:
@@ -44,23 +44,43 @@ def test_a_tie_in_summary_length_goes_to_the_earliest() -> None:
     assert draft_of(items).items[0].id == "earlier"
 
 
-def test_used_items_are_skipped_by_id_url_or_story() -> None:
+def test_used_items_are_skipped_by_id_or_url_and_a_covered_story_is_a_follow_up() -> None:
     items = [
         story_item("by-id", "Used by id"),
         story_item("by-url", "Used by url", url="https://news.example.com/u"),
-        story_item("by-story", "Another outlet's version", story="old-story"),
+        story_item("later", "A later development", story="old-story"),
         story_item("fresh", "Not used yet"),
     ]
     earlier = Issue(number=22, date=dt.date(2021, 7, 15), title="x", sections=(
         Section("China", items=(
             IssueItem(title="a", id="by-id"),
             IssueItem(title="b", url="https://News.example.com/u/?utm_source=x#top"),
+            IssueItem(title="c", url="https://news.example.com/old"),
         )),
     ))  # fmt: skip
-    memory = issue_memory([earlier], [], TAXONOMY, stories={"old-story"})
+    story_of = {"https://news.example.com/old": "old-story"}
+    memory = issue_memory([earlier], [], TAXONOMY, story_of)
     draft = build_draft(23, items, memory, SETTINGS, TAXONOMY, RANGE)
-    assert [i.id for i in draft.issue.items] == ["fresh"]
-    assert (draft.stats.seen, draft.stats.used, draft.stats.stories) == (4, 3, 1)
+    by_id = {entry.id: entry for entry in draft.issue.items}
+    assert sorted(by_id) == ["fresh", "later"]
+    assert by_id["later"].follow_up == FollowUp(issue=22, anchor="item-3")
+    assert by_id["fresh"].follow_up is None
+    assert (draft.stats.seen, draft.stats.used, draft.stats.stories) == (4, 2, 2)
+    assert "(1 follow-ups)" in draft.stats.describe()
+
+
+def test_a_follow_up_links_the_latest_issue_that_covered_the_story() -> None:
+    def covering(number: int, position: int) -> Issue:
+        entries = [IssueItem(title=f"e{n}", url=f"https://x.example.com/{number}/{n}")
+                   for n in range(position)]  # fmt: skip
+        return Issue(number=number, date=dt.date(2021, 7, number - 10), title="x",
+                     sections=(Section("China", items=tuple(entries)),))  # fmt: skip
+
+    story_of = {"https://x.example.com/21/0": "s", "https://x.example.com/22/1": "s"}
+    memory = issue_memory([covering(22, 2), covering(21, 1)], [], TAXONOMY, story_of)
+    later = story_item("later", "Later", story="s")
+    assert memory.follow_up(later) == FollowUp(issue=22, anchor="item-2")
+    assert not memory.used(later)
 
 
 def test_off_topic_items_are_counted_not_drafted() -> None:

@@ -29,7 +29,7 @@ from digest.issuefile import (
     load_issue_file,
     write_issue_text,
 )
-from digest.models import Issue, IssueItem, Link, Section, TimelineEntry
+from digest.models import FollowUp, Issue, IssueItem, Link, Section, TimelineEntry
 from digest.taxonomy import builtin_taxonomy
 
 GOOD_ITEM = """\
@@ -193,6 +193,18 @@ BAD_FILES = {
         "        text: Not a leap year\n",
         "11", "sections[1].timeline[0].date", "2021-02-29 is not a date on the calendar",
     ),
+    "follow-up not an issue": (
+        GOOD_ITEM + "        follow_up: last week\n",
+        "9", "sections[0].items[0].follow_up", "expected an issue number, got text",
+    ),
+    "follow-up anchor": (
+        GOOD_ITEM + "        follow_up: {issue: 4, anchor: 'x\"><script>'}\n",
+        "9", "sections[0].items[0].follow_up.anchor", "is not an anchor like item-3",
+    ),
+    "follow-up key": (
+        GOOD_ITEM + "        follow_up: {isue: 4}\n",
+        "9", "sections[0].items[0].follow_up.isue", "unknown key 'isue'",
+    ),
     "sections not a list": (
         "number: 5\ndate: 2021-07-15\ntitle: Five\nsections: China\n",
         "4", "sections", "expected a list",
@@ -275,8 +287,9 @@ EVERY_KEY = Issue(
                     lang="zh",
                     previously=(6, 5),
                     id="abc123",
+                    follow_up=FollowUp(issue=6, anchor="item-2"),
                 ),
-                IssueItem(title="Bare"),
+                IssueItem(title="Bare", follow_up=FollowUp(issue=5)),
             ),
         ),
     ),
@@ -313,7 +326,7 @@ def test_the_writer_writes_every_key_of_the_schema() -> None:
     assert set(section["timeline"][0]) == TIMELINE_KEYS
 
 
-MOVED = {"lang", "previously"}
+MOVED = {"lang", "previously", "follow_up"}
 
 
 @pytest.mark.parametrize("number", [21, 22])

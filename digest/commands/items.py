@@ -17,7 +17,7 @@ from digest.commands import (
     warn,
     warn_misnamed_issues,
 )
-from digest.models import Item
+from digest.models import FollowUp, Item
 from digest.store import ItemQuery, open_store
 
 
@@ -61,6 +61,7 @@ def items(
     topic = spelled("topic", topic, taxonomy.topics, where)
     if unused:
         warn_misnamed_issues(config)
+    follow_ups: dict[str, FollowUp] = {}
     with open_store(config) as store:
         names = [*(f.name for f in config.feeds), *store.feed_names()] if feed else []
         query = ItemQuery(
@@ -76,19 +77,25 @@ def items(
         )
         found = store.list_items(query)
         if unused:
-            from digest.draft import unused_items  # used by id, canonical URL or story
+            from digest.draft import unused_items  # not named by id or canonical URL
 
-            found, warnings = unused_items(config, found)
-            for message in warnings:
+            left = unused_items(config, found)
+            for message in left.warnings:
                 warn(message)
-            found = found[:limit] if limit else found
+            found = left.items[:limit] if limit else left.items
+            follow_ups = left.follow_ups
         also = store.also_feeds([i.id for i in found])
     if as_json:
         rows = [item_json(i, also.get(i.id, [])) for i in found]
+        if unused:  # the issue whose entry covered the item's story, or null
+            for row in rows:
+                follow_up = follow_ups.get(row["id"])
+                row["follow_up"] = follow_up.issue if follow_up else None
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for item in found:
-        click.echo(_line(item))
+        follow_up = follow_ups.get(item.id)
+        click.echo(_line(item) + (f"  (follow-up to #{follow_up.issue})" if follow_up else ""))
         if explain:
             for tag, terms in sorted(item.reasons.items()):
                 click.echo(f"      {tag}: {', '.join(terms)}")

@@ -28,6 +28,7 @@ from digest.draft.compose import (
 from digest.draft.io import (
     DraftOptions,
     DraftOutcome,
+    Unused,
     issues_besides,
     keep_backup,
     make_draft,
@@ -35,7 +36,14 @@ from digest.draft.io import (
     write_draft,
 )
 from digest.draft.layout import DraftSettings, issue_entry, resolve_topic
-from digest.draft.memory import Memory, covered_names, issue_memory, previously, used_keys
+from digest.draft.memory import (
+    Memory,
+    covered_names,
+    covered_stories,
+    issue_memory,
+    previously,
+    used_keys,
+)
 from digest.draft.range import DraftRange, draft_range
 from digest.markdown import summary_markdown
 
@@ -51,10 +59,12 @@ __all__ = [
     "Memory",
     "Pick",
     "Story",
+    "Unused",
     "build_draft",
     "choose_stories",
     "compose_draft",
     "covered_names",
+    "covered_stories",
     "draft_range",
     "draft_yaml",
     "issue_entry",

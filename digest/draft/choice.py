@@ -46,6 +46,7 @@ class DraftStats:
     off_topic: int = 0
     used: int = 0
     stories: int = 0
+    follow_ups: int = 0  # stories an earlier issue covered, with items it did not name
     left_out: int = 0  # stories beyond --max-items
 
     def describe(self) -> str:
@@ -53,6 +54,7 @@ class DraftStats:
             f"{self.seen} items seen, {self.off_topic} off-topic, {self.used} already used, "
             f"{self.stories} stories"
         )
+        text += f" ({self.follow_ups} follow-ups)" if self.follow_ups else ""
         return text + (f", {self.left_out} left out by --max-items" if self.left_out else "")
 
 
@@ -68,22 +70,24 @@ def choose_stories(
     sketches: Iterable[ItemSketch], memory: Memory, max_items: int | None
 ) -> tuple[list[Pick], DraftStats]:
     """Relevant, unused items of the range gathered into stories, ranked and cut to
-    max_items; the counts say what was dropped and why."""
+    max_items; the counts say what was dropped and why. A story an earlier issue covered is
+    kept with the items that issue did not name: a follow-up."""
     seen = off_topic = used = 0
     members: dict[str, list[ItemSketch]] = {}
-    ids, urls, stories = memory.ids, memory.urls, memory.stories
+    ids, urls = memory.ids, memory.urls
     for item in sketches:  # Memory.used, unrolled: this loop runs once per item in range
         seen += 1
         item_id, _, url, story, *_, relevant = item
         if not relevant:
             off_topic += 1
-        elif item_id in ids or url in urls or story in stories:
+        elif item_id in ids or url in urls:
             used += 1
         else:
             members.setdefault(story, []).append(item)
     kept = ranked_picks(members.values(), max_items)
     stats = DraftStats(
         seen=seen, off_topic=off_topic, used=used, stories=len(members),
+        follow_ups=sum(1 for story in members if story in memory.stories),
         left_out=len(members) - len(kept),
     )  # fmt: skip
     return kept, stats

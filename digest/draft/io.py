@@ -12,12 +12,12 @@ from pathlib import Path
 from digest.draft.choice import DEFAULT_MAX_ITEMS
 from digest.draft.compose import Draft, compose_draft, draft_yaml, plan_draft
 from digest.draft.layout import DraftSettings, resolve_topic
-from digest.draft.memory import Memory, issue_memory, used_keys
+from digest.draft.memory import Memory, covered_stories, issue_memory, used_keys
 from digest.draft.range import draft_range
 from digest.errors import IssueFileError, UserError, WorkFailed
 from digest.fsutil import atomic_write, write_new
 from digest.issuefile import issue_numbers, issue_path, load_issue_file
-from digest.models import Config, Issue, Item
+from digest.models import Config, FollowUp, Issue, Item
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def make_draft(
     with open_store(config) as store, store.snapshot():
         sketches, off_topic = store.sketches_in_range(span.since, span.until)
         memory = issue_memory(
-            others, earlier, config.taxonomy, store.stories_of(used_ids, used_urls)
+            others, earlier, config.taxonomy, store.stories_by_key(used_ids, used_urls)
         )
         plan = plan_draft(sketches, memory, settings, off_topic=off_topic)
         items = store.items_with_ids(plan.item_ids())
@@ -128,17 +128,30 @@ def _settings(config: Config, options: DraftOptions) -> DraftSettings:
     )
 
 
-def unused_items(config: Config, items: Iterable[Item]) -> tuple[list[Item], list[str]]:
-    """The items no issue file uses: not by id, canonical URL or story; and a warning for
-    each issue file that is broken (read as last built, see issues_besides)."""
+@dataclass(frozen=True)
+class Unused:
+    """The items no issue file names, the follow-ups among them, and a warning for each
+    issue file that is broken (read as last built, see issues_besides)."""
+
+    items: list[Item]
+    follow_ups: dict[str, FollowUp]  # item id -> the entry that covered its story
+    warnings: list[str]
+
+
+def unused_items(config: Config, items: Iterable[Item]) -> Unused:
+    """The items no issue file names by id or canonical URL; those whose story an issue
+    covered are follow-ups."""
     from digest.store import open_store
 
     issues, warnings = issues_besides(config)
     ids, urls = used_keys(issues)
     with open_store(config) as store:
-        stories = store.stories_of(ids, urls)
-    memory = Memory(ids=frozenset(ids), urls=frozenset(urls), stories=frozenset(stories))
-    return [item for item in items if not memory.used(item)], warnings
+        story_of = store.stories_by_key(ids, urls)
+    covered = covered_stories(issues, story_of)
+    memory = Memory(ids=frozenset(ids), urls=frozenset(urls), stories=covered)
+    unused = [item for item in items if not memory.used(item)]
+    follow_ups = {item.id: f for item in unused if (f := memory.follow_up(item))}
+    return Unused(items=unused, follow_ups=follow_ups, warnings=warnings)
 
 
 def write_draft(path: Path, text: str, *, force: bool) -> Path | None:

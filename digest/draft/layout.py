@@ -96,6 +96,7 @@ def issue_entry(
         lang=_item_lang(lead.language, settings.language),
         previously=previously(lead, memory, taxonomy),
         id=lead.id,
+        follow_up=memory.follow_up(lead),
     )
 
 

@@ -44,6 +44,14 @@ class StoriesMixin(ItemsMixin):
             stories.update(row[0] for row in select_in(self.conn, sql, sorted(set(values))))
         return stories
 
+    def stories_by_key(self, item_ids: Iterable[str], urls: Iterable[str]) -> dict[str, str]:
+        """The story of each of these ids and canonical URLs that a stored item has."""
+        stories: dict[str, str] = {}
+        for column, values in (("id", item_ids), ("url", urls)):
+            sql = f"SELECT {column}, coalesce(story, id) FROM items WHERE {column} IN ({{marks}})"
+            stories.update(select_in(self.conn, sql, sorted(set(values))))
+        return stories
+
     def regroup_stories(self, since: dt.datetime, also: Iterable[str] = ()) -> int:
         """Recompute story ids over the items dated since `since` (plus the ids in `also`)."""
         items = self.items_in_range(since, None)
