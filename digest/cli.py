@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "feeds": "digest.commands.feeds:feeds",
     "items": "digest.commands.items:items",
     "tag": "digest.commands.tag:tag",
+    "story": "digest.commands.story:story",
     "taxonomy": "digest.commands.taxonomy:taxonomy",
     "draft": "digest.commands.draft:draft",
     "build": "digest.commands.build:build",

@@ -61,7 +61,7 @@ def test_used_items_are_skipped_by_id_or_url_and_a_covered_story_is_a_follow_up(
     story_of = {"https://news.example.com/old": "old-story"}
     memory = issue_memory([earlier], [], TAXONOMY, story_of)
     draft = build_draft(23, items, memory, SETTINGS, TAXONOMY, RANGE)
-    by_id = {entry.id: entry for entry in draft.issue.items}
+    by_id = {entry.id or "": entry for entry in draft.issue.items}
     assert sorted(by_id) == ["fresh", "later"]
     assert by_id["later"].follow_up == FollowUp(issue=22, anchor="item-3")
     assert by_id["fresh"].follow_up is None

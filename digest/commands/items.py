@@ -18,7 +18,7 @@ from digest.commands import (
     warn_misnamed_issues,
 )
 from digest.models import FollowUp, Item
-from digest.store import ItemQuery, open_store
+from digest.store import ItemQuery, Store, open_store
 
 
 @click.command()
@@ -34,7 +34,7 @@ from digest.store import ItemQuery, open_store
     "--story", metavar="ID", help="Only the items of this story (6 or more characters of its id)."
 )
 @click.option("--unused", is_flag=True, help="Only items no issue file uses yet.")
-@click.option("--explain", is_flag=True, help="Show why each tag was given.")
+@click.option("--explain", is_flag=True, help="Show why each tag and story was given.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N items.")
 @pass_state
 def items(
@@ -85,6 +85,7 @@ def items(
             found = left.items[:limit] if limit else left.items
             follow_ups = left.follow_ups
         also = store.also_feeds([i.id for i in found])
+        reasons = _editor_reasons(store, [i.id for i in found]) if explain else {}
     if as_json:
         rows = [item_json(i, also.get(i.id, [])) for i in found]
         if unused:  # the issue whose entry covered the item's story, or null
@@ -97,12 +98,40 @@ def items(
         follow_up = follow_ups.get(item.id)
         click.echo(_line(item) + (f"  (follow-up to #{follow_up.issue})" if follow_up else ""))
         if explain:
-            for tag, terms in sorted(item.reasons.items()):
-                click.echo(f"      {tag}: {', '.join(terms)}")
+            for line in _explained(item, reasons.get(item.id, {})):
+                click.echo(f"      {line}")
     if not found:
         click.echo(
             "No items match." + ("" if show_all else " (Relevant only; --all for every item.)")
         )
+
+
+def _editor_reasons(store: Store, item_ids: list[str]) -> dict[str, dict[str, str]]:
+    """id -> {tag or "story": how the editor's correction decided it}."""
+    out: dict[str, dict[str, str]] = {}
+    for item_id, (added, removed) in store.overrides_of(item_ids).items():
+        for tag in added:
+            out.setdefault(item_id, {})[tag] = f"+{tag} by the editor"
+        for tag in removed:
+            out.setdefault(item_id, {})[tag] = f"-{tag} by the editor"
+    merges, splits = store.story_corrections_of(item_ids)
+    for item_id in merges:
+        out.setdefault(item_id, {})["story"] = "merged by the editor"
+    for item_id in splits:
+        out.setdefault(item_id, {})["story"] = "split by the editor"
+    return out
+
+
+def _explained(item: Item, by_editor: dict[str, str]) -> list[str]:
+    """Each tag and the terms that earned it, or the editor's correction that decided it;
+    then the story, when the editor corrected it."""
+    lines = [
+        f"{tag}: {by_editor.get(tag) or ', '.join(terms)}"
+        for tag, terms in sorted(item.reasons.items())
+    ]
+    rest = sorted((tag == "story", tag) for tag in by_editor if tag not in item.reasons)
+    lines += [f"{tag}: {by_editor[tag]}" for _, tag in rest]
+    return lines
 
 
 def item_json(item: Item, also_feeds: list[str]) -> dict[str, Any]:

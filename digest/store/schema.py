@@ -142,6 +142,17 @@ MIGRATIONS: list[str] = [
         source TEXT NOT NULL DEFAULT ''
     ) WITHOUT ROWID;
     """,
+    # An editor's correction of stories (`digest story`): the items sharing a merge group are
+    # one story, which grouping never undoes; a split item stands alone. Like tag_overrides,
+    # it survives re-fetching and regrouping.
+    """
+    CREATE TABLE story_corrections (
+        item_id TEXT PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('merge', 'split')),
+        merge_group TEXT CHECK ((action = 'merge') = (merge_group IS NOT NULL))
+    ) WITHOUT ROWID;
+    CREATE INDEX story_corrections_group ON story_corrections (merge_group);
+    """,
 ]
 
 

@@ -8,8 +8,9 @@ lives here: around each item's own date, whatever its age.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from digest.errors import StoreError
 from digest.models import Item
 from digest.store.items import ItemsMixin
 from digest.store.rows import ITEM_COLUMNS, item_of_row, parse_time
@@ -53,19 +54,17 @@ class StoriesMixin(ItemsMixin):
         return stories
 
     def regroup_stories(self, since: dt.datetime, also: Iterable[str] = ()) -> int:
-        """Recompute story ids over the items dated since `since` (plus the ids in `also`)."""
+        """Recompute story ids over the items dated since `since` (plus the ids in `also`),
+        the editor's story corrections kept."""
         items = self.items_in_range(since, None)
         known = {item.id for item in items}
-        extra = [i for i in (self.get_item(x) for x in also if x not in known) if i]
-        groups = group_stories([*items, *extra], self.config.story_threshold)
-        changes = [
-            (groups.get(item.id, item.id), item.id)
-            for item in (*items, *extra)
-            if groups.get(item.id, item.id) != item.story
-        ]
-        with transaction(self.conn):
-            self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", changes)
-        return len(changes)
+        items += [i for i in (self.get_item(x) for x in also if x not in known) if i]
+        merges, splits = self.story_corrections_of([item.id for item in items])
+        grouped = group_stories([i for i in items if i.id not in splits], self._threshold)
+        components: UnionFind[str] = UnionFind()
+        for item in items:
+            components.union(item.id, grouped.get(item.id, item.id))
+        return self._write_stories(items, components, merges)
 
     def regroup_around(self, changed: Iterable[str]) -> int:
         """Story ids after items were added or changed: only the stories that can touch them.
@@ -73,8 +72,9 @@ class StoriesMixin(ItemsMixin):
         Each changed item is grouped with the items dated within STORY_REACH of its own date
         (published, else first seen), whatever its age, and with every item of those items'
         stories; stories they do not join keep their ids, and unchanged items stay in the
-        stories they were in. Returns how many ids were rewritten; `story_items_considered`
-        says how many items the grouping read.
+        stories they were in. The editor's corrections win: merged items stay one story, and
+        grouping joins a split item to nothing. Returns how many ids were rewritten;
+        `story_items_considered` says how many items the grouping read.
         """
         changed_ids = set(changed)
         nearby: dict[str, Item] = {}
@@ -86,12 +86,26 @@ class StoriesMixin(ItemsMixin):
         nearby.update((item.id, item) for item in self._items_of_stories(stories, nearby))
         items = list(nearby.values())
         self.story_items_considered = len(items)
-        grouped = group_stories(items, self.config.story_threshold)
+        merges, splits = self.story_corrections_of(list(nearby))
+        grouped = group_stories([i for i in items if i.id not in splits], self._threshold)
         components: UnionFind[str] = UnionFind()
         for item in items:
             components.union(item.id, grouped.get(item.id, item.id))
             if item.id not in changed_ids and item.story:
                 components.union(item.id, "story:" + item.story)  # never split a story
+        return self._write_stories(items, components, merges)
+
+    @property
+    def _threshold(self) -> float:
+        return self.config.story_threshold
+
+    def _write_stories(
+        self, items: Sequence[Item], components: UnionFind[str], merges: dict[str, str]
+    ) -> int:
+        """Each component one story, named by its earliest item, the editor's merges joined
+        first; returns how many story ids changed."""
+        for item_id, group in merges.items():
+            components.union(item_id, "merge:" + group)
         earliest: dict[str, Item] = {}
         for item in sorted(items, key=lambda i: (i.when, i.id)):
             earliest.setdefault(components.find(item.id), item)
@@ -103,6 +117,85 @@ class StoriesMixin(ItemsMixin):
         with transaction(self.conn):
             self.conn.executemany("UPDATE items SET story = ? WHERE id = ?", updates)
         return len(updates)
+
+    # ------------------------------------------------------------ the editor's corrections
+
+    def story_corrections_of(self, item_ids: Sequence[str]) -> tuple[dict[str, str], set[str]]:
+        """The editor's story corrections of these items: (item id -> merge group, the ids
+        split off to stand alone)."""
+        merges: dict[str, str] = {}
+        splits: set[str] = set()
+        sql = (
+            "SELECT item_id, action, merge_group FROM story_corrections WHERE item_id IN ({marks})"
+        )
+        for item_id, action, group in select_in(self.conn, sql, item_ids):
+            if action == "merge":
+                merges[item_id] = group
+            else:
+                splits.add(item_id)
+        return merges, splits
+
+    def merge_stories(self, item_ids: Sequence[str]) -> str:
+        """The items, with every item of their stories, made one story that grouping never
+        undoes (a split among them is undone); returns the story's id."""
+        given = self._items_named(item_ids)
+        with transaction(self.conn):
+            members = {item.id: item for item in given}
+            stories = {item.story or item.id for item in given}
+            members.update((i.id, i) for i in self._items_of_stories(stories, members))
+            merges, _ = self.story_corrections_of(list(members))
+            groups = sorted(set(merges.values()))
+            grouped = select_in(
+                self.conn,
+                "SELECT item_id FROM story_corrections WHERE merge_group IN ({marks})",
+                groups,
+            )
+            members.update(
+                self.items_with_ids([row[0] for row in grouped if row[0] not in members])
+            )
+            ordered = sorted(members.values(), key=lambda i: (i.when, i.id))
+            story = ordered[0].id
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO story_corrections (item_id, action, merge_group) "
+                "VALUES (?, 'merge', ?)",
+                [(item_id, story) for item_id in members],
+            )
+            self.conn.executemany(
+                "UPDATE items SET story = ? WHERE id = ?", [(story, i) for i in members]
+            )
+        return story
+
+    def split_story(self, item_id: str) -> str:
+        """The item out of its story, standing alone from now on (grouping joins it to
+        nothing); the rest of its story stays one story. Returns the rest's story id, or the
+        item's own when it was alone."""
+        (item,) = self._items_named([item_id])
+        with transaction(self.conn):
+            rest = [
+                i for i in self._items_of_stories([item.story or item.id], {}) if i.id != item_id
+            ]
+            self.conn.execute(
+                "INSERT OR REPLACE INTO story_corrections (item_id, action, merge_group) "
+                "VALUES (?, 'split', NULL)",
+                (item_id,),
+            )
+            self.conn.execute("UPDATE items SET story = ? WHERE id = ?", (item_id, item_id))
+            if not rest:
+                return item_id
+            story = min(rest, key=lambda i: (i.when, i.id)).id
+            self.conn.executemany(
+                "UPDATE items SET story = ? WHERE id = ?", [(story, i.id) for i in rest]
+            )
+        return story
+
+    def _items_named(self, item_ids: Sequence[str]) -> list[Item]:
+        found = self.items_with_ids(item_ids)
+        for item_id in item_ids:
+            if item_id not in found:
+                raise StoreError(
+                    f"no item with id {item_id}", hint="See ids with 'digest items --all'."
+                )
+        return [found[item_id] for item_id in dict.fromkeys(item_ids)]
 
     def _dates_of(self, item_ids: Iterable[str]) -> list[dt.datetime]:
         """The dates (published, else first seen) of the items with these ids."""
