@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support.storecase import ALL, NOW, entry, outcome, two_feeds
 
 from digest.models import Config
-from digest.store import ItemQuery, open_store
+from digest.store import ItemQuery, Store, open_store
 
 MINING = entry("Bitcoin miners leave Sichuan after hydropower ban", "https://a.example.com/m",
                text="Sichuan miners shut rigs as the hydropower ban starts.", day=15)  # fmt: skip
@@ -61,3 +62,83 @@ def test_nothing_changed_regroups_nothing(config: Config) -> None:
         store.save_feed_result(outcome(config, "A", MINING), NOW)
         assert store.regroup_around([]) == 0
         assert store.story_items_considered == 0
+
+
+# ---------------------------------------------------------------- the editor's corrections
+
+SICHUAN_AGAIN = entry("Bitcoin miners quit Sichuan as the hydropower ban bites",
+                      "https://b.example.com/again", feed="B",
+                      text="Sichuan miners shut rigs under the hydropower ban.", day=17)  # fmt: skip
+FULL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def stories_by_title(store: Store) -> dict[str, str | None]:
+    return {i.title: i.story for i in store.list_items(ALL)}
+
+
+def test_a_merge_is_a_union_grouping_never_undoes(config: Config) -> None:
+    with open_store(config) as store:
+        store.regroup_around(
+            store.save_feed_result(outcome(config, "A", MINING, UPBIT), NOW).changed
+        )
+        ids = {i.title: i.id for i in store.list_items(ALL)}
+        story = store.merge_stories([ids[UPBIT.title], ids[MINING.title]])
+        assert story == min(ids.values())  # both dated alike: the lower id names it
+        # a refetch that changes the Upbit item, then a new item of the mining story
+        edited = replace(
+            UPBIT, summary_text="Upbit lists it.", summary_html="<p>Upbit lists it.</p>"
+        )
+        changed = store.save_feed_result(outcome(config, "A", MINING, edited), NOW).changed
+        assert list(changed) == [ids[UPBIT.title]]
+        store.regroup_around(changed)
+        store.regroup_around(store.save_feed_result(outcome(config, "B", LATER), NOW).changed)
+        assert set(stories_by_title(store).values()) == {story}
+        store.regroup_stories(FULL)  # the full regrouping keeps it too
+        assert set(stories_by_title(store).values()) == {story}
+        merges, splits = store.story_corrections_of(list(ids.values()))
+        assert set(merges) == set(ids.values()) and not splits
+
+
+def test_a_split_item_stays_alone(config: Config) -> None:
+    with open_store(config) as store:
+        store.regroup_around(store.save_feed_result(outcome(config, "A", MINING), NOW).changed)
+        store.regroup_around(store.save_feed_result(outcome(config, "B", LATER), NOW).changed)
+        ids = {i.title: i.id for i in store.list_items(ALL)}
+        assert len(set(stories_by_title(store).values())) == 1  # grouping joined them
+        assert store.split_story(ids[MINING.title]) == ids[LATER.title]  # the rest's story
+        assert stories_by_title(store) == {MINING.title: ids[MINING.title],
+                                           LATER.title: ids[LATER.title]}  # fmt: skip
+        # refetched, changed, and a third report of the same story arrives
+        edited = replace(MINING, summary_text=MINING.summary_text + " Rigs go dark.")
+        store.regroup_around(store.save_feed_result(outcome(config, "A", edited), NOW).changed)
+        store.regroup_around(
+            store.save_feed_result(outcome(config, "B", SICHUAN_AGAIN), NOW).changed
+        )
+        stories = stories_by_title(store)
+        assert stories[MINING.title] == ids[MINING.title]
+        assert stories[SICHUAN_AGAIN.title] == stories[LATER.title] == ids[LATER.title]
+        store.regroup_stories(FULL)
+        assert stories_by_title(store) == stories
+        assert store.story_corrections_of([ids[MINING.title]]) == ({}, {ids[MINING.title]})
+
+
+def test_merging_a_split_item_back_undoes_the_split(config: Config) -> None:
+    with open_store(config) as store:
+        store.regroup_around(store.save_feed_result(outcome(config, "A", MINING), NOW).changed)
+        store.regroup_around(store.save_feed_result(outcome(config, "B", LATER), NOW).changed)
+        ids = {i.title: i.id for i in store.list_items(ALL)}
+        store.split_story(ids[LATER.title])
+        store.merge_stories([ids[LATER.title], ids[MINING.title]])
+        store.regroup_stories(FULL)
+        assert set(stories_by_title(store).values()) == {ids[MINING.title]}
+        merges, splits = store.story_corrections_of(list(ids.values()))
+        assert not splits and set(merges) == set(ids.values())
+
+
+def test_stories_by_key_names_the_story_of_ids_and_urls(config: Config) -> None:
+    with open_store(config) as store:
+        store.regroup_around(store.save_feed_result(outcome(config, "A", MINING), NOW).changed)
+        store.regroup_around(store.save_feed_result(outcome(config, "B", LATER), NOW).changed)
+        mining = store.list_items(ItemQuery(relevant_only=False, search="hydropower ban starts"))[0]
+        found = store.stories_by_key([mining.id, "nothing"], [LATER.url or "", "https://x.test/"])
+        assert found == {mining.id: mining.id, LATER.url: mining.id}
