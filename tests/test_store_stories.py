@@ -68,7 +68,8 @@ def test_nothing_changed_regroups_nothing(config: Config) -> None:
 
 SICHUAN_AGAIN = entry("Bitcoin miners quit Sichuan as the hydropower ban bites",
                       "https://b.example.com/again", feed="B",
-                      text="Sichuan miners shut rigs under the hydropower ban.", day=17)  # fmt: skip
+                      text="Sichuan miners shut rigs under the hydropower ban.",
+                      day=17)  # fmt: skip
 FULL = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
