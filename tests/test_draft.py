@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +37,7 @@ from digest.models import (
     Config,
     Entry,
     FeedConfig,
+    FollowUp,
 )
 from digest.store import open_store
 
@@ -384,3 +386,63 @@ def test_a_draft_from_the_store_equals_one_from_whole_items(
     whole = build_draft(24, items, Memory(), settings, stored.taxonomy, span, feeds_by_item=feeds)
     assert outcome.path.read_text("utf-8") == draft_yaml(whole)
     assert whole.stats.off_topic > 0 and whole.issue.items
+
+
+# ---------------------------------------------------------------- follow-ups
+
+SICHUAN = ("<p>Sichuan miners shut rigs as the hydropower ban starts.</p>",
+           "<p>Miners in Sichuan shut rigs after the hydropower ban.</p>")  # fmt: skip
+
+
+def test_a_later_report_of_a_covered_story_is_a_follow_up(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    root = tmp_path / "nl"
+    feed_server.route("/a.xml", body=rss(
+        rss_item("Upbit lists a new token in Seoul", "https://a.example.com/u",
+                 summary="<p>Upbit exchange listing in Korea.</p>", date=days_ago(10)),
+        rss_item("Bitcoin miners leave Sichuan after hydropower ban", "https://a.example.com/m",
+                 summary=SICHUAN[0], date=days_ago(10)),
+    ))  # fmt: skip
+    make_newsletter(root, [{"name": "A", "url": feed_server.url("/a.xml"), "country": "CN"}])
+    since = (dt.date.today() - dt.timedelta(days=20)).isoformat()
+    assert digest(root, "fetch").returncode == 0
+    assert digest(root, "draft", "21", "--since", since).returncode == 0
+    path = root / "issues" / "21.yaml"
+    text = path.read_text("utf-8").replace("draft: true\n", "")  # published, finished
+    text = text.replace("TODO: title of issue 21", "Miners leave").replace("intro: ''", "intro: Hi")
+    path.write_text(text, "utf-8")
+    assert digest(root, "build", "21", "--no-pdf").returncode == 0
+    covered = next(n for n, entry in enumerate(load_issue_file(path, TAXONOMY).items, 1)
+                   if "Sichuan" in entry.title)  # fmt: skip
+    # a later report of the same story, from another outlet
+    feed_server.route("/b.xml", body=rss(
+        rss_item("Sichuan hydropower ban: bitcoin miners leave", "https://b.example.com/s",
+                 summary=SICHUAN[1], date=days_ago(8)),
+    ))  # fmt: skip
+    feeds = yaml.safe_load((root / "feeds.yaml").read_text("utf-8"))
+    feeds["feeds"].append({"name": "B", "url": feed_server.url("/b.xml")})
+    (root / "feeds.yaml").write_text(yaml.safe_dump(feeds), "utf-8")
+    assert digest(root, "fetch").returncode == 0
+
+    unused = digest(root, "items", "--unused")
+    assert unused.returncode == 0, unused.stderr
+    assert unused.stdout.count("\n") == 1 and "(follow-up to #21)" in unused.stdout
+    rows = json.loads(digest(root, "items", "--unused", "--json").stdout)
+    assert [(r["title"], r["follow_up"]) for r in rows] == [
+        ("Sichuan hydropower ban: bitcoin miners leave", 21)]  # fmt: skip
+
+    done = digest(root, "draft", "22", "--since", since)
+    assert done.returncode == 0, done.stderr
+    assert "(1 follow-ups)" in done.stdout
+    (entry,) = load_issue_file(root / "issues" / "22.yaml", TAXONOMY).items
+    assert entry.title == "Sichuan hydropower ban: bitcoin miners leave"
+    assert entry.follow_up == FollowUp(issue=21, anchor=f"item-{covered}")
+    assert 21 not in entry.previously
+    assert digest(root, "build", "22", "--no-pdf").returncode == 0
+    folder = root / ".digest" / "preview" / "issues" / "22"
+    page = (folder / "index.html").read_text("utf-8")
+    assert f'Follow-up to <a href="../../issues/21/index.html#item-{covered}">#21</a>' in page
+    markdown = (folder / "22.md").read_text("utf-8")
+    assert f"Follow-up to [\\#21](<https://news.example.org/issues/21/#item-{covered}>)" in markdown
+    assert "Previously" not in markdown  # the follow-up's link says it already

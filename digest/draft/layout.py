@@ -80,6 +80,8 @@ def issue_entry(
     story: Story, memory: Memory, settings: DraftSettings, taxonomy: Taxonomy
 ) -> IssueItem:
     lead = story.lead
+    follow_up = memory.follow_up(lead)
+    earlier = previously(lead, memory, taxonomy)
     also: dict[str, Link] = {}
     for other in story.others:
         if other.url and other.url != lead.url and other.url not in also:
@@ -94,9 +96,9 @@ def issue_entry(
         body=summary_markdown(lead.summary_html),
         also=tuple(link for link in also.values() if http_url(link.url)),
         lang=_item_lang(lead.language, settings.language),
-        previously=previously(lead, memory, taxonomy),
+        previously=tuple(n for n in earlier if not follow_up or n != follow_up.issue),
         id=lead.id,
-        follow_up=memory.follow_up(lead),
+        follow_up=follow_up,
     )
 
 
