@@ -295,6 +295,20 @@ def test_every_link_is_absolute_in_both_parts(small_root: Path, server: SmtpServ
     assert all(link.startswith(("https://", "mailto:")) for link in hrefs + footnotes)
 
 
+def test_a_follow_up_links_the_entry_it_follows(small_root: Path, server: SmtpServer) -> None:
+    path = small_root / "issues" / "22.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(item for section in data["sections"] for item in section.get("items", []))
+    entry["follow_up"] = {"issue": 21, "anchor": "item-2"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    hrefs, footnotes = all_links(message)
+    linked = "https://news.example.org/blockchain-asia/issues/21/#item-2"
+    assert linked in hrefs and linked in footnotes
+    assert "Follow-up to #21" in " ".join(text_part(message).split())
+
+
 def test_a_send_without_the_site_url_is_refused_but_a_dry_run_warns(
     small_root: Path, server: SmtpServer, tmp_path: Path
 ) -> None:
