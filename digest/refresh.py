@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.classify import classify_entry
 from digest.errors import StoreError, UserError
 from digest.fetch import Client, fetch_feeds, user_agent
 from digest.models import Config, FeedConfig, FeedOutcome
@@ -39,7 +41,12 @@ def run_fetch(
     """Fetch every feed (or the one named), store what they gave, and say how it went."""
     started = time.monotonic()
     feeds = _chosen(config, only)
-    client = Client(config.fetch, user_agent(config.newsletter.url), config.root, config.taxonomy)
+    client = Client(
+        config.fetch,
+        user_agent(config.newsletter.url),
+        config.root,
+        classify=functools.partial(classify_entry, taxonomy=config.taxonomy),
+    )
     outcomes: list[FeedOutcome] = []
     new = updated = 0
     changed: list[str] = []
