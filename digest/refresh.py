@@ -5,16 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.classify import classify_entry
 from digest.errors import StoreError, UserError
 from digest.fetch import Client, fetch_feeds, user_agent
-from digest.models import Config, FeedConfig, FeedOutcome
+from digest.models import Classification, Config, Entry, FeedConfig, FeedOutcome, Taxonomy
 from digest.store import open_store
 
 
@@ -33,6 +31,20 @@ class FetchReport:
         return self.failed > 0 and self.ok == 0
 
 
+class Classifier:
+    """classify_entry under one taxonomy, for fetch's parse workers. The classify stage is
+    imported on the first entry, in the worker: the workers are forked before any feed is
+    read, and a fetch whose feeds all fail never loads the matcher's libraries at all."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+
+    def __call__(self, entry: Entry, feed: FeedConfig) -> Classification:
+        from digest.classify import classify_entry
+
+        return classify_entry(entry, feed, self.taxonomy)
+
+
 def run_fetch(
     config: Config,
     only: str | None = None,
@@ -45,7 +57,7 @@ def run_fetch(
         config.fetch,
         user_agent(config.newsletter.url),
         config.root,
-        classify=functools.partial(classify_entry, taxonomy=config.taxonomy),
+        classify=Classifier(config.taxonomy),
     )
     outcomes: list[FeedOutcome] = []
     new = updated = 0
