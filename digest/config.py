@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from digest.configschema import CONFIG_NAME, SCHEMA, Reader
+from digest.configkeys import Reader
+from digest.configschema import CONFIG_NAME, SCHEMA
 from digest.errors import ConfigError, UserError
 from digest.models import Config, FeedConfig, Taxonomy
 from digest.taxonomy import builtin_taxonomy, merge_taxonomy

@@ -30,7 +30,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from digest import __version__
 from digest.errors import FetchError
-from digest.models import Classification, Entry, FeedConfig, FetchSettings, Taxonomy
+from digest.models import Classification, Entry, FeedConfig, FetchSettings
 from digest.models import FeedOutcome as FeedOutcome  # where callers have long found them
 from digest.models import FeedState as FeedState
 
@@ -51,12 +51,17 @@ class Response:
     body: bytes = b""
 
 
+Classifier = Callable[[Entry, FeedConfig], Classification]
+
+
 @dataclass(frozen=True)
 class Client:
     settings: FetchSettings
     user_agent: str
     root: Path = field(default_factory=Path.cwd)  # local feed paths are relative to it
-    taxonomy: Taxonomy | None = None  # when given, entries are classified beside the parsing
+    # When given, entries are classified beside the parsing (refresh passes the classify
+    # stage's classify_entry: fetch, a lower stage, never imports it).
+    classify: Classifier | None = None
 
 
 def user_agent(newsletter_url: str) -> str:
@@ -88,7 +93,7 @@ def fetch_feeds(
     waiting = [f for f in feeds if f.name not in resting]
     if not waiting:
         return
-    _WORKER.taxonomy = client.taxonomy
+    _WORKER.classify = client.classify
     pool = _parse_pool() if len(waiting) >= POOL_THRESHOLD else None
     # Downloads and parses report here as they finish, so the loop never polls the ones running.
     finished: queue.SimpleQueue[cf.Future[Any]] = queue.SimpleQueue()
@@ -166,9 +171,9 @@ class Download:
 
 
 class _WorkerState:
-    """What parse processes inherit when forked: the taxonomy to classify with."""
+    """What parse processes inherit when forked: how to classify an entry."""
 
-    taxonomy: Taxonomy | None = None
+    classify: Classifier | None = None
 
 
 _WORKER = _WorkerState()
@@ -202,14 +207,10 @@ def parse_download(download: Download) -> FeedOutcome:
 
 
 def _classify_all(entries: list[Entry], feed: FeedConfig) -> tuple[Classification, ...]:
-    taxonomy = _WORKER.taxonomy
-    if taxonomy is None:
+    classify = _WORKER.classify
+    if classify is None:
         return ()
-    try:
-        from digest.classify import classify_entry
-    except ImportError:
-        return ()
-    return tuple(classify_entry(entry, feed, taxonomy) for entry in entries)
+    return tuple(classify(entry, feed) for entry in entries)
 
 
 def _download(feed: FeedConfig, client: Client, state: FeedState) -> FeedOutcome | Download:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from digest.errors import StoreError, UserError
 from digest.fetch import Client, fetch_feeds, user_agent
-from digest.models import Config, FeedConfig, FeedOutcome
+from digest.models import Classification, Config, Entry, FeedConfig, FeedOutcome, Taxonomy
 from digest.store import open_store
 
 
@@ -31,6 +31,20 @@ class FetchReport:
         return self.failed > 0 and self.ok == 0
 
 
+class Classifier:
+    """classify_entry under one taxonomy, for fetch's parse workers. The classify stage is
+    imported on the first entry, in the worker: the workers are forked before any feed is
+    read, and a fetch whose feeds all fail never loads the matcher's libraries at all."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+
+    def __call__(self, entry: Entry, feed: FeedConfig) -> Classification:
+        from digest.classify import classify_entry
+
+        return classify_entry(entry, feed, self.taxonomy)
+
+
 def run_fetch(
     config: Config,
     only: str | None = None,
@@ -39,7 +53,12 @@ def run_fetch(
     """Fetch every feed (or the one named), store what they gave, and say how it went."""
     started = time.monotonic()
     feeds = _chosen(config, only)
-    client = Client(config.fetch, user_agent(config.newsletter.url), config.root, config.taxonomy)
+    client = Client(
+        config.fetch,
+        user_agent(config.newsletter.url),
+        config.root,
+        classify=Classifier(config.taxonomy),
+    )
     outcomes: list[FeedOutcome] = []
     new = updated = 0
     changed: list[str] = []

@@ -9,7 +9,8 @@ import pytest
 
 from digest.commands.init import STARTER_FEEDS, create_newsletter
 from digest.config import load_config
-from digest.configschema import SCHEMA, Section, config_template, default_of
+from digest.configkeys import Section
+from digest.configschema import SCHEMA, config_template, default_of
 from digest.errors import ConfigError
 from digest.models import Config, DirDeploy, GitDeploy
 from digest.taxonomy import builtin_taxonomy

@@ -7,9 +7,11 @@ import datetime as dt
 
 import pytest
 
+from digest.importer.blocks import body_blocks
 from digest.importer.export import Post
+from digest.importer.naming import outlet_name
 from digest.importer.plan import assign_numbers, origin_line, origin_of, title_number
-from digest.importer.structure import ImportContext, body_blocks, outlet_name, structure
+from digest.importer.structure import ImportContext, structure
 from digest.subscribers import merged_status
 from digest.taxonomy import builtin_taxonomy
 

@@ -19,7 +19,7 @@ A name is left out, systematically, when reading it as a place would often be wr
 - it is shorter than four letters, or in AMBIGUOUS below (surnames and projects);
 - a two-character Han name of a city under HAN_SHORT_FLOOR people (日照, 安康 are words too):
   only its "…市" form is kept.
-Latin names match only as written (capitalised); see digest/classify.py.
+Latin names match only as written (capitalised); see digest/classify/matcher.py.
 """
 
 from __future__ import annotations

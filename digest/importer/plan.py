@@ -10,8 +10,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from digest.importer.blocks import body_blocks
 from digest.importer.export import Post
-from digest.importer.structure import ImportContext, body_blocks, structure
+from digest.importer.structure import ImportContext, structure
 from digest.models import Issue
 
 # "#21", "Issue 21", "No. 21", "Nr 21", "Vol. 21", "第21期"
