@@ -55,6 +55,12 @@ _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
+def item_anchor(index: int) -> str:
+    """How the index-th entry of an issue (1-based, in reading order) is addressed: its id on
+    the issue's page, and the anchor a follow-up or a "Previously" link points at."""
+    return f"item-{index}"
+
+
 def issue_path(config: Config, number: int) -> Path:
     """The file of issue number: the one there is (issues/22.yaml, or issues/022.yaml), else
     where a new one goes (issues/22.yaml)."""

@@ -258,7 +258,7 @@ class Link:
 @dataclass(frozen=True)
 class FollowUp:
     """The earlier issue's entry a follow-up continues: its number and the entry's anchor on
-    that issue's page (render.item_anchor), when known."""
+    that issue's page (issuefile.item_anchor), when known."""
 
     issue: int
     anchor: str = ""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from digest import theme
 from digest.errors import DigestError
-from digest.issuefile import load_issue
+from digest.issuefile import item_anchor, load_issue
 from digest.markdown import (
     angle_destination,
     markdown_inline,
@@ -69,11 +69,6 @@ def pdf_name(newsletter: Newsletter, number: int) -> str:
 
 def markdown_name(number: int) -> str:
     return f"{number}.md"
-
-
-def item_anchor(index: int) -> str:
-    """The id of the index-th item (1-based, in reading order) on its issue page."""
-    return f"item-{index}"
 
 
 def absolute_issue_url(newsletter: Newsletter, number: int) -> str | None:

@@ -9,10 +9,9 @@ from conftest import ROOT
 from support.newsletter import assert_golden, copy_newsletter, parse_page, small_pdf
 
 from digest.config import load_config
-from digest.issuefile import load_issue
+from digest.issuefile import item_anchor, load_issue
 from digest.render import (
     PageLinks,
-    item_anchor,
     previously_anchors,
     render_html,
     render_markdown,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from digest.issuefile import item_anchor
 from digest.models import FollowUp, Issue, IssueItem, Item, ItemSketch, Taxonomy
 from digest.names import issue_names, issue_texts, lowercase_words, names_mentioned, too_frequent
-from digest.render import item_anchor
 from digest.urls import canonical_url
 
 PREVIOUSLY_LIMIT = 3  # earlier issues named in one entry's "Previously"

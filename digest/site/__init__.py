@@ -30,8 +30,8 @@ from pathlib import Path
 
 from digest import theme
 from digest.errors import IssueFileError
+from digest.issuefile import item_anchor
 from digest.models import Config
-from digest.render import item_anchor
 from digest.site.cache import MANIFEST, base_key, read_manifest, write_manifest
 from digest.site.pages import TagEntry
 from digest.site.plan import (

@@ -9,8 +9,9 @@ from typing import Any
 import jinja2
 
 from digest import theme
+from digest.issuefile import item_anchor
 from digest.models import Config, Issue
-from digest.render import PageLinks, display_url, item_anchor, markdown_name, numbered_items
+from digest.render import PageLinks, display_url, markdown_name, numbered_items
 from digest.sanitize import safe_url
 
 Tags = dict[str, list["TagEntry"]]  # tag (country code or topic slug) -> its items
