@@ -17,7 +17,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import signal
 import sqlite3
@@ -553,40 +552,32 @@ def xxe_feed(system_id: str, parameter: bool = False) -> bytes:
     ).encode()
 
 
+# Starts the command from a small process and writes the command's peak memory to a file. A
+# child forked straight from pytest would count pytest's own pages (large late in a full run)
+# in its peak: Linux keeps the high-water mark across exec.
+_MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[2:])
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(done.returncode)
+"""
+
+
 def run_measured(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float, float]:
     """A digest command, its wall time in seconds and its own peak memory in MB (the largest
-    of the command and the workers it waited for: wait4 reports this one child's usage, not
-    that of every process the test run started before it)."""
+    of the command and the workers it waited for)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "digest", "--root", str(root), *args],
-            env=env, stdout=out, stderr=err, text=True,
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        command = [sys.executable, "-m", "digest", "--root", str(root), *args]
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(peak_file), *command],
+            env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-        status, usage = _wait_for(process, deadline=started + 120)
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(
-            process.args, os.waitstatus_to_exitcode(status), out.read(), err.read()
-        )
-    return done, time.monotonic() - started, usage.ru_maxrss / 1024
-
-
-def _wait_for(
-    process: subprocess.Popen[str], deadline: float
-) -> tuple[int, resource.struct_rusage]:
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return status, usage
-        if time.monotonic() > deadline:
-            process.kill()
-            _, status, usage = os.wait4(process.pid, 0)
-            process.returncode = os.waitstatus_to_exitcode(status)
-            raise AssertionError(f"{process.args!r} took longer than 120 s")
-        time.sleep(0.02)
+        peak_mb = int(peak_file.read_text()) / 1024
+    return done, time.monotonic() - started, peak_mb
 
 
 def feed_rows(root: Path) -> dict[str, dict[str, Any]]:
