@@ -4,8 +4,8 @@ Where classification happens: it is one pure stage, classify.classify_entry (the
 classify.classify_with_overrides laying an editor's corrections over its verdict. Three
 callers reach it:
 
-- a fetch: fetch's parse workers run classify_entry beside the parsing when the Client has a
-  taxonomy, and hand the verdicts over in FeedOutcome.classifications;
+- a fetch: fetch's parse workers run the classifier refresh.py hands the Client beside the
+  parsing, and hand the verdicts over in FeedOutcome.classifications;
 - saving an entry (ingest.py): the store takes the fetch's verdict as it is, or reaches one
   itself when the outcome carries none (library callers, tests), and lays the item's stored
   corrections over it (`corrected` below);
