@@ -22,6 +22,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from operator import itemgetter, mul
 from typing import Generic, TypeVar
@@ -220,9 +221,28 @@ def _text_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(None, 1)[0]  # no half word at the cut
     in_title = _terms(title)
+    in_title |= _event_terms(title, in_title)
     terms = _terms(summary)
     terms |= in_title
     return terms, in_title
+
+
+def _event_terms(title: str, in_title: set[str]) -> set[str]:
+    """What a title says happened: the kinds of event it names (digest/data/events.yaml),
+    and whether it says this happened before (a second raid, 再次被盗), each as a term."""
+    kind_of = _names().kind_of
+    found = {KIND_MARK + kind_of[t] for t in in_title if t in kind_of}
+    if _REPEATED.search(title.lower()):
+        found.add(REPEAT_TERM)
+    return found
+
+
+KIND_MARK = "~"
+REPEAT_TERM = KIND_MARK + "again"
+_REPEATED = re.compile(
+    r"\b(?:second|third|another|again|fresh|renewed|more(?! than))\b"
+    r"|再次|再度|又一|又遭|又被|再遭|再被|第二次|第三次|二次|新一轮"
+)
 
 
 def _terms(text: str) -> set[str]:
@@ -269,6 +289,7 @@ class _Corpus:
         df = Counter(chain.from_iterable(terms for terms, _ in texts))
         self.items = len(texts)
         self.cjk = list(cjk)
+        self.events = [_event_signature(in_title) for _, in_title in texts]
         common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
         ids = {term: i for i, term in enumerate(shared)}
@@ -316,16 +337,53 @@ class _Corpus:
     def alike(self, a: int, b: int) -> float:
         """The cosine of two items: of their whole vectors, or of their anchors when one is
         written in Chinese (Japanese, Korean) and the other not. A single shared anchor, one
-        name, is not enough: another event about the same company shares it too."""
+        name, is not enough: another event about the same company shares it too. Titles
+        that tell of different events (see _event_signature) bring the cosine down."""
         if self.cjk[a] == self.cjk[b]:
-            return _cosine(self.vectors[a], self.vectors[b])
-        first, second = self.anchors[a], self.anchors[b]
-        if len(first.keys() & second.keys()) < CROSS_SHARED:
-            return 0.0
-        return _cosine(first, second)
+            cosine = _cosine(self.vectors[a], self.vectors[b])
+        else:
+            first, second = self.anchors[a], self.anchors[b]
+            if len(first.keys() & second.keys()) < CROSS_SHARED:
+                return 0.0
+            cosine = _cosine(first, second)
+        signature_a, signature_b = self.events[a], self.events[b]
+        if signature_a != signature_b:
+            cosine *= _event_agreement(signature_a, signature_b)
+        return cosine
 
 
-_QUANTITY_START = frozenset("0123456789#@")
+_QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
+KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
+REPEAT_CONFLICT = 0.5  # ... and by a title that says it happened again beside one that does not
+_REPEAT_BIT = 1
+
+
+def _event_signature(in_title: set[str]) -> int:
+    """A title's kinds of event, a bit each, and a bit for "again" (bit 0)."""
+    signature = 0
+    for term in in_title:
+        if term[0] == KIND_MARK:
+            signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
+    return signature
+
+
+@cache
+def _kind_bit(term: str) -> int:
+    kinds = sorted({KIND_MARK + kind for kind in _names().kind_of.values()})
+    return 2 << kinds.index(term)
+
+
+def _event_agreement(a: int, b: int) -> float:
+    """How much of the cosine two titles' event signatures (which differ) let stand: titles
+    that each name kinds of event but none in common report different events (a warning,
+    then arrests), and so do one that says "again" and one that does not."""
+    agreement = 1.0
+    kinds_a, kinds_b = a & ~_REPEAT_BIT, b & ~_REPEAT_BIT
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        agreement *= KIND_CONFLICT
+    if (a ^ b) & _REPEAT_BIT:
+        agreement *= REPEAT_CONFLICT
+    return agreement
 
 
 def _vector(
