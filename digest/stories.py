@@ -36,6 +36,8 @@ WINDOW_DAYS = 4.0
 LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
 LATE_THRESHOLD = 0.6  # ... it is this alike to them
 LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
+EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
+EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
 ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
 CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
@@ -240,7 +242,7 @@ def _event_terms(title: str, in_title: set[str]) -> set[str]:
 KIND_MARK = "~"
 REPEAT_TERM = KIND_MARK + "again"
 _REPEATED = re.compile(
-    r"\b(?:second|third|another|again|fresh|renewed|more(?! than))\b"
+    r"\b(?:second|third|another|again|more(?! than))\b"
     r"|再次|再度|又一|又遭|又被|再遭|再被|第二次|第三次|二次|新一轮"
 )
 
@@ -290,6 +292,7 @@ class _Corpus:
         self.items = len(texts)
         self.cjk = list(cjk)
         self.events = [_event_signature(in_title) for _, in_title in texts]
+        kinds = _names().kind_of
         common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
         ids = {term: i for i, term in enumerate(shared)}
@@ -305,8 +308,14 @@ class _Corpus:
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
         self.vectors: list[dict[int, float]] = []
         self.anchors: list[dict[int, float]] = []
+        # The names in each title that some other item gives too (event kinds aside).
+        self.names: list[frozenset[int]] = []
+        concepts = _names().concept_terms
         for terms, in_title in texts:
             self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
+            self.names.append(
+                frozenset(ids[t] for t in in_title & findable if t in concepts and t not in kinds)
+            )
             if anchors:
                 anchored = terms & anchors
                 self.anchors.append(
@@ -326,6 +335,12 @@ class _Corpus:
             for t in chain.from_iterable(terms for terms, _ in texts)
             if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
         }
+
+    def same_event_kind(self, a: int, b: int) -> bool:
+        """Whether two titles name one kind of event and one name beside it (Upbit, hacked):
+        within days of each other, that is one event even in few shared words."""
+        kinds = self.events[a] & self.events[b] & ~_REPEAT_BIT
+        return bool(kinds) and not self.names[a].isdisjoint(self.names[b])
 
     def first_id_in_more_than(self, count: int) -> int:
         """The first id of a term found in more than count items (ids run rarest first)."""
@@ -482,6 +497,8 @@ class _Linker:
         self.least = threshold * threshold
         self.least_late = max(self.least, LATE_THRESHOLD * LATE_THRESHOLD)
         self.least_average = threshold * GROUP_SHARE
+        self.event_window = min(self.window, EVENT_DAYS * 86400.0)
+        self.least_event = (threshold * EVENT_SHARE) ** 2
         # A term in more items than this is crowded in any window: no one looks it up.
         self.findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
         self.recent: dict[int, deque[tuple[float, int]]] = {}
@@ -489,6 +506,7 @@ class _Linker:
         self.comparisons = 0
 
     def add(self, index: int) -> None:
+        corpus = self.corpus
         cosines: dict[int, float] = {}
         linked: set[int] = set()
         own = self.groups.find(index)
@@ -497,7 +515,9 @@ class _Linker:
             if root == own:
                 continue
             cosine = cosines[other] = self._alike(index, other)
-            if self.times[index] - self.times[other] <= self.window:
+            if self.times[index] - self.times[other] <= self.event_window:
+                least = self.least_event if corpus.same_event_kind(index, other) else self.least
+            elif self.times[index] - self.times[other] <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
                 least = self.least_late if self.corpus.same_script(index, other) else 2.0
