@@ -233,13 +233,15 @@ def _event_terms(title: str, in_title: set[str]) -> set[str]:
     """What a title says happened: the kinds of event it names (digest/data/events.yaml),
     and whether it says this happened before (a second raid, 再次被盗), each as a term."""
     kind_of = _names().kind_of
-    found = {KIND_MARK + kind_of[t] for t in in_title if t in kind_of}
-    if _REPEATED.search(title.lower()):
+    found = {KIND_MARK + kind_of[t] for t in in_title & kind_of.keys()}
+    lowered = title.lower()
+    if any(hint in lowered for hint in _REPEAT_HINTS) and _REPEATED.search(lowered):
         found.add(REPEAT_TERM)
     return found
 
 
 KIND_MARK = "~"
+_REPEAT_HINTS = ("second", "third", "another", "again", "more", "再", "又", "二次", "三次")
 REPEAT_TERM = KIND_MARK + "again"
 _REPEATED = re.compile(
     r"\b(?:second|third|another|again|more(?! than))\b"
@@ -292,7 +294,7 @@ class _Corpus:
         self.items = len(texts)
         self.cjk = list(cjk)
         self.events = [_event_signature(in_title) for _, in_title in texts]
-        kinds = _names().kind_of
+        kinds = _names().kind_of.keys()
         common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
         ids = {term: i for i, term in enumerate(shared)}
@@ -311,11 +313,11 @@ class _Corpus:
         # The names in each title that some other item gives too (event kinds aside).
         self.names: list[frozenset[int]] = []
         concepts = _names().concept_terms
-        for terms, in_title in texts:
+        no_names: frozenset[int] = frozenset()
+        for (terms, in_title), events in zip(texts, self.events, strict=True):
             self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
-            self.names.append(
-                frozenset(ids[t] for t in in_title & findable if t in concepts and t not in kinds)
-            )
+            named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
+            self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
             if anchors:
                 anchored = terms & anchors
                 self.anchors.append(
