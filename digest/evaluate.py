@@ -482,7 +482,9 @@ def rss_document(title: str, items: Sequence[Labelled], dates: Mapping[str, dt.d
             f"<description>{escape(it.summary)}</description>",
         ]
         if it.id in dates:
-            parts.append(f"<pubDate>{email.utils.format_datetime(dates[it.id], usegmt=True)}</pubDate>")
+            parts.append(
+                f"<pubDate>{email.utils.format_datetime(dates[it.id], usegmt=True)}</pubDate>"
+            )
         if it.url:
             parts.append(f"<link>{escape(it.url)}</link>")
         entries.append("<item>" + "".join(parts) + "</item>")

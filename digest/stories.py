@@ -371,7 +371,7 @@ class _Corpus:
 
 _QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
 KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
-REPEAT_CONFLICT = 0.5  # ... and by a title that says it happened again beside one that does not
+REPEAT_CONFLICT = 0.35  # ... and by a title that says it happened again beside one that does not
 _REPEAT_BIT = 1
 
 
