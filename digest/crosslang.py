@@ -50,6 +50,7 @@ class NameTable:
     as_written: tuple[bool, ...]
     latin: tuple[bool, ...]
     concept_terms: frozenset[str]
+    kind_of: dict[str, str]  # concept term -> the kind of event it names (digest/data/events.yaml)
 
     def split(self, text: str) -> tuple[set[str], str]:
         """The concept terms of the names in a text (simplified already), and the rest of the
@@ -99,8 +100,7 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
     """The names file and the taxonomy's country names, compiled; term_of spells a one-word
     English name as a term. A country name that the names file does not give is a term of
     its own (so that a long name is one term, not one per word or character pair)."""
-    text = resources.files("digest").joinpath("data/names.yaml").read_text("utf-8")
-    data: dict[str, list[str]] = yaml.safe_load(text)
+    data = _data_file("names.yaml")
     term_of_alias: dict[str, str] = {}
     for key, aliases in data.items():
         term = _concept_term(str(key), term_of)
@@ -123,7 +123,19 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
         as_written=tuple(map(_matched_as_written, spellings)),
         latin=tuple(not CJK.search(a) for a in spellings),
         concept_terms=frozenset(term_of_alias.values()),
+        kind_of={
+            _concept_term(str(name), term_of): str(kind)
+            for kind, names in _data_file("events.yaml").items()
+            for name in names
+        },
     )
+
+
+def _data_file(name: str) -> dict[str, list[str]]:
+    data: dict[str, list[str]] = yaml.safe_load(
+        resources.files("digest").joinpath(f"data/{name}").read_text("utf-8")
+    )
+    return data
 
 
 def _concept_term(key: str, term_of: Callable[[str], str]) -> str:

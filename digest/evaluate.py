@@ -17,8 +17,14 @@ and F1, and pairwise story precision, recall and F1 with the share of cross-lang
 pairs found. Stories are measured twice: grouped in memory on the items' own dates, and as the
 editor sees them after one `digest fetch`: every outlet is written as a local RSS file in a
 throwaway newsletter, the real fetch reads them into a real store, and each item's story is read
-back from it. A fetch groups only the last two weeks, so the feed files carry the items' dates
-squeezed, in order, into the last thirteen days (same day, same time).
+back from it. Grouping goes by each item's own date, not the clock, so the feed files carry the
+items' real dates (noon UTC of the day). A feed always gives a whole date, but a set may know only
+the month or the year. Such an item is dated the middle of that period (2021-06 -> June 15th, 2025
+-> July 1st): its real day is unknown, and the middle is never more than half the period from it,
+where the first day can be a whole month off and so put the item past the reach of the reports
+it goes with, measuring the missing day rather than the grouping. An item without a date gets no
+pubDate, so the fetch dates it when it first sees it, as it does any such item; the in-memory
+grouping dates it at that moment too, so both see the same dates.
 """
 
 from __future__ import annotations
@@ -55,15 +61,15 @@ DEFAULT_SET = REPO / "tests" / "data" / "eval" / "items.yaml"
 REAL_SET = REPO / "tests" / "data" / "eval" / "real.json"
 DEV_SET = REPO.parent / "shared" / "corpora" / "real-headlines" / "dev.json"
 DEFAULT_THRESHOLD: float = default_of("stories.threshold")
-UNDATED = dt.date(2000, 1, 1)  # an item without a date sits far from every dated one
-FETCH_SPAN = dt.timedelta(days=13)  # inside the fetch's two-week story window
+MID_MONTH = 15  # the day given to an item known only by its month ...
+MID_YEAR = (7, 1)  # ... and the month and day to one known only by its year
 
 
 @dataclass(frozen=True)
 class Labelled:
     id: str
     feed: str
-    date: dt.date
+    date: dt.date | None  # None: the item gives no date (a fetch dates it when first seen)
     title: str
     summary: str
     countries: frozenset[str]
@@ -246,15 +252,16 @@ def _real_item(path: Path, raw: Any) -> Labelled:
         raise FileError(path, f"item {raw!r:.60}: missing or bad field ({exc})") from exc
 
 
-def _published_date(value: Any) -> dt.date:
-    """A date from '2021-09-24', a month ('2021-09': its middle), a year ('2021': July 1st)."""
+def _published_date(value: Any) -> dt.date | None:
+    """A date from '2021-09-24', a month ('2021-09': its 15th), a year ('2021': July 1st);
+    None when there is none."""
     if value is None or value == "":
-        return UNDATED
+        return None
     text = str(value)[:10]
     if re.fullmatch(r"\d{4}", text):
-        return dt.date(int(text), 7, 1)
+        return dt.date(int(text), MID_YEAR[0], MID_YEAR[1])
     if re.fullmatch(r"\d{4}-\d{2}", text):
-        return dt.date(int(text[:4]), int(text[5:]), 15)
+        return dt.date(int(text[:4]), int(text[5:]), MID_MONTH)
     return dt.date.fromisoformat(text)
 
 
@@ -277,8 +284,10 @@ def evaluate(
     taxonomy: Taxonomy,
     threshold: float = DEFAULT_THRESHOLD,
     after_fetch: bool = False,
+    now: dt.datetime | None = None,
 ) -> Report:
-    """Score the set; with `after_fetch`, also the stories a real `digest fetch` stores."""
+    """Score the set; with `after_fetch`, also the stories a real `digest fetch` stores.
+    `now` dates the undated items in memory (default: the clock, as the fetch does)."""
     countries: dict[str, Score] = defaultdict(Score)
     topics: dict[str, Score] = defaultdict(Score)
     misses: list[Miss] = []
@@ -291,7 +300,8 @@ def evaluate(
         misses.extend(_misses(item, got))
     for slug in taxonomy.topics:  # every topic gets a row, those the set never uses too
         topics.setdefault(slug, Score())
-    in_memory = score_stories(eval_set.items, stories_in_memory(eval_set.items, threshold))
+    grouped = stories_in_memory(eval_set.items, threshold, now)
+    in_memory = score_stories(eval_set.items, grouped)
     fetched = None
     if after_fetch:
         fetched = score_stories(eval_set.items, stories_after_fetch(eval_set, threshold))
@@ -364,13 +374,16 @@ def _pairs(story_of: Mapping[str, str]) -> set[tuple[str, str]]:
     return {(a, b) for ids in members.values() for a, b in combinations(sorted(ids), 2)}
 
 
-def stories_in_memory(items: Sequence[Labelled], threshold: float) -> dict[str, str]:
-    """The stories module's grouping of the items, on their own dates."""
-    return dict(group_stories([_as_item(it) for it in items], threshold))
+def stories_in_memory(
+    items: Sequence[Labelled], threshold: float, now: dt.datetime | None = None
+) -> dict[str, str]:
+    """The stories module's grouping of the items, on their own dates (an undated item on
+    `now`, the moment a fetch would first see it)."""
+    when = item_times(items, now or dt.datetime.now(dt.UTC))
+    return dict(group_stories([_as_item(it, when[it.id]) for it in items], threshold))
 
 
-def _as_item(it: Labelled) -> Item:
-    when = dt.datetime.combine(it.date, dt.time(12), tzinfo=dt.UTC)
+def _as_item(it: Labelled, when: dt.datetime) -> Item:
     return Item(
         id=it.id,
         feed=it.feed,
@@ -384,18 +397,33 @@ def _as_item(it: Labelled) -> Item:
     )
 
 
+def item_times(items: Sequence[Labelled], now: dt.datetime) -> dict[str, dt.datetime]:
+    """When each item happened as grouping sees it: noon UTC of its date, or `now` for an
+    item without one."""
+    dated = feed_dates(items)
+    return {it.id: dated.get(it.id, now) for it in items}
+
+
+def feed_dates(items: Sequence[Labelled]) -> dict[str, dt.datetime]:
+    """The pubDate each dated item carries in its feed file: noon UTC of its date (items
+    without a date carry none)."""
+    noon = dt.time(12)
+    return {
+        it.id: dt.datetime.combine(it.date, noon, tzinfo=dt.UTC)
+        for it in items
+        if it.date is not None
+    }
+
+
 # ---------------------------------------------------------------- after one fetch
 
 
-def stories_after_fetch(
-    eval_set: EvalSet, threshold: float, now: dt.datetime | None = None
-) -> dict[str, str]:
+def stories_after_fetch(eval_set: EvalSet, threshold: float) -> dict[str, str]:
     """Item id -> the story id the store gives it after one `digest fetch` of the items,
     written as one local RSS file per feed in a throwaway newsletter folder."""
-    now = now or dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="digest-eval-") as tmp:
         root = Path(tmp)
-        write_newsletter(root, eval_set, threshold, fetch_dates(eval_set.items, now))
+        write_newsletter(root, eval_set, threshold, feed_dates(eval_set.items))
         config = load_config(root)
         run_fetch(config)
         with open_store(config) as store:
@@ -408,16 +436,6 @@ def stories_after_fetch(
         found = by_guid.get(labelled.id) or by_url.get(labelled.url or "")
         story[labelled.id] = (found.story or found.id) if found else f"absent:{labelled.id}"
     return story
-
-
-def fetch_dates(items: Sequence[Labelled], now: dt.datetime) -> dict[str, dt.datetime]:
-    """The items' dates squeezed, in order, into the thirteen days before `now`: items of one
-    day share a time, and the days keep their order (their gaps do not survive)."""
-    days = sorted({it.date for it in items})
-    step = FETCH_SPAN / max(1, len(days))
-    start = now - FETCH_SPAN - dt.timedelta(hours=1)
-    when = {day: start + step * rank for rank, day in enumerate(days)}
-    return {it.id: when[it.date].replace(microsecond=0) for it in items}
 
 
 def write_newsletter(
@@ -454,15 +472,19 @@ def _priors(feed: FeedConfig) -> dict[str, Any]:
 
 
 def rss_document(title: str, items: Sequence[Labelled], dates: Mapping[str, dt.datetime]) -> str:
-    """An RSS 2.0 document with the items: guid = item id, link = its URL when it has one."""
+    """An RSS 2.0 document with the items: guid = item id, link = its URL when it has one,
+    pubDate = its date in `dates` when it has one."""
     entries = []
     for it in items:
         parts = [
             f"<title>{escape(it.title)}</title>",
             f"<guid isPermaLink={quoteattr('false')}>{escape(it.id)}</guid>",
-            f"<pubDate>{email.utils.format_datetime(dates[it.id], usegmt=True)}</pubDate>",
             f"<description>{escape(it.summary)}</description>",
         ]
+        if it.id in dates:
+            parts.append(
+                f"<pubDate>{email.utils.format_datetime(dates[it.id], usegmt=True)}</pubDate>"
+            )
         if it.url:
             parts.append(f"<link>{escape(it.url)}</link>")
         entries.append("<item>" + "".join(parts) + "</item>")

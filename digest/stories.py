@@ -22,6 +22,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from operator import itemgetter, mul
 from typing import Generic, TypeVar
@@ -35,6 +36,8 @@ WINDOW_DAYS = 4.0
 LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
 LATE_THRESHOLD = 0.6  # ... it is this alike to them
 LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
+EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
+EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
 ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
 CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
@@ -220,9 +223,30 @@ def _text_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
     if len(summary) > SUMMARY_CHARS:
         summary = summary[:SUMMARY_CHARS].rsplit(None, 1)[0]  # no half word at the cut
     in_title = _terms(title)
+    in_title |= _event_terms(title, in_title)
     terms = _terms(summary)
     terms |= in_title
     return terms, in_title
+
+
+def _event_terms(title: str, in_title: set[str]) -> set[str]:
+    """What a title says happened: the kinds of event it names (digest/data/events.yaml),
+    and whether it says this happened before (a second raid, 再次被盗), each as a term."""
+    kind_of = _names().kind_of
+    found = {KIND_MARK + kind_of[t] for t in in_title & kind_of.keys()}
+    lowered = title.lower()
+    if any(hint in lowered for hint in _REPEAT_HINTS) and _REPEATED.search(lowered):
+        found.add(REPEAT_TERM)
+    return found
+
+
+KIND_MARK = "~"
+_REPEAT_HINTS = ("second", "third", "another", "again", "more", "再", "又", "二次", "三次")
+REPEAT_TERM = KIND_MARK + "again"
+_REPEATED = re.compile(
+    r"\b(?:second|third|another|again|more(?! than))\b"
+    r"|再次|再度|又一|又遭|又被|再遭|再被|第二次|第三次|二次|新一轮"
+)
 
 
 def _terms(text: str) -> set[str]:
@@ -269,6 +293,8 @@ class _Corpus:
         df = Counter(chain.from_iterable(terms for terms, _ in texts))
         self.items = len(texts)
         self.cjk = list(cjk)
+        self.events = [_event_signature(in_title) for _, in_title in texts]
+        kinds = _names().kind_of.keys()
         common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
         ids = {term: i for i, term in enumerate(shared)}
@@ -284,8 +310,14 @@ class _Corpus:
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
         self.vectors: list[dict[int, float]] = []
         self.anchors: list[dict[int, float]] = []
-        for terms, in_title in texts:
+        # The names in each title that some other item gives too (event kinds aside).
+        self.names: list[frozenset[int]] = []
+        concepts = _names().concept_terms
+        no_names: frozenset[int] = frozenset()
+        for (terms, in_title), events in zip(texts, self.events, strict=True):
             self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
+            named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
+            self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
             if anchors:
                 anchored = terms & anchors
                 self.anchors.append(
@@ -306,6 +338,12 @@ class _Corpus:
             if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
         }
 
+    def same_event_kind(self, a: int, b: int) -> bool:
+        """Whether two titles name one kind of event and one name beside it (Upbit, hacked):
+        within days of each other, that is one event even in few shared words."""
+        kinds = self.events[a] & self.events[b] & ~_REPEAT_BIT
+        return bool(kinds) and not self.names[a].isdisjoint(self.names[b])
+
     def first_id_in_more_than(self, count: int) -> int:
         """The first id of a term found in more than count items (ids run rarest first)."""
         return bisect_right(self.counts, count)
@@ -316,16 +354,53 @@ class _Corpus:
     def alike(self, a: int, b: int) -> float:
         """The cosine of two items: of their whole vectors, or of their anchors when one is
         written in Chinese (Japanese, Korean) and the other not. A single shared anchor, one
-        name, is not enough: another event about the same company shares it too."""
+        name, is not enough: another event about the same company shares it too. Titles
+        that tell of different events (see _event_signature) bring the cosine down."""
         if self.cjk[a] == self.cjk[b]:
-            return _cosine(self.vectors[a], self.vectors[b])
-        first, second = self.anchors[a], self.anchors[b]
-        if len(first.keys() & second.keys()) < CROSS_SHARED:
-            return 0.0
-        return _cosine(first, second)
+            cosine = _cosine(self.vectors[a], self.vectors[b])
+        else:
+            first, second = self.anchors[a], self.anchors[b]
+            if len(first.keys() & second.keys()) < CROSS_SHARED:
+                return 0.0
+            cosine = _cosine(first, second)
+        signature_a, signature_b = self.events[a], self.events[b]
+        if signature_a != signature_b:
+            cosine *= _event_agreement(signature_a, signature_b)
+        return cosine
 
 
-_QUANTITY_START = frozenset("0123456789#@")
+_QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
+KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
+REPEAT_CONFLICT = 0.35  # ... and by a title that says it happened again beside one that does not
+_REPEAT_BIT = 1
+
+
+def _event_signature(in_title: set[str]) -> int:
+    """A title's kinds of event, a bit each, and a bit for "again" (bit 0)."""
+    signature = 0
+    for term in in_title:
+        if term[0] == KIND_MARK:
+            signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
+    return signature
+
+
+@cache
+def _kind_bit(term: str) -> int:
+    kinds = sorted({KIND_MARK + kind for kind in _names().kind_of.values()})
+    return 2 << kinds.index(term)
+
+
+def _event_agreement(a: int, b: int) -> float:
+    """How much of the cosine two titles' event signatures (which differ) let stand: titles
+    that each name kinds of event but none in common report different events (a warning,
+    then arrests), and so do one that says "again" and one that does not."""
+    agreement = 1.0
+    kinds_a, kinds_b = a & ~_REPEAT_BIT, b & ~_REPEAT_BIT
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        agreement *= KIND_CONFLICT
+    if (a ^ b) & _REPEAT_BIT:
+        agreement *= REPEAT_CONFLICT
+    return agreement
 
 
 def _vector(
@@ -424,6 +499,8 @@ class _Linker:
         self.least = threshold * threshold
         self.least_late = max(self.least, LATE_THRESHOLD * LATE_THRESHOLD)
         self.least_average = threshold * GROUP_SHARE
+        self.event_window = min(self.window, EVENT_DAYS * 86400.0)
+        self.least_event = (threshold * EVENT_SHARE) ** 2
         # A term in more items than this is crowded in any window: no one looks it up.
         self.findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
         self.recent: dict[int, deque[tuple[float, int]]] = {}
@@ -431,6 +508,7 @@ class _Linker:
         self.comparisons = 0
 
     def add(self, index: int) -> None:
+        corpus = self.corpus
         cosines: dict[int, float] = {}
         linked: set[int] = set()
         own = self.groups.find(index)
@@ -439,7 +517,9 @@ class _Linker:
             if root == own:
                 continue
             cosine = cosines[other] = self._alike(index, other)
-            if self.times[index] - self.times[other] <= self.window:
+            if self.times[index] - self.times[other] <= self.event_window:
+                least = self.least_event if corpus.same_event_kind(index, other) else self.least
+            elif self.times[index] - self.times[other] <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
                 least = self.least_late if self.corpus.same_script(index, other) else 2.0

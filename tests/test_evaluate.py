@@ -17,17 +17,19 @@ import pytest
 from digest.errors import FileError
 from digest.evaluate import (
     DEFAULT_SET,
-    UNDATED,
     EvalSet,
     Labelled,
     Report,
     Score,
     evaluate,
-    fetch_dates,
+    feed_dates,
     format_report,
+    item_times,
     load_eval_set,
     main,
+    rss_document,
     score_stories,
+    stories_after_fetch,
 )
 from digest.taxonomy import builtin_taxonomy
 
@@ -150,19 +152,38 @@ def test_a_json_set_reads_partial_dates_languages_and_outlets(tmp_path: Path) ->
     got = {it.id: it for it in load_eval_set(path).items}
     assert got["m"].date == dt.date(2021, 6, 15) and got["m"].feed == "south-china-morning-post"
     assert got["y"].date == dt.date(2025, 7, 1) and got["y"].language == "zh"
-    assert got["y"].feed.startswith("outlet-") and got["n"].date == UNDATED
+    assert got["y"].feed.startswith("outlet-") and got["n"].date is None
 
 
-def test_fetch_dates_keep_the_order_and_fit_the_story_window() -> None:
+def test_feeds_carry_the_real_dates_and_an_undated_item_none() -> None:
     items = [
         _labelled("late", "en", None),
         dataclasses.replace(_labelled("early", "en", None), date=dt.date(2019, 1, 1)),
-        _labelled("same-day", "zh", None),
+        dataclasses.replace(_labelled("undated", "en", None), date=None),
     ]
+    dates = feed_dates(items)
+    assert dates == {
+        "late": dt.datetime(2021, 9, 24, 12, tzinfo=dt.UTC),
+        "early": dt.datetime(2019, 1, 1, 12, tzinfo=dt.UTC),
+    }
+    feed = rss_document("Wire", items, dates)
+    assert feed.count("<pubDate>") == 2 and "Tue, 01 Jan 2019 12:00:00 GMT" in feed
     now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-    when = fetch_dates(items, now)
-    assert when["early"] < when["late"] == when["same-day"] < now
-    assert now - when["early"] <= dt.timedelta(days=14)
+    assert item_times(items, now)["undated"] == now  # as a fetch dates it: when first seen
+
+
+def test_reports_years_apart_stay_apart_after_a_real_fetch(tmp_path: Path) -> None:
+    text = "Exchange Corvid halts withdrawals after hot wallet breach"
+    summary = "The platform says attackers took 12 million dollars in ether from its hot wallet."
+    items = [
+        _real("a", text, summary=summary, outlet="Wire", published="2019-03-02"),
+        _real("b", text, summary=summary, outlet="Other Wire", published="2019-03-02"),
+        _real("c", text, summary=summary, outlet="Wire", published="2022-08-20"),
+    ]
+    path = tmp_path / "years.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    got = stories_after_fetch(load_eval_set(path), 0.5)
+    assert got["a"] == got["b"] != got["c"]
 
 
 def test_stories_in_memory_and_after_a_real_fetch(tmp_path: Path) -> None:

@@ -326,3 +326,58 @@ def test_a_later_fetch_regroups_only_the_items_near_its_new_ones(tmp_path: Path)
         # Only the items within reach of 31 January 2021: seven of them (1 January to
         # 2 March) and the new one.
         assert store.story_items_considered == 8
+
+
+# ---------------------------------------------------------------- what happened, not who
+
+
+def test_a_warning_and_later_arrests_about_one_platform_are_two_stories() -> None:
+    background = " Kestrel Exchange, an unlicensed platform promoted by influencers, has drawn"
+    background += " hundreds of complaints from investors who cannot withdraw their deposits."
+    warning = "The regulator told investors to stay away." + background
+    arrests = "Officers detained six people on Monday." + background
+    items = [
+        *BACKGROUND,
+        item("w1", "Regulator warns investors about Kestrel Exchange", warning, day=0),
+        item("w2", "City watchdog issues warning on Kestrel Exchange", warning, day=0.5),
+        item("a1", "Police arrest six over Kestrel Exchange", arrests, day=3),
+        item("a2", "Six arrested in Kestrel Exchange probe", arrests, day=3.5),
+    ]
+    got = group_stories(items, 0.5)
+    assert got["w1"] == got["w2"] and got["a1"] == got["a2"]
+    assert got["w1"] != got["a1"]
+
+
+def test_a_chinese_warning_and_an_english_arrest_report_stay_apart() -> None:
+    items = [
+        *BACKGROUND,
+        item("zh", "证监会警告JPEX交易所无牌经营", "证监会称JPEX交易所未获发牌。", day=0),
+        item("en", "Police arrest JPEX promoters", "JPEX exchange promoters were arrested.", day=2),
+    ]
+    got = group_stories(items, 0.5)
+    assert got["zh"] != got["en"]
+
+
+def test_a_hack_that_happens_again_is_a_new_story() -> None:
+    first = "Attackers drained 40 million dollars from the hot wallet of Nimbus Swap."
+    second = "Nimbus Swap lost funds from its hot wallet to attackers once more."
+    items = [
+        *BACKGROUND,
+        item("h1", "Nimbus Swap hot wallet hacked", first, day=0),
+        item("h2", "Nimbus Swap hit by second hot wallet hack", second, day=3),
+    ]
+    got = group_stories(items, 0.5)
+    assert got["h1"] != got["h2"]
+
+
+def test_reports_naming_one_kind_of_event_and_one_name_join_on_fewer_words() -> None:
+    items = [
+        *BACKGROUND,
+        item("x1", "Harbor Exchange hacked, $31 million in ether drained",
+             "Attackers emptied a hot wallet overnight.", day=0),
+        item("x2", "Thieves steal crypto from Harbor Exchange",
+             "The platform halted withdrawals while it counts what was taken.", day=0.4),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["x1"] == got["x2"]
+    assert similarity(items[-2], items[-1], BACKGROUND) < 0.5  # alike on words alone: too little
