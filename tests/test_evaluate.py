@@ -1,4 +1,4 @@
-"""Floors on the labelled evaluation set, a little under the targets (see digest/evaluate.py).
+"""Floors on the labelled evaluation set, a little under the targets (see digest/evaluate/).
 
 The set stands for news the rules have never seen; a floor that fails means the rules got
 worse, not that the set needs changing.

@@ -1,0 +1,3 @@
+from digest.evaluate.cli import main
+
+raise SystemExit(main())
