@@ -21,6 +21,7 @@ classify every item again); `python benchmarks/store1m.py` builds it alone.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import pickle
 import sys
@@ -71,19 +72,22 @@ class Built:
 
 
 def ensure_store() -> Built:
-    """The 1M-item newsletter folder, built unless an up-to-date one is in benchmarks/out/."""
+    """The 1M-item newsletter folder, built unless an up-to-date one is in benchmarks/out/
+    (one build at a time: another process asking meanwhile waits for it)."""
     config = _newsletter(ROOT)
     marker = ROOT / "built.json"
+    dirty = ROOT / "dirty"  # a regroup run did not put the store back
     wanted = {"version": BUILD_VERSION, "items": ITEMS, "rules": _rules(config)}
     seconds = None
-    dirty = ROOT / "dirty"  # a regroup run did not put the store back
-    if dirty.exists() or not marker.exists() or json.loads(marker.read_text("utf-8")) != wanted:
-        marker.unlink(missing_ok=True)
-        started = time.perf_counter()
-        _build(config)
-        seconds = time.perf_counter() - started
-        marker.write_text(json.dumps(wanted), "utf-8")
-        dirty.unlink(missing_ok=True)
+    with (ROOT / "build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if dirty.exists() or not marker.exists() or json.loads(marker.read_text("utf-8")) != wanted:
+            marker.unlink(missing_ok=True)
+            started = time.perf_counter()
+            _build(config)
+            seconds = time.perf_counter() - started
+            marker.write_text(json.dumps(wanted), "utf-8")
+            dirty.unlink(missing_ok=True)
     return Built(config, seconds, config.store_path.stat().st_size / 2**20)
 
 
