@@ -159,7 +159,8 @@ def _put_back(path: Path) -> Iterator[None]:
     dirty = store1m.ROOT / "dirty"
     dirty.touch()
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("CREATE TEMP TABLE stories_before AS SELECT seq, story FROM items")
+    conn.execute("CREATE TEMP TABLE stories_before (seq INTEGER PRIMARY KEY, story TEXT)")
+    conn.execute("INSERT INTO stories_before SELECT seq, story FROM items")
     last = conn.execute("SELECT max(seq) FROM items").fetchone()[0]
     try:
         yield
