@@ -26,7 +26,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import store1m
-from figures import Figure, peak_rss_mb
+from figures import Figure, own_peak_rss_mb, peak_rss_mb
 
 from digest.config import load_config
 from digest.draft import DraftOptions, make_draft
@@ -110,7 +110,7 @@ def _month_of_year_store(root: Path) -> tuple[Timing, Timing, int, float]:
     finally:
         for name in ("1.yaml", "1.yaml.bak"):
             (config.issues_dir / name).unlink(missing_ok=True)
-    peak = peak_rss_mb()
+    peak = own_peak_rss_mb()
     rows: list[int] = []
 
     def select() -> None:
