@@ -36,3 +36,17 @@ def peak_rss_mb(children: bool = False) -> float:
     """Peak resident memory in MB of this process (or of its finished children)."""
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / 1024
+
+
+def own_peak_rss_mb() -> float:
+    """Peak resident memory in MB of this process alone. ru_maxrss is inherited across fork
+    and exec on Linux, so a fresh child reports its parent's peak when that was higher; the
+    kernel's VmHWM starts afresh with each program."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
