@@ -45,6 +45,10 @@ GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on 
 MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
 TITLE_WEIGHT = 2.0
+# A character pair of Chinese text weighs this much of a word's weight: a Chinese sentence gives
+# about two pairs per word, most of them no word at all, which would outweigh the names and
+# amounts two reports of one event share.
+CJK_PAIR_WEIGHT = 0.7
 COMMON_SHARE = 0.02  # a term in more than this share of the items tells no story apart
 COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep every term)
 SUMMARY_CHARS = 400  # the opening of a summary that is compared: its first two or three sentences
@@ -299,7 +303,12 @@ class _Corpus:
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
         ids = {term: i for i, term in enumerate(shared)}
         self.counts = [df[t] for t in shared]
-        idf = {t: _idf_of_count(self.items, c) for t, c in df.items()}
+        concepts = _names().concept_terms
+        pair_weight = {True: CJK_PAIR_WEIGHT, False: 1.0}
+        idf = {
+            t: _idf_of_count(self.items, c) * pair_weight[_is_cjk_pair(t, concepts)]
+            for t, c in df.items()
+        }
         # A term in a good share of all items is too common to tell stories apart: it is no
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
@@ -312,7 +321,6 @@ class _Corpus:
         self.anchors: list[dict[int, float]] = []
         # The names in each title that some other item gives too (event kinds aside).
         self.names: list[frozenset[int]] = []
-        concepts = _names().concept_terms
         no_names: frozenset[int] = frozenset()
         for (terms, in_title), events in zip(texts, self.events, strict=True):
             self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
@@ -367,6 +375,11 @@ class _Corpus:
         if signature_a != signature_b:
             cosine *= _event_agreement(signature_a, signature_b)
         return cosine
+
+
+def _is_cjk_pair(term: str, concepts: frozenset[str]) -> bool:
+    """Whether a term is a pair of CJK characters (or a lone one), not a name."""
+    return len(term) <= 2 and CJK.match(term) is not None and term not in concepts
 
 
 _QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
