@@ -178,7 +178,7 @@ def test_scores_do_not_depend_on_string_hashing() -> None:
 
 
 def test_punctuation_around_words_does_not_change_their_terms() -> None:
-    from digest.stories import _terms as _tokens
+    from digest.stories import terms_of as _tokens
 
     plain = _tokens("香港交易所 bitcoin miners u.s. regulators")
     marked = _tokens("(香港交易所, bitcoin miners. “u.s.” regulators!")
@@ -392,9 +392,9 @@ def test_every_chinese_name_reads_the_same_in_traditional_script() -> None:
 
     from digest.crosslang import name_table
     from digest.names import CJK
-    from digest.stories import _stem
+    from digest.stories import stem
 
-    table = name_table(_stem)
+    table = name_table(stem)
     to_traditional = opencc.OpenCC("s2t")
     for alias, term in zip(table.aliases, table.terms, strict=True):
         if CJK.search(alias):
@@ -459,10 +459,10 @@ def test_amounts_in_chinese_units_match_amounts_in_english() -> None:
 
 
 def test_latin_words_inside_chinese_text_are_terms_of_their_own() -> None:
-    from digest.stories import _terms
+    from digest.stories import terms_of
 
-    terms = _terms("香港现货ETF首日成交额达8700万港元，BTC和ETH基金领涨")
-    assert _terms("spot ETF, bitcoin, ether") | {"#8.7e7"} <= terms
+    terms = terms_of("香港现货ETF首日成交额达8700万港元，BTC和ETH基金领涨")
+    assert terms_of("spot ETF, bitcoin, ether") | {"#8.7e7"} <= terms
 
 
 def test_chinese_reports_sharing_names_and_amounts_join_despite_different_wording() -> None:
