@@ -12,6 +12,7 @@ from pathlib import Path
 from support.feedfolder import item as feed_item
 from support.feedfolder import make_newsletter, rss
 
+from digest.crosslang import quantity_terms, simplified
 from digest.models import Entry, FeedOutcome, Item
 from digest.refresh import run_fetch
 from digest.store import ItemQuery, open_store
@@ -177,7 +178,7 @@ def test_scores_do_not_depend_on_string_hashing() -> None:
 
 
 def test_punctuation_around_words_does_not_change_their_terms() -> None:
-    from digest.stories import _terms as _tokens
+    from digest.stories import terms_of as _tokens
 
     plain = _tokens("香港交易所 bitcoin miners u.s. regulators")
     marked = _tokens("(香港交易所, bitcoin miners. “u.s.” regulators!")
@@ -381,3 +382,96 @@ def test_reports_naming_one_kind_of_event_and_one_name_join_on_fewer_words() -> 
     got = group_stories(items, 0.5)
     assert got["x1"] == got["x2"]
     assert similarity(items[-2], items[-1], BACKGROUND) < 0.5  # alike on words alone: too little
+
+
+# ---------------------------------------------------------------- the bilingual name table
+
+
+def test_every_chinese_name_reads_the_same_in_traditional_script() -> None:
+    import opencc
+
+    from digest.crosslang import name_table
+    from digest.names import CJK
+    from digest.stories import stem
+
+    table = name_table(stem)
+    to_traditional = opencc.OpenCC("s2t")
+    for alias, term in zip(table.aliases, table.terms, strict=True):
+        if CJK.search(alias):
+            found, _ = table.split(simplified(to_traditional.convert(alias)))
+            assert term in found, alias
+
+
+def test_a_person_named_in_both_scripts_is_one_name() -> None:
+    items = [
+        *BACKGROUND,
+        item("en", "Changpeng Zhao pleads guilty, steps down from Binance",
+             "The founder agreed to a $4.3 billion settlement with the Justice Department."),
+        item("zh", "趙長鵬認罪並辭職 幣安認罰43億美元",
+             "幣安創辦人與美國司法部達成和解。", day=1),
+        item("zh-other", "孫宇晨宣布波場新計劃", "孫宇晨在社交媒體上發文。", day=1),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["zh"] == got["en"]
+    assert got["zh-other"] == "zh-other"
+
+
+def test_a_firm_known_by_a_chinese_name_is_one_name() -> None:
+    items = [
+        *BACKGROUND,
+        item("en", "OKX wins licence in Dubai", "OKX received a full licence from VARA."),
+        item("zh", "欧易获迪拜VARA牌照", "欧易宣布已获得迪拜虚拟资产监管局正式牌照。", day=1),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["zh"] == got["en"]
+
+
+def test_a_province_and_event_words_in_both_scripts_join_an_off_topic_story() -> None:
+    items = [
+        *BACKGROUND,
+        item("en", "Explosion at Shandong gold mine leaves 22 trapped",
+             "Rescuers in Shandong province are trying to reach 22 workers trapped underground."),
+        item("zh", "山东金矿爆炸 22人被困",
+             "山东一处金矿发生爆炸，22名工人被困井下，救援正在进行。", day=1),
+        item("zh-other", "山东推进数字人民币试点", "山东多地开展数字人民币试点。", day=1),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["zh"] == got["en"]
+    assert got["zh-other"] == "zh-other"
+
+
+def test_a_lottery_of_red_envelopes_reads_alike_in_both_languages() -> None:
+    items = [
+        *BACKGROUND,
+        item("en", "Shenzhen hands out digital yuan red envelopes by lottery",
+             "The city gives 10 million yuan in red envelopes to residents picked in a lottery."),
+        item("zh", "深圳摇号发放数字人民币红包",
+             "深圳通过摇号向市民发放1000万元数字人民币红包。", day=1),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["zh"] == got["en"]
+
+
+def test_amounts_in_chinese_units_match_amounts_in_english() -> None:
+    assert quantity_terms("被盗1.5亿美元") == quantity_terms("$150 million stolen")
+    assert quantity_terms("发放1000万元红包") == quantity_terms("10 million yuan")
+    assert quantity_terms("涉款12億元".replace("億", "亿")) == quantity_terms("1.2 billion")
+
+
+def test_latin_words_inside_chinese_text_are_terms_of_their_own() -> None:
+    from digest.stories import terms_of
+
+    terms = terms_of("香港现货ETF首日成交额达8700万港元，BTC和ETH基金领涨")
+    assert terms_of("spot ETF, bitcoin, ether") | {"#8.7e7"} <= terms
+
+
+def test_chinese_reports_sharing_names_and_amounts_join_despite_different_wording() -> None:
+    items = [
+        *BACKGROUND,
+        item("a", "JPEX案警方再拘三人 涉款增至12亿元",
+             "警方今日再拘捕三名与JPEX平台有关人士，案件涉及金额约12亿元，报案人数持续上升。"),
+        item("b", "JPEX风波扩大：拘捕人数增至11人",
+             "随着调查深入，JPEX事件被捕者已有11人，涉案金额12亿元，受害者多为年轻投资者。", day=1),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["a"] == got["b"]

@@ -1,6 +1,6 @@
 """Stories in the store: which stored items report one event, kept current as items arrive.
 
-The grouping itself is digest/stories.py's (pure); this module chooses which items to group
+The grouping itself is digest/stories/'s (pure); this module chooses which items to group
 and writes the story ids. How far around new items a fetch looks (STORY_REACH, regroup_around)
 lives here: around each item's own date, whatever its age.
 """

@@ -1,0 +1,200 @@
+"""Items as TF-IDF vectors over the terms they share, and how alike two of them are."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+from itertools import chain
+from operator import mul
+
+from digest.names import CJK
+from digest.stories.terms import KIND_MARK, REPEAT_TERM, story_names
+
+CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
+TITLE_WEIGHT = 2.0
+# A character pair of Chinese text weighs this much of a word's weight: a Chinese sentence gives
+# about two pairs per word, most of them no word at all, which would outweigh the names and
+# amounts two reports of one event share.
+CJK_PAIR_WEIGHT = 0.7
+COMMON_SHARE = 0.02  # a term in more than this share of the items tells no story apart
+COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep every term)
+
+_UNIT = float(1 << 32)
+
+
+def _idf_of_count(items: int, count: int) -> float:
+    return math.log((items + 1) / (count + 1)) + 1.0
+
+
+class Corpus:
+    """Document frequencies and each item's unit TF-IDF vector over the terms it shares with
+    some other item (a term found once adds to the length of a vector but can match nothing).
+
+    Shared terms get integer ids, rarest first: an item's best partner-finders are its
+    smallest ids, and "too common to look up" is an id past a bound. A term in more than
+    COMMON_SHARE of a large store is left out altogether, as "the" is. Sums are exact,
+    so the result does not depend on the order sets happen to iterate in.
+
+    Each item also has an anchor vector: its terms that a report in another script can
+    share (names, amounts, dates, numbers, and Latin words that Chinese reports use too).
+    A Chinese and an English report are compared by their anchors alone.
+    """
+
+    def __init__(self, texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> None:
+        df = Counter(chain.from_iterable(terms for terms, _ in texts))
+        self.items = len(texts)
+        self.cjk = list(cjk)
+        self.events = [_event_signature(in_title) for _, in_title in texts]
+        kinds = story_names().kind_of.keys()
+        common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
+        shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
+        ids = {term: i for i, term in enumerate(shared)}
+        self.counts = [df[t] for t in shared]
+        concepts = story_names().concept_terms
+        pair_weight = {True: CJK_PAIR_WEIGHT, False: 1.0}
+        idf = {
+            t: _idf_of_count(self.items, c) * pair_weight[_is_cjk_pair(t, concepts)]
+            for t, c in df.items()
+        }
+        # A term in a good share of all items is too common to tell stories apart: it is no
+        # part of any match, but it still adds to the length of a vector, so that two items
+        # sharing a place name and little else stay apart.
+        findable = set(ids)
+        anchors = self._anchor_terms(texts, cjk) if any(cjk) and not all(cjk) else set()
+        # Squares as integers in units of 2**-32: their sums are exact whatever order a set
+        # gives them in, and summing integers is quicker than math.fsum.
+        square = {t: round(v * v * _UNIT) for t, v in idf.items()}
+        self.vectors: list[dict[int, float]] = []
+        self.anchors: list[dict[int, float]] = []
+        # The names in each title that some other item gives too (event kinds aside).
+        self.names: list[frozenset[int]] = []
+        no_names: frozenset[int] = frozenset()
+        for (terms, in_title), events in zip(texts, self.events, strict=True):
+            self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
+            named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
+            self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
+            if anchors:
+                anchored = terms & anchors
+                self.anchors.append(
+                    _vector(anchored, in_title & anchored, findable, ids, idf, square)
+                )
+            else:
+                self.anchors.append({})
+
+    @staticmethod
+    def _anchor_terms(texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> set[str]:
+        latin_in_cjk = {
+            t for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk for t in terms
+        }
+        concepts = story_names().concept_terms
+        return {
+            t
+            for t in chain.from_iterable(terms for terms, _ in texts)
+            if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
+        }
+
+    def same_event_kind(self, a: int, b: int) -> bool:
+        """Whether two titles name one kind of event and one name beside it (Upbit, hacked):
+        within days of each other, that is one event even in few shared words."""
+        kinds = self.events[a] & self.events[b] & ~_REPEAT_BIT
+        return bool(kinds) and not self.names[a].isdisjoint(self.names[b])
+
+    def first_id_in_more_than(self, count: int) -> int:
+        """The first id of a term found in more than count items (ids run rarest first)."""
+        return bisect_right(self.counts, count)
+
+    def same_script(self, a: int, b: int) -> bool:
+        return self.cjk[a] == self.cjk[b]
+
+    def alike(self, a: int, b: int) -> float:
+        """The cosine of two items: of their whole vectors, or of their anchors when one is
+        written in Chinese (Japanese, Korean) and the other not. A single shared anchor, one
+        name, is not enough: another event about the same company shares it too. Titles
+        that tell of different events (see _event_signature) bring the cosine down."""
+        if self.cjk[a] == self.cjk[b]:
+            cosine = _cosine(self.vectors[a], self.vectors[b])
+        else:
+            first, second = self.anchors[a], self.anchors[b]
+            if len(first.keys() & second.keys()) < CROSS_SHARED:
+                return 0.0
+            cosine = _cosine(first, second)
+        signature_a, signature_b = self.events[a], self.events[b]
+        if signature_a != signature_b:
+            cosine *= _event_agreement(signature_a, signature_b)
+        return cosine
+
+
+def _is_cjk_pair(term: str, concepts: frozenset[str]) -> bool:
+    """Whether a term is a pair of CJK characters (or a lone one), not a name."""
+    return len(term) <= 2 and CJK.match(term) is not None and term not in concepts
+
+
+_QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
+KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
+REPEAT_CONFLICT = 0.35  # ... and by a title that says it happened again beside one that does not
+_REPEAT_BIT = 1
+
+
+def _event_signature(in_title: set[str]) -> int:
+    """A title's kinds of event, a bit each, and a bit for "again" (bit 0)."""
+    signature = 0
+    for term in in_title:
+        if term[0] == KIND_MARK:
+            signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
+    return signature
+
+
+@cache
+def _kind_bit(term: str) -> int:
+    kinds = sorted({KIND_MARK + kind for kind in story_names().kind_of.values()})
+    return 2 << kinds.index(term)
+
+
+def _event_agreement(a: int, b: int) -> float:
+    """How much of the cosine two titles' event signatures (which differ) let stand: titles
+    that each name kinds of event but none in common report different events (a warning,
+    then arrests), and so do one that says "again" and one that does not."""
+    agreement = 1.0
+    kinds_a, kinds_b = a & ~_REPEAT_BIT, b & ~_REPEAT_BIT
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        agreement *= KIND_CONFLICT
+    if (a ^ b) & _REPEAT_BIT:
+        agreement *= REPEAT_CONFLICT
+    return agreement
+
+
+def _vector(
+    terms: set[str],
+    in_title: set[str],
+    findable: set[str],
+    ids: dict[str, int],
+    idf: dict[str, float],
+    square: dict[str, int],
+) -> dict[int, float]:
+    """The unit TF-IDF vector of a text over the terms it shares with some other item."""
+    kept, kept_in_title = terms & findable, in_title & findable
+    whole = sum(map(square.__getitem__, terms))
+    title = sum(map(square.__getitem__, in_title))
+    length = math.sqrt((whole + _TITLE_EXTRA * title) / _UNIT)
+    scale = 1.0 / (length or 1.0)
+    vector = {ids[t]: idf[t] * scale for t in kept}
+    for term in kept_in_title:
+        vector[ids[term]] *= TITLE_WEIGHT
+    return vector
+
+
+_TITLE_EXTRA = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
+
+
+def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    # fsum is exact, so the result does not depend on the order the shared terms come in
+    # (it follows string hashing, which changes from run to run): a pair at the threshold
+    # is one story or two the same way every time.
+    common = a.keys() & b.keys()
+    if len(common) == 1:  # most candidates share one rare term, a place or a name
+        (term,) = common
+        return a[term] * b[term]
+    return math.fsum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))

@@ -1,0 +1,210 @@
+"""Items, in date order, into the stories of the earlier items near them in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import deque
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
+from typing import Generic, TypeVar
+
+from digest.models import Item
+from digest.stories.corpus import Corpus
+from digest.urls import canonical_url
+
+WINDOW_DAYS = 4.0
+LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
+LATE_THRESHOLD = 0.6  # ... it is this alike to them
+LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
+EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
+EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
+KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
+ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
+GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on average
+MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
+CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
+
+T = TypeVar("T")
+
+
+class UnionFind(Generic[T]):
+    """Connected groups: members joined directly or through others share one root."""
+
+    def __init__(self, members: Iterable[T] = ()) -> None:
+        self.parent: dict[T, T] = {member: member for member in members}
+
+    def find(self, member: T) -> T:
+        parent = self.parent
+        root = parent.get(member, member)
+        if root == member:  # a root, or a member never joined: most lookups
+            return root
+        while root != parent[root]:
+            parent[root] = parent[parent[root]]
+            root = parent[root]
+        parent[member] = root
+        return root
+
+    def union(self, first: T, second: T) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent.setdefault(a, a)
+            self.parent[b] = a  # the first one's root stays a root
+
+
+def join_same_urls(items: Sequence[Item], groups: UnionFind[int]) -> None:
+    first_with_url: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.url:
+            groups.union(first_with_url.setdefault(canonical_url(item.url), index), index)
+
+
+class Linker:
+    """Puts items, in date order, into the stories of the earlier items near them in time.
+
+    Candidates come from an inverted index over each item's rarest terms (and rarest
+    anchors), limited to the time window. An item that reads like a candidate (cosine at
+    least threshold squared) joins the candidate's story only if it is alike, on average,
+    to the story's members near it in time: one shared place name with one member does not
+    chain two events into one story. Two stories that the item links both are merged on the
+    same condition, story against story.
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        groups: UnionFind[int],
+        times: Sequence[float],
+        threshold: float,
+        window_days: float,
+    ) -> None:
+        self.corpus, self.groups, self.times = corpus, groups, times
+        self.window = window_days * 86400.0
+        self.late_window = max(self.window, LATE_DAYS * 86400.0)
+        self.least = threshold * threshold
+        self.least_late = max(self.least, LATE_THRESHOLD * LATE_THRESHOLD)
+        self.least_average = threshold * GROUP_SHARE
+        self.event_window = min(self.window, EVENT_DAYS * 86400.0)
+        self.least_event = (threshold * EVENT_SHARE) ** 2
+        # A term in more items than this is crowded in any window: no one looks it up.
+        self.findable = corpus.first_id_in_more_than(max(CROWDED_KEY, corpus.items // 100))
+        self.recent: dict[int, deque[tuple[float, int]]] = {}
+        self.members: dict[int, list[int]] = {}  # root -> its items added so far, date order
+        self.comparisons = 0
+
+    def add(self, index: int) -> None:
+        corpus = self.corpus
+        cosines: dict[int, float] = {}
+        linked: set[int] = set()
+        own = self.groups.find(index)
+        for other in self._candidates(index):
+            root = self.groups.find(other)
+            if root == own:
+                continue
+            cosine = cosines[other] = self._alike(index, other)
+            if self.times[index] - self.times[other] <= self.event_window:
+                least = self.least_event if corpus.same_event_kind(index, other) else self.least
+            elif self.times[index] - self.times[other] <= self.window:
+                least = self.least
+            else:  # a late report; in another script its few anchors are too little to tell
+                least = self.least_late if self.corpus.same_script(index, other) else 2.0
+            if cosine >= least:
+                linked.add(root)
+        if linked:
+            self._join(index, linked, cosines)
+        self.members.setdefault(self.groups.find(index), []).append(index)
+        self._post(index)
+
+    def _candidates(self, index: int) -> set[int]:
+        """Earlier items that share a rare term with this one within the window, and those
+        that share one of its rarest few within the late window."""
+        now = self.times[index]
+        corpus = self.corpus
+        keys = sorted(corpus.vectors[index])[:KEYS_PER_ITEM]
+        keys += sorted(corpus.anchors[index])[:ANCHOR_KEYS]
+        candidates: set[int] = set()
+        for rank, key in enumerate(keys):
+            queue = self.recent.get(key)
+            if not queue:
+                continue
+            while queue and now - queue[0][0] > self.late_window:
+                queue.popleft()
+            if len(queue) > CROWDED_KEY:
+                continue
+            if rank < LATE_KEYS or rank == KEYS_PER_ITEM:
+                candidates.update(map(_second, queue))
+            else:
+                start = now - self.window
+                candidates.update(i for when, i in queue if when >= start)
+        return candidates
+
+    def _post(self, index: int) -> None:
+        entry = (self.times[index], index)
+        for term in sorted(self.corpus.vectors[index].keys() | self.corpus.anchors[index].keys()):
+            if term >= self.findable:
+                break
+            self.recent.setdefault(term, deque()).append(entry)
+
+    def _alike(self, a: int, b: int) -> float:
+        self.comparisons += 1
+        return self.corpus.alike(a, b)
+
+    def _join(self, index: int, linked: set[int], cosines: dict[int, float]) -> None:
+        scored = sorted(
+            ((self._average([index], root, cosines), root) for root in linked),
+            key=lambda pair: (-pair[0], pair[1]),
+        )
+        best_score, best = scored[0]
+        if best_score < self.least_average:
+            return
+        joined = self._merge(self.groups.find(index), best)
+        for score, root in scored[1:]:
+            if score < self.least_average:
+                break
+            near = self._near(joined, self.times[index])
+            if self._average(near, root, {}) >= self.least_average:
+                joined = self._merge(joined, root)
+
+    def _average(self, items: Sequence[int], root: int, known: dict[int, float]) -> float:
+        """The mean similarity (square root of the cosine) of items and a story's members
+        near them in time."""
+        members = self._near(root, self.times[items[0]])
+        if not members:
+            return 0.0
+        total = 0.0
+        for item in items:
+            for member in members:
+                cosine = known.get(member) if len(items) == 1 else None
+                if cosine is None:
+                    cosine = self._alike(item, member)
+                total += math.sqrt(max(0.0, cosine))
+        return total / (len(items) * len(members))
+
+    def _near(self, root: int, now: float) -> list[int]:
+        members = self.members.get(root, [])
+        near = [
+            m for m in members[-MEMBERS_COMPARED:] if abs(now - self.times[m]) <= self.late_window
+        ]
+        return near or members[-1:]
+
+    def _merge(self, a: int, b: int) -> int:
+        root_a, root_b = self.groups.find(a), self.groups.find(b)
+        if root_a == root_b:
+            return root_a
+        self.groups.union(root_a, root_b)
+        root = self.groups.find(root_a)
+        merged = sorted(
+            [*self.members.pop(root_a, []), *self.members.pop(root_b, [])],
+            key=lambda i: (self.times[i], i),
+        )
+        self.members[root] = merged
+        return root
+
+
+_second = itemgetter(1)
+
+
+def seconds(when: dt.datetime) -> float:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()
