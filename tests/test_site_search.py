@@ -12,7 +12,9 @@ from support.newsletter import copy_newsletter, small_pdf
 from support.sitebuild import edit, rebuild, site_files
 
 from digest.config import load_config
+from digest.errors import RenderError
 from digest.issuefile import load_issue_file
+from digest.models import Config, Issue
 from digest.site import build_site, search
 from digest.site.search import Indexer, find_indexer, index_language
 
@@ -67,6 +69,23 @@ def test_a_broken_indexer_keeps_the_build_and_the_old_index(root: Path, tmp_path
     assert result.search.state == "failed" and "not updated" in result.search.note
     assert "Sichuan miners go dark" in (out / "issues/1/index.html").read_text("utf-8")
     assert site_files(out / "pagefind") == before
+
+
+def test_a_pdf_that_fails_while_the_index_is_made_leaves_the_site_and_its_index(
+    root: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    rebuild(root, out)
+    before = site_files(out)
+    edit(root / "issues" / "1.yaml", "Sichuan miners switch off", "Sichuan miners go dark")
+
+    def failing_pdf(issue: Issue, config: Config, path: Path) -> None:
+        raise RenderError(f"issue {issue.number}: no PDF today")
+
+    with pytest.raises(RenderError):
+        build_site(load_config(root), out, pdf_writer=failing_pdf)
+    assert site_files(out) == before
+    assert not list(tmp_path.glob(".site.staging-*"))
 
 
 def test_chinese_text_makes_a_chinese_index(root: Path) -> None:

@@ -21,7 +21,7 @@ short capitalised names (Luna, Tron) keep their case. Other terms match in any c
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -119,25 +119,25 @@ class Matcher:
     checked against the text as written.
     """
 
-    def __init__(self, terms: dict[str, set[str]], as_written: Container[str] = ()) -> None:
+    def __init__(
+        self,
+        terms: dict[str, set[str]],
+        as_written: Container[str] = (),
+        other_forms: Callable[[dict[str, set[str]]], None] | None = None,
+    ) -> None:
         """terms: each spelling and its tags; as_written: Latin terms that match only as
-        written whatever is_case_sensitive says (place names: Reading, Mobile)."""
+        written whatever is_case_sensitive says (place names: Reading, Mobile); other_forms:
+        adds to the running-text terms their other written forms (traditional Chinese
+        beside simplified), called when a text first needs those terms, so a matcher that
+        only ever sees ASCII text never computes them."""
         words: dict[str, dict[str, tuple[str, set[str]]]] = {}
-        scripts: dict[str, dict[str, tuple[str, set[str]]]] = {}
-        symbols: dict[str, dict[str, tuple[str, set[str]]]] = {}
+        running: dict[str, set[str]] = {}
         for term, tags in terms.items():
-            if not term.isascii() or not _LATIN.search(term):
-                table, key, written = scripts, _spaced(term).lower(), _spaced(term)
-            elif _LATIN.match(term[-1]) or term[-1] == ".":
-                table, key = words, _words(term).strip().decode()
-                written = _spelling(_words(term, _KEEP_CASE))
-            else:  # NT$: the symbol is part of the term
-                table, key, written = symbols, _spaced(term).lower(), _spaced(term)
-            exact = _LATIN.match(term) and (
-                term in as_written or is_case_sensitive(term, crypto=RELEVANT in tags)
-            )
-            spelling = written if exact else ""
-            table.setdefault(key, {}).setdefault(spelling, (term, set()))[1].update(tags)
+            if _runs_in_text(term):
+                running[term] = set(tags)
+                continue
+            key, written = _words(term).strip().decode(), _spelling(_words(term, _KEEP_CASE))
+            _file(words, key, written, term, tags, as_written)
         self._words = [_term(spellings) for spellings in words.values()]
         # The hit of each word key when no spelling needs checking; None when one does.
         self._word_hit = [term.any_case if term.exact is None else None for term in self._words]
@@ -146,10 +146,30 @@ class Matcher:
             matchkind=MatchKind.LeftmostLongest,
             implementation=Implementation.DFA,
         )
-        self._running = [_RunningText(scripts), _RunningText(symbols)]
-        keys = [*scripts, *symbols]
         # ASCII text needs the running-text automata only if it holds one of these ("$").
-        self._ascii_marks = sorted({m for key in keys if (m := _mark(key)).isascii() and m})
+        # Other forms change only CJK characters, so they add no ASCII mark.
+        marks = {_mark(_spaced(term).lower()) for term in running}
+        self._ascii_marks = sorted({m for m in marks if m.isascii() and m})
+        self._running_terms = running
+        self._as_written = as_written
+        self._other_forms = other_forms
+        self._running_texts: list[_RunningText] | None = None
+
+    @property
+    def _running(self) -> list[_RunningText]:
+        """The running-text automata (CJK terms, then symbols), built on first use."""
+        if self._running_texts is None:
+            running = self._running_terms
+            if self._other_forms is not None:
+                self._other_forms(running)
+            scripts: dict[str, dict[str, tuple[str, set[str]]]] = {}
+            symbols: dict[str, dict[str, tuple[str, set[str]]]] = {}
+            for term, tags in running.items():
+                table = scripts if not term.isascii() or not _LATIN.search(term) else symbols
+                spaced = _spaced(term)
+                _file(table, spaced.lower(), spaced, term, tags, self._as_written)
+            self._running_texts = [_RunningText(scripts), _RunningText(symbols)]
+        return self._running_texts
 
     def find(self, text: str) -> list[tuple[int, Hit]]:
         """Every term in text with where it starts: leftmost-longest, not overlapping."""
@@ -289,6 +309,30 @@ class _RunningText:
             if hit is not None and hit.tags:
                 found.append((start, hit))
         return found
+
+
+def _runs_in_text(term: str) -> bool:
+    """Whether a term matches inside running text rather than as whole ASCII words: a CJK
+    or accented term, or one that ends in a symbol (NT$)."""
+    if not term.isascii() or not _LATIN.search(term):
+        return True
+    return not (_LATIN.match(term[-1]) or term[-1] == ".")
+
+
+def _file(
+    table: dict[str, dict[str, tuple[str, set[str]]]],
+    key: str,
+    written: str,
+    term: str,
+    tags: set[str],
+    as_written: Container[str],
+) -> None:
+    """The term's tags under its key, with its spelling when it matches only as written."""
+    exact = _LATIN.match(term) and (
+        term in as_written or is_case_sensitive(term, crypto=RELEVANT in tags)
+    )
+    spelling = written if exact else ""
+    table.setdefault(key, {}).setdefault(spelling, (term, set()))[1].update(tags)
 
 
 def _mark(key: str) -> str:

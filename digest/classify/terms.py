@@ -8,8 +8,7 @@ import json
 import re
 from collections.abc import Container, Sequence
 from functools import cache
-
-import opencc
+from typing import TYPE_CHECKING
 
 from digest.classify.matcher import ACT, ACTOR, MARKS, RELEVANT, SUBJECT, WEAK, Matcher
 from digest.models import FeedConfig, Taxonomy
@@ -21,6 +20,9 @@ from digest.taxonomy import (
     subject_keywords,
     weak_keywords,
 )
+
+if TYPE_CHECKING:
+    import opencc
 
 # Bump when a change to the code of this package would tag stored items differently: the store then
 # classifies every item again (see rules_fingerprint).
@@ -52,8 +54,9 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
     for term in taxonomy.ignore:
         terms.setdefault(term, set())
     places = _add_places(terms, taxonomy)
-    _add_script_forms(terms)
-    matcher = Matcher({t: tags for t, tags in terms.items() if t.strip()}, places)
+    matcher = Matcher(
+        {t: tags for t, tags in terms.items() if t.strip()}, places, _add_script_forms
+    )
     if len(_cache) > 8:
         _cache.clear()
     _cache[id(taxonomy)] = (taxonomy, matcher)
@@ -77,7 +80,8 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 def _add_script_forms(terms: dict[str, set[str]]) -> None:
     """Every Chinese term in simplified and traditional script (虚拟货币, 虛擬貨幣), so text
-    is matched as written, with no conversion per entry."""
+    is matched as written, with no conversion per entry. The matcher calls this when a text
+    first needs its CJK terms: OpenCC's dictionaries (some 45 MB) load only then."""
     han = [term for term in terms if _HAN.search(term)]
     if not han:
         return
@@ -92,6 +96,8 @@ def _add_script_forms(terms: dict[str, set[str]]) -> None:
 
 @cache
 def _converters() -> list[opencc.OpenCC]:
+    import opencc
+
     return [opencc.OpenCC(config) for config in _SCRIPT_FORMS]
 
 

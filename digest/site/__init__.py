@@ -18,7 +18,8 @@ leaves the previous site as it was.
 
 The parts: plan (what is stale, rendered), pages (front and tag pages), atom (the feed),
 staging (the staging folder, commit, stale removal), cache (manifest, keys, issue cache),
-sitemap (sitemap.xml, robots.txt), search (the Pagefind index, made after the pages are in).
+sitemap (sitemap.xml, robots.txt), search (the Pagefind index, made from a copy of the pages
+while the PDFs are made, swapped in after the pages are in).
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from digest.site.plan import (
     PdfWriter,
     Plan,
     SiteContext,
+    make_pdfs,
     plan_assets,
     plan_issues,
     plan_shared,
 )
-from digest.site.search import PAGES, UNCHANGED, SearchIndex, index_language, update_index
+from digest.site.search import PAGES, UNCHANGED, SearchIndex, index_language, start_index
 from digest.site.select import Audience, select_issues
 from digest.site.staging import commit, remove_stale, staging_folder
 
@@ -98,13 +100,15 @@ def build_site(
         plan = Plan(out=out, old=old_outputs)
         plan_assets(plan, ctx)
         plan_issues(plan, ctx)
-        plan_shared(plan, ctx)
-        written = commit(out, plan.pending)
-        removed = remove_stale(out, old_outputs, plan.outputs)
-        write_manifest(out, base, records, plan.outputs)
         pages = {rel: str(o["sha"]) for rel, o in plan.outputs.items() if fnmatch(rel, PAGES)}
         language = index_language(config.newsletter.language, issues)
-        search = update_index(out, staging, pages, language)
+        with start_index(out, staging, pages, plan.pending, language) as indexing:
+            make_pdfs(plan, ctx)
+            plan_shared(plan, ctx)
+            written = commit(out, plan.pending)
+            removed = remove_stale(out, old_outputs, plan.outputs)
+            write_manifest(out, base, records, plan.outputs)
+            search = indexing.finish()
     return SiteResult(
         out=out,
         written=tuple(written),

@@ -57,6 +57,7 @@ class Plan:
     outputs: dict[str, dict[str, str | None]] = field(default_factory=dict)
     pending: dict[str, bytes | Path] = field(default_factory=dict)  # rel path -> bytes or staged
     unchanged: int = 0
+    pdfs: list[tuple[Issue, str, str]] = field(default_factory=list)  # to make: issue, rel, key
 
     def fresh(self, rel: str, key: str) -> bool:
         """True (and recorded) when rel was built from these very inputs and is still there."""
@@ -92,7 +93,7 @@ def plan_assets(plan: Plan, ctx: SiteContext) -> None:
 
 
 def plan_issues(plan: Plan, ctx: SiteContext) -> None:
-    """Each issue's page, Markdown and PDF."""
+    """Each issue's page and Markdown; the PDFs to make are queued for make_pdfs."""
     config, numbers = ctx.config, ctx.numbers
     for index, number in enumerate(numbers):
         issue = ctx.issues[number]
@@ -126,7 +127,7 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
 
 
 def plan_pdf(plan: Plan, ctx: SiteContext, issue: Issue, rel: str, key: str) -> bool:
-    """Stage the issue's PDF if asked for and stale; True when the site will have one."""
+    """Queue the issue's PDF if asked for and stale; True when the site will have one."""
     if plan.fresh(rel, key):
         return True
     if issue.number not in ctx.pdf_for:
@@ -134,11 +135,19 @@ def plan_pdf(plan: Plan, ctx: SiteContext, issue: Issue, rel: str, key: str) -> 
             plan.keep(rel)
             return True
         return False
-    staged = ctx.staging / rel
-    staged.parent.mkdir(parents=True, exist_ok=True)
-    (ctx.pdf_writer or _default_pdf_writer())(issue, ctx.config, staged)
-    plan.put_file(rel, staged, key)
+    plan.pdfs.append((issue, rel, key))
     return True
+
+
+def make_pdfs(plan: Plan, ctx: SiteContext) -> None:
+    """Stage the PDFs plan_issues queued. They take most of a build's time, so they are made
+    after the pages, while the search index of those pages is made beside them."""
+    for issue, rel, key in plan.pdfs:
+        staged = ctx.staging / rel
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        (ctx.pdf_writer or _default_pdf_writer())(issue, ctx.config, staged)
+        plan.put_file(rel, staged, key)
+    plan.pdfs.clear()
 
 
 def _default_pdf_writer() -> PdfWriter:

@@ -10,8 +10,10 @@ issues carry such text (an item or section with lang zh or ja, or the newsletter
 the index is built as that language; English words are still found, without stemming.
 
 The index is remade only when an issue page changed (a stamp inside it holds what it was made
-from), into the build's staging folder, then swapped in. For the same pages Pagefind writes the
-same bytes; a build without Pagefind installed still works and says search is off.
+from), into the build's staging folder, then swapped in. Pagefind reads a copy of the pages in
+the staging folder, so it runs while the build makes its PDFs (start_index, then finish once
+the pages are in place). For the same pages Pagefind writes the same bytes; a build without
+Pagefind installed still works and says search is off.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import IO
 
 from digest.models import Issue
 
@@ -87,35 +91,108 @@ def update_index(
     language: str,
     indexer: Indexer | None = None,
 ) -> SearchIndex:
-    """Bring out/pagefind/ up to date with the issue pages (rel path -> sha256 of each)."""
+    """Bring out/pagefind/ up to date with the issue pages in out (rel path -> sha256 of each)."""
+    with start_index(out, staging, pages, {}, language, indexer) as job:
+        return job.finish()
+
+
+def start_index(
+    out: Path,
+    staging: Path,
+    pages: Mapping[str, str],
+    rendered: Mapping[str, bytes | Path],
+    language: str,
+    indexer: Indexer | None = None,
+) -> IndexJob:
+    """Start making the index of the issue pages (rel path -> sha256 of each), each page
+    taken from rendered (its bytes, or its file in the staging folder) or else from out.
+    Nothing in out changes until the job's finish(); leaving its `with` stops Pagefind."""
     indexer = indexer or find_indexer()
     if indexer is None:
-        return SearchIndex("off", "search is off: Pagefind is not installed "
-                           "(pip install 'pagefind[extended]')")  # fmt: skip
+        return IndexJob(SearchIndex("off", "search is off: Pagefind is not installed "
+                                    "(pip install 'pagefind[extended]')"))  # fmt: skip
     target = out / INDEX_DIR
     stamp = _stamp(indexer, language, pages)
     if not pages:
-        shutil.rmtree(target, ignore_errors=True)
-        return UNCHANGED
+        return IndexJob(UNCHANGED, remove=target)
     if _read(target / STAMP) == stamp:
-        return UNCHANGED
+        return IndexJob(UNCHANGED)
+    site = staging / "search-pages"
+    for rel in pages:
+        _copy_page(rendered.get(rel, out / rel), site / rel)
     fresh = staging / INDEX_DIR
-    command = [str(indexer.binary), "--site", str(out), "--glob", PAGES,
+    command = [str(indexer.binary), "--site", str(site), "--glob", PAGES,
                "--output-path", str(fresh), "--force-language", language,
                "--keep-index-url", "--silent"]  # fmt: skip
+    output = tempfile.TemporaryFile()  # noqa: SIM115  (the job closes it)
     try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, check=False, preexec_fn=_die_with_build
+        process = subprocess.Popen(
+            command, stdout=output, stderr=output, preexec_fn=_die_with_build
         )
     except OSError as exc:
-        return SearchIndex("failed", f"search index not updated: {exc.strerror or exc}")
-    if done.returncode != 0 or not (fresh / "pagefind.js").is_file():
-        reason = (done.stderr or done.stdout).strip().splitlines()
-        return SearchIndex("failed", "search index not updated: Pagefind failed"
-                           + (f": {reason[-1]}" if reason else ""))  # fmt: skip
-    (fresh / STAMP).write_text(stamp, "utf-8")
-    _swap_in(fresh, target, staging)
-    return SearchIndex("updated", f"search index: {len(pages)} issue pages")
+        output.close()
+        return IndexJob(SearchIndex("failed", f"search index not updated: {exc.strerror or exc}"))
+    running = _Running(process, output, fresh, target, staging, stamp, len(pages))
+    return IndexJob(UNCHANGED, running=running)
+
+
+@dataclass(frozen=True)
+class _Running:
+    process: subprocess.Popen[bytes]
+    output: IO[bytes]  # what Pagefind says, stdout and stderr together
+    fresh: Path  # where it writes the index, in the staging folder
+    target: Path  # out/pagefind
+    staging: Path
+    stamp: str
+    pages: int
+
+
+class IndexJob:
+    """The search index being made while the build goes on."""
+
+    def __init__(
+        self, result: SearchIndex, running: _Running | None = None, remove: Path | None = None
+    ) -> None:
+        self._result = result
+        self._running = running
+        self._remove = remove  # an index of no pages, removed at finish()
+
+    def __enter__(self) -> IndexJob:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._running is not None:  # the build failed before finish(): stop Pagefind
+            self._running.process.kill()
+            self._running.process.wait()
+            self._running.output.close()
+            self._running = None
+
+    def finish(self) -> SearchIndex:
+        """Wait for Pagefind and swap the new index in, once the pages are in place."""
+        if self._remove is not None:
+            shutil.rmtree(self._remove, ignore_errors=True)
+        running, self._running = self._running, None
+        if running is None:
+            return self._result
+        with running.output:
+            code = running.process.wait()
+            running.output.seek(0)
+            said = running.output.read().decode("utf-8", "replace")
+        if code != 0 or not (running.fresh / "pagefind.js").is_file():
+            reason = said.strip().splitlines()
+            return SearchIndex("failed", "search index not updated: Pagefind failed"
+                               + (f": {reason[-1]}" if reason else ""))  # fmt: skip
+        (running.fresh / STAMP).write_text(running.stamp, "utf-8")
+        _swap_in(running.fresh, running.target, running.staging)
+        return SearchIndex("updated", f"search index: {running.pages} issue pages")
+
+
+def _copy_page(source: bytes | Path, copy: Path) -> None:
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, bytes):
+        copy.write_bytes(source)
+    else:
+        shutil.copyfile(source, copy)
 
 
 def _die_with_build() -> None:

@@ -13,7 +13,13 @@ from collections.abc import Iterable, Sequence
 from digest.errors import StoreError
 from digest.models import Item
 from digest.store.items import ItemsMixin
-from digest.store.rows import ITEM_COLUMNS, item_of_row, parse_time
+from digest.store.rows import (
+    GROUPING_COLUMNS,
+    NEWEST_FIRST,
+    grouping_item_of_row,
+    parse_time,
+    time_text,
+)
 from digest.store.sqlite import select_in, transaction
 from digest.stories import LATE_DAYS, UnionFind, group_stories
 
@@ -56,7 +62,7 @@ class StoriesMixin(ItemsMixin):
     def regroup_stories(self, since: dt.datetime, also: Iterable[str] = ()) -> int:
         """Recompute story ids over the items dated since `since` (plus the ids in `also`),
         the editor's story corrections kept."""
-        items = self.items_in_range(since, None)
+        items = self._grouping_items(since, None)
         known = {item.id for item in items}
         items += [i for i in (self.get_item(x) for x in also if x not in known) if i]
         merges, splits = self.story_corrections_of([item.id for item in items])
@@ -79,7 +85,7 @@ class StoriesMixin(ItemsMixin):
         changed_ids = set(changed)
         nearby: dict[str, Item] = {}
         for lo, hi in spans_within_reach(self._dates_of(changed_ids), STORY_REACH):
-            nearby.update((i.id, i) for i in self.items_in_range(lo, hi + dt.timedelta(seconds=1)))
+            nearby.update((i.id, i) for i in self._grouping_items(lo, hi + dt.timedelta(seconds=1)))
         if not nearby:
             return 0
         stories = {item.story or item.id for item in nearby.values()}
@@ -206,7 +212,20 @@ class StoriesMixin(ItemsMixin):
         )
         return [when for (text,) in rows if (when := parse_time(text)) is not None]
 
+    def _grouping_items(self, since: dt.datetime, until: dt.datetime | None) -> list[Item]:
+        """The items dated in [since, until), newest first, with what grouping reads of them
+        (rows.grouping_item_of_row: no HTML, no reasons)."""
+        sql = f"SELECT {GROUPING_COLUMNS} FROM items i WHERE coalesce(published, first_seen) >= ?"
+        params = [time_text(since)]
+        if until is not None:
+            sql += " AND coalesce(published, first_seen) < ?"
+            params.append(time_text(until))
+        rows = self.conn.execute(f"{sql} {NEWEST_FIRST}", params)
+        return [grouping_item_of_row(row) for row in rows]
+
     def _items_of_stories(self, stories: Iterable[str], loaded: dict[str, Item]) -> list[Item]:
-        sql = f"SELECT {ITEM_COLUMNS} FROM items i WHERE story IN ({{marks}})"
+        """The items of these stories not in loaded, as grouping reads them (no HTML, no
+        reasons: every caller wants only their ids, dates and stories, or groups them)."""
+        sql = f"SELECT {GROUPING_COLUMNS} FROM items i WHERE story IN ({{marks}})"
         rows = select_in(self.conn, sql, sorted(set(stories)))
-        return [item_of_row(row) for row in rows if row[0] not in loaded]
+        return [grouping_item_of_row(row) for row in rows if row[0] not in loaded]
