@@ -192,5 +192,7 @@ def _number(text: str) -> float:
 
 
 def _date(month: str, day: str) -> str:
+    if not (month.isdigit() and day.isdigit()):  # "1.5月3日", "3,0009月24日": no date
+        return ""
     m, d = int(month), int(day)
     return f"{DATE_MARK}{m:02d}-{d:02d}" if 1 <= m <= 12 and 1 <= d <= 31 else ""

@@ -458,6 +458,11 @@ def test_amounts_in_chinese_units_match_amounts_in_english() -> None:
     assert quantity_terms("涉款12億元".replace("億", "亿")) == quantity_terms("1.2 billion")
 
 
+def test_a_number_that_cannot_be_a_month_gives_no_date() -> None:
+    assert quantity_terms("3,0009月24日 1.5月3日") == set()
+    assert quantity_terms("9月24日") == {"@09-24"}
+
+
 def test_latin_words_inside_chinese_text_are_terms_of_their_own() -> None:
     from digest.stories import terms_of
 
