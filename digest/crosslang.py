@@ -17,7 +17,7 @@ from importlib import resources
 
 import opencc
 import yaml
-from ahocorasick_rs import AhoCorasick, MatchKind
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
 from digest.names import CJK
 from digest.taxonomy import builtin_taxonomy
@@ -47,10 +47,10 @@ class NameTable:
     automaton: AhoCorasick
     aliases: tuple[str, ...]
     terms: tuple[str, ...]
-    as_written: tuple[bool, ...]
     latin: tuple[bool, ...]
     concept_terms: frozenset[str]
     kind_of: dict[str, str]  # concept term -> the kind of event it names (digest/data/events.yaml)
+    checks: tuple[int, ...]  # what a match of each alias must pass: 0, _WHOLE_WORD, _AS_WRITTEN
 
     def split(self, text: str) -> tuple[set[str], str]:
         """The concept terms of the names in a text (simplified already), and the rest of the
@@ -59,11 +59,17 @@ class NameTable:
         found: set[str] = set()
         pieces: list[str] = []
         last = 0
+        checks, word_chars = self.checks, _ASCII_WORD_CHARS
+        # Most matches are short names inside longer words ("ed" in "warned"), so the test
+        # that rejects them comes first and costs no call.
         for index, start, end in self.automaton.find_matches_as_indexes(lowered):
-            if self.latin[index] and not _whole_word(lowered, start, end):
-                continue
-            if self.as_written[index] and text[start:end] != self.aliases[index]:
-                continue
+            check = checks[index]
+            if check:
+                before = lowered[start - 1] if start else ""
+                if before in word_chars or lowered[end : end + 1] in word_chars:
+                    continue
+                if check == _AS_WRITTEN and text[start:end] != self.aliases[index]:
+                    continue
             found.add(self.terms[index])
             pieces.append(lowered[last:start])
             last = end
@@ -81,9 +87,9 @@ class NameTable:
         ]
 
 
-def _whole_word(text: str, start: int, end: int) -> bool:
-    before, after = text[start - 1 : start], text[end : end + 1]
-    return not ((before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()))
+_ASCII_WORD_CHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_WHOLE_WORD = 1  # a Latin name: matches only as a whole word
+_AS_WRITTEN = 2  # and only as written
 
 
 def _matched_as_written(alias: str) -> bool:
@@ -116,18 +122,27 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
     for alias in sorted(term_of_alias, key=lambda a: not _matched_as_written(a)):
         chosen.setdefault(alias.lower(), alias)
     spellings = tuple(chosen.values())
+    as_written = tuple(map(_matched_as_written, spellings))
+    latin = tuple(not CJK.search(a) for a in spellings)
     return NameTable(
-        automaton=AhoCorasick([a.lower() for a in spellings], matchkind=MatchKind.LeftmostLongest),
+        automaton=AhoCorasick(
+            [a.lower() for a in spellings],
+            matchkind=MatchKind.LeftmostLongest,
+            implementation=Implementation.DFA,
+        ),
         aliases=spellings,
         terms=tuple(term_of_alias[a] for a in spellings),
-        as_written=tuple(map(_matched_as_written, spellings)),
-        latin=tuple(not CJK.search(a) for a in spellings),
+        latin=latin,
         concept_terms=frozenset(term_of_alias.values()),
         kind_of={
             _concept_term(str(name), term_of): str(kind)
             for kind, names in _data_file("events.yaml").items()
             for name in names
         },
+        checks=tuple(
+            (_AS_WRITTEN if written else _WHOLE_WORD) if is_latin else 0
+            for written, is_latin in zip(as_written, latin, strict=True)
+        ),
     )
 
 
@@ -153,12 +168,13 @@ _SCALE = {
     "万": 1e4, "十万": 1e5, "百万": 1e6, "千万": 1e7, "亿": 1e8, "十亿": 1e9, "百亿": 1e10,
     "千亿": 1e11, "万亿": 1e12,
 }  # fmt: skip
-# Each pattern starts with a digit, so that the search skips other text quickly.
+# Each pattern starts with a character class, so that the search skips other text quickly;
+# a number is taken whole (*+, ++): a part of it could be followed by no unit either.
 _QUANTITY = re.compile(
-    r"(\d[\d,]*(?:\.\d+)?)\s?(?:(thousand|million|billion|trillion|mn|bn|tn|[kmb](?![a-z])"
+    r"(\d[\d,]*+(?:\.\d++)?)\s?(?:(thousand|million|billion|trillion|mn|bn|tn|[kmb](?![a-z])"
     r"|万亿|千亿|百亿|十亿|亿|千万|百万|十万|万)|月\s?(\d{1,2})\s?[日号])"
 )
-_DAY = re.compile(r"(?<=\s)(\d{1,2})(?:st|nd|rd|th)?(?![\w%]|[.,]\d)")
+_DAY = re.compile(r"\s(\d{1,2})(?:st|nd|rd|th)?(?![\w%]|[.,]\d)")
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
 _MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _MONTH_BEFORE = re.compile(r"\b" + _MONTH_NAME + r"\.?\s$")
@@ -174,7 +190,7 @@ def quantity_terms(lowered: str) -> set[str]:
         elif (value := _number(number) * _SCALE[scale]) >= 1000:
             found.add(f"{AMOUNT_MARK}{value:.1e}".replace("e+0", "e").replace("e+", "e"))
     for match in _DAY.finditer(lowered):
-        start, end = match.span()
+        start, end = match.start(1), match.end()
         month = _MONTH_BEFORE.search(lowered, max(0, start - 11), start) or _MONTH_AFTER.match(
             lowered, end
         )

@@ -156,7 +156,10 @@ def terms_of(text: str) -> set[str]:
     """The distinct terms of a text: its names (one term each, in any language), amounts
     and dates written one way, and the stems and character pairs of the rest."""
     names, rest = story_names().split(simplified(text))
-    return _tokens(rest) | names | quantity_terms(rest)
+    terms = _tokens(rest)
+    terms |= names
+    terms |= quantity_terms(rest)
+    return terms
 
 
 def story_names() -> NameTable:
