@@ -458,6 +458,15 @@ def test_amounts_in_chinese_units_match_amounts_in_english() -> None:
     assert quantity_terms("涉款12億元".replace("億", "亿")) == quantity_terms("1.2 billion")
 
 
+def test_a_name_counts_only_as_a_whole_word_and_an_abbreviation_only_as_written() -> None:
+    from digest.stories import terms_of
+
+    assert terms_of("US sanctions") == {"united_states", "sanction"}
+    assert terms_of("us sanctions") == {"us", "sanction"}
+    assert terms_of("trust warned") == {"trust", "warn"}  # no US, no ED inside the words
+    assert terms_of("urban SEC.") == {"urban", "sec"}
+
+
 def test_a_number_that_cannot_be_a_month_gives_no_date() -> None:
     assert quantity_terms("3,0009月24日 1.5月3日") == set()
     assert quantity_terms("9月24日") == {"@09-24"}
