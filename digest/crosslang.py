@@ -174,6 +174,7 @@ _QUANTITY = re.compile(
     r"(\d[\d,]*+(?:\.\d++)?)\s?(?:(thousand|million|billion|trillion|mn|bn|tn|[kmb](?![a-z])"
     r"|万亿|千亿|百亿|十亿|亿|千万|百万|十万|万)|月\s?(\d{1,2})\s?[日号])"
 )
+_DIGIT = re.compile(r"\d")
 _DAY = re.compile(r"\s(\d{1,2})(?:st|nd|rd|th)?(?![\w%]|[.,]\d)")
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
 _MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
@@ -184,12 +185,16 @@ _MONTH_AFTER = re.compile(r"\s" + _MONTH_NAME + r"\b")
 def quantity_terms(lowered: str) -> set[str]:
     """Amounts and dates of a lowercased, simplified text, each written one way."""
     found: set[str] = set()
-    for number, scale, day in _QUANTITY.findall(lowered):
+    first_digit = _DIGIT.search(lowered)  # most text states no number: done in one pass
+    if first_digit is None:
+        return found
+    begin = first_digit.start()
+    for number, scale, day in _QUANTITY.findall(lowered, begin):
         if day:  # 9月24日
             found.add(_date(number, day))
         elif (value := _number(number) * _SCALE[scale]) >= 1000:
             found.add(f"{AMOUNT_MARK}{value:.1e}".replace("e+0", "e").replace("e+", "e"))
-    for match in _DAY.finditer(lowered):
+    for match in _DAY.finditer(lowered, max(0, begin - 1)):
         start, end = match.start(1), match.end()
         month = _MONTH_BEFORE.search(lowered, max(0, start - 11), start) or _MONTH_AFTER.match(
             lowered, end
