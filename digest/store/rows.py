@@ -41,8 +41,8 @@ def item_of_row(row: Sequence[Any]) -> Item:
         updated=parse_time(row[9]),
         author=row[10] or "",
         language=row[11],
-        countries=tuple(json.loads(row[12])),
-        topics=tuple(json.loads(row[13])),
+        countries=tags_of(row[12]),
+        topics=tags_of(row[13]),
         relevant=bool(row[14]),
         story=row[15],
         reasons=reasons,
@@ -51,26 +51,7 @@ def item_of_row(row: Sequence[Any]) -> Item:
 
 def grouping_item_of_row(row: Sequence[Any]) -> Item:
     """An Item from the GROUPING_COLUMNS of one row: no summary_html, no reasons."""
-    first_seen = parse_time(row[7])
-    assert first_seen is not None
-    return Item(
-        id=row[0],
-        feed=row[1],
-        guid=row[2],
-        url=row[3],
-        title=row[4],
-        summary_html="",
-        summary_text=row[5],
-        published=parse_time(row[6]),
-        first_seen=first_seen,
-        updated=parse_time(row[8]),
-        author=row[9] or "",
-        language=row[10],
-        countries=tags_of(row[11]),
-        topics=tags_of(row[12]),
-        relevant=bool(row[13]),
-        story=row[14],
-    )
+    return item_of_row((*row[:5], "", *row[5:], "{}"))
 
 
 @functools.lru_cache(maxsize=4096)
