@@ -12,6 +12,7 @@ from typing import Any
 from digest.errors import UserError
 from digest.models import Item, ItemSketch
 from digest.store.rows import ITEM_COLUMNS, NEWEST_FIRST, day_text, item_of_row, time_text
+from digest.store.schema import STRIP_CHARACTERS
 from digest.store.search import SearchMixin, search_clause
 from digest.store.sqlite import select_in
 
@@ -19,11 +20,6 @@ MIN_ID_PREFIX = 6  # of the 12 hexadecimal characters of an id
 _CANDIDATES_SHOWN = 10
 _ID_CHARACTERS = re.compile("[0-9a-z]+")  # no GLOB wildcards
 _SCAN_SHARE = 5  # a range holding more than 1/5 of the items is read by a scan
-# What str.strip() removes, for SQLite's trim(): a summary's length is the same in both.
-_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 @dataclass(frozen=True)
@@ -154,13 +150,15 @@ class ItemsMixin(SearchMixin):
             rows = self.conn.execute(
                 "SELECT i.id, i.feed, i.url, coalesce(i.story, i.id), "
                 "CAST(strftime('%s', coalesce(i.published, i.first_seen)) AS INTEGER), "
-                # length() stops at a NUL character: such a summary is measured in Python.
-                "CASE WHEN instr(i.summary_text, char(0)) > 0 THEN i.summary_text "
-                "ELSE length(trim(i.summary_text, ?)) END, i.topics, "
+                # The stored length (schema.py's summary_sizes); a summary without one (it
+                # holds a NUL character, where length() stops) is measured in Python.
+                "coalesce(z.chars, CASE WHEN instr(i.summary_text, char(0)) > 0 "
+                "THEN i.summary_text ELSE length(trim(i.summary_text, ?)) END), i.topics, "
                 "(SELECT json_group_array(DISTINCT s.feed) FROM sources s "
                 "WHERE s.item_id = i.id AND s.feed != i.feed) "
-                f"FROM items i {access} WHERE relevant = 1 AND {when}",
-                (_WHITESPACE, *span),
+                f"FROM items i {access} LEFT JOIN summary_sizes z ON z.seq = i.seq "
+                f"WHERE relevant = 1 AND {when}",
+                (STRIP_CHARACTERS, *span),
             ).fetchall()
         decoded: dict[str, tuple[str, ...]] = {}
         sketches = []
