@@ -207,6 +207,12 @@ MIGRATIONS: list[str] = [
         DELETE FROM grouping_terms WHERE seq = old.seq;
     END;
     """,
+    # A story's items by date: regrouping reads the items of the stories near new ones that
+    # are dated further away, and the index alone tells which those are.
+    """
+    DROP INDEX items_story;
+    CREATE INDEX items_story ON items (story, coalesce(published, first_seen));
+    """,
 ]
 
 
