@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -83,25 +83,37 @@ class GroupingMixin(ItemsMixin):
         if stored != version:
             self.conn.execute("DELETE FROM grouping_terms")
             self.conn.execute("UPDATE grouping_state SET version = ?", (version,))
+        self._terms_current = True
+
+    def keep_text_terms(self, seq: int, title: str, summary: str, url: str | None) -> None:
+        """Work out and store the terms of a new item's text, while it is at hand (nothing
+        when the stored terms follow other rules: the next grouping replaces them all)."""
+        if self._terms_current is None:
+            (stored,) = self.conn.execute("SELECT version FROM grouping_state").fetchone()
+            self._terms_current = stored == terms_version()
+        if self._terms_current:
+            self._store_terms([(seq, text_terms(title, summary, url))])
+
+    _terms_current: bool | None = None  # whether the stored terms follow these rules
 
     def texts_of(self, rows: Sequence[StoryRow]) -> list[TextTerms]:
         """Each row's text terms: those not stored yet are worked out from the items' text
         and stored. Call inside a transaction, after follow_term_rules."""
         missing = [row.seq for row in rows if row.text is None]
         worked_out: dict[int, TextTerms] = {}
-        stored: list[tuple[int, str | None, int, str, str]] = []
         sql = "SELECT seq, url, title, summary_text FROM items WHERE seq IN ({marks})"
         for seq, url, title, summary in select_in(self.conn, sql, missing):
-            text = worked_out[seq] = text_terms(title, summary, url)
-            encoded = _encoded(text)
-            if encoded is not None:
-                stored.append((seq, *encoded))
+            worked_out[seq] = text_terms(title, summary, url)
+        self._store_terms(worked_out.items())
+        return [row.text or worked_out[row.seq] for row in rows]
+
+    def _store_terms(self, texts: Iterable[tuple[int, TextTerms]]) -> None:
+        encoded = ((seq, _encoded(text)) for seq, text in texts)
         self.conn.executemany(
             "INSERT OR REPLACE INTO grouping_terms (seq, url, cjk, title, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            stored,
+            [(seq, *row) for seq, row in encoded if row is not None],
         )
-        return [row.text or worked_out[row.seq] for row in rows]
 
     def fill_grouping_terms(self, since: dt.datetime, until: dt.datetime) -> int:
         """Work out and store the terms of the items dated in [since, until) that have none
