@@ -86,15 +86,12 @@ class GroupingMixin(ItemsMixin):
         self._terms_current = True
 
     def keep_text_terms(self, seq: int, title: str, summary: str, url: str | None) -> None:
-        """Work out and store the terms of a new item's text, while it is at hand (nothing
-        when the stored terms follow other rules: the next grouping replaces them all)."""
-        if self._terms_current is None:
-            (stored,) = self.conn.execute("SELECT version FROM grouping_state").fetchone()
-            self._terms_current = stored == terms_version()
-        if self._terms_current:
-            self._store_terms([(seq, text_terms(title, summary, url))])
+        """Work out and store the terms of a new item's text, while it is at hand."""
+        if not self._terms_current:
+            self.follow_term_rules()
+        self._store_terms([(seq, text_terms(title, summary, url))])
 
-    _terms_current: bool | None = None  # whether the stored terms follow these rules
+    _terms_current = False  # whether the stored terms are known to follow these rules
 
     def texts_of(self, rows: Sequence[StoryRow]) -> list[TextTerms]:
         """Each row's text terms: those not stored yet are worked out from the items' text

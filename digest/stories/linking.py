@@ -92,23 +92,25 @@ class Linker:
         self.comparisons = 0
 
     def add(self, index: int) -> None:
-        corpus = self.corpus
+        corpus, find, times = self.corpus, self.groups.find, self.times
         cosines: dict[int, float] = {}
         linked: set[int] = set()
-        own = self.groups.find(index)
+        own = find(index)
+        now = times[index]
         for other in self._candidates(index):
-            root = self.groups.find(other)
+            root = find(other)
             if root == own:
                 continue
-            cosine = cosines[other] = self._alike(index, other)
-            if self.times[index] - self.times[other] <= self.event_window:
+            cosine = cosines[other] = corpus.alike(index, other)
+            if now - times[other] <= self.event_window:
                 least = self.least_event if corpus.same_event_kind(index, other) else self.least
-            elif self.times[index] - self.times[other] <= self.window:
+            elif now - times[other] <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
-                least = self.least_late if self.corpus.same_script(index, other) else 2.0
+                least = self.least_late if corpus.same_script(index, other) else 2.0
             if cosine >= least:
                 linked.add(root)
+        self.comparisons += len(cosines)  # each candidate compared once
         if linked:
             self._join(index, linked, cosines)
         self.members.setdefault(self.groups.find(index), []).append(index)
