@@ -207,9 +207,11 @@ MIGRATIONS: list[str] = [
         DELETE FROM grouping_terms WHERE seq = old.seq;
     END;
     """,
-    # A story's items by date: regrouping reads the items of the stories near new ones that
-    # are dated further away, and the index alone tells which those are.
+    # Regrouping reads from the indexes alone which items are dated near new ones (their ids
+    # and stories) and which items of their stories are dated further away.
     """
+    DROP INDEX items_when;
+    CREATE INDEX items_when ON items (coalesce(published, first_seen), id, story);
     DROP INDEX items_story;
     CREATE INDEX items_story ON items (story, coalesce(published, first_seen));
     """,
