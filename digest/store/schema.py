@@ -215,6 +215,12 @@ MIGRATIONS: list[str] = [
     DROP INDEX items_story;
     CREATE INDEX items_story ON items (story, coalesce(published, first_seen));
     """,
+    # What a draft ranks of the relevant items in a range (items.py's sketches_in_range), read
+    # from this index alone, the summary's length from summary_sizes.
+    """
+    CREATE INDEX items_sketch
+    ON items (relevant, coalesce(published, first_seen), id, feed, url, story, topics);
+    """,
 ]
 
 
