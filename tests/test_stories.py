@@ -100,6 +100,21 @@ def test_reports_further_apart_than_the_window_must_be_closer_alike() -> None:
     assert group_stories([first, far], 0.5) == {"w1": "w1", "w4": "w4"}
 
 
+def test_an_undated_report_is_looked_for_at_any_date() -> None:
+    first = item("u1", "Poly Network hacked for $600 million", "Attacker drained the bridge.")
+    other = item("u2", "Upbit lists a new token in Seoul", "Trading starts on Friday.")
+    seen = DAY0 + dt.timedelta(days=900)  # an undated item is dated when first seen
+    undated = Item(
+        id="u3", feed="g", guid=None, url=None, title="Poly Network hacked for $600 million",
+        summary_html="", summary_text="The attacker drained the bridge.", published=None,
+        first_seen=seen,
+    )  # fmt: skip
+    dated = Item(**{**undated.__dict__, "id": "u4", "published": seen})
+    assert group_stories([first, other, undated], 0.5) == {"u1": "u1", "u2": "u2", "u3": "u1"}
+    # The same report with a date of its own, years later, is news of its own.
+    assert group_stories([first, other, dated], 0.5)["u4"] == "u4"
+
+
 def test_threshold_decides() -> None:
     a = item("t1", "Binance buys Japanese exchange Sakura", "The deal gives it a licence.")
     b = item("t2", "Binance acquires Sakura Exchange BitCoin in Japan", "A route back in.", day=1)

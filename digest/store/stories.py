@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from ahocorasick_rs import AhoCorasick
+
 from digest.errors import StoreError
 from digest.models import Item
 from digest.store.items import ItemsMixin
@@ -21,9 +23,10 @@ from digest.store.rows import (
     time_text,
 )
 from digest.store.sqlite import select_in, transaction
-from digest.stories import LATE_DAYS, UnionFind, group_stories
+from digest.stories import LATE_DAYS, UnionFind, group_stories, search_words
 
 STORY_REACH = dt.timedelta(days=LATE_DAYS)  # how far apart in time two items of one story may be
+FAR_REPORTS = 200  # titles a word of an undated item's title may be in and still find its reports
 
 
 def spans_within_reach(
@@ -88,6 +91,9 @@ class StoriesMixin(ItemsMixin):
             nearby.update((i.id, i) for i in self._grouping_items(lo, hi + dt.timedelta(seconds=1)))
         if not nearby:
             return 0
+        undated = [nearby[i] for i in changed_ids if i in nearby and nearby[i].published is None]
+        if undated:
+            nearby.update((item.id, item) for item in self._far_reports(undated, nearby))
         stories = {item.story or item.id for item in nearby.values()}
         nearby.update((item.id, item) for item in self._items_of_stories(stories, nearby))
         items = list(nearby.values())
@@ -100,6 +106,25 @@ class StoriesMixin(ItemsMixin):
             if item.id not in changed_ids and item.story:
                 components.union(item.id, "story:" + item.story)  # never split a story
         return self._write_stories(items, components, merges)
+
+    def _far_reports(self, undated: Sequence[Item], loaded: dict[str, Item]) -> list[Item]:
+        """Items of any date whose titles give a distinctive word of an undated item's title
+        (stories.search_words): its other reports, whenever they were. A word in more than
+        FAR_REPORTS titles is too common to tell, and brings nothing."""
+        words = sorted({w for item in undated for w in search_words(item.title)})
+        if not words:
+            return []
+        automaton = AhoCorasick(words)
+        found: dict[int, list[str]] = {}
+        for item_id, title in self.conn.execute("SELECT id, lower(title) FROM items"):
+            if item_id in loaded:
+                continue
+            for index in automaton.find_matches_as_indexes(title, overlapping=True):
+                holders = found.setdefault(index[0], [])
+                if len(holders) <= FAR_REPORTS:
+                    holders.append(item_id)
+        wanted = {i for holders in found.values() if len(holders) <= FAR_REPORTS for i in holders}
+        return list(self.grouping_items_with_ids(sorted(wanted)))
 
     @property
     def _threshold(self) -> float:
@@ -222,6 +247,11 @@ class StoriesMixin(ItemsMixin):
             params.append(time_text(until))
         rows = self.conn.execute(f"{sql} {NEWEST_FIRST}", params)
         return [grouping_item_of_row(row) for row in rows]
+
+    def grouping_items_with_ids(self, item_ids: Sequence[str]) -> list[Item]:
+        """The items with these ids, as grouping reads them."""
+        sql = f"SELECT {GROUPING_COLUMNS} FROM items i WHERE id IN ({{marks}})"
+        return [grouping_item_of_row(row) for row in select_in(self.conn, sql, item_ids)]
 
     def _items_of_stories(self, stories: Iterable[str], loaded: dict[str, Item]) -> list[Item]:
         """The items of these stories not in loaded, as grouping reads them (no HTML, no

@@ -115,6 +115,45 @@ class Linker:
         self.members.setdefault(self.groups.find(index), []).append(index)
         self._post(index)
 
+    def add_undated(self, undated: Sequence[int]) -> None:
+        """Items whose feed gave no date: each was grouped on the day it was first seen, and
+        one that found no story then is looked for at any date, among the items that share
+        one of its rarest terms and read like it as a late report must (same script)."""
+        undated_set = set(undated)
+        alone = [i for i in undated if self._all_undated(self.groups.find(i), undated_set)]
+        keys_of = {i: sorted(self.corpus.vectors[i])[:LATE_KEYS] for i in alone}
+        wanted = {key for keys in keys_of.values() for key in keys}
+        holders: dict[int, list[int]] = {}
+        for index, vector in enumerate(self.corpus.vectors):
+            for key in wanted.intersection(vector):
+                holders.setdefault(key, []).append(index)
+        for index in alone:
+            if not self._all_undated(self.groups.find(index), undated_set):
+                continue  # its story has joined a dated one already
+            candidates = {c for key in keys_of[index] for c in holders[key] if c != index}
+            cosines = {
+                c: self._alike(index, c) for c in candidates if self.corpus.same_script(index, c)
+            }
+            least = self.least_late
+            linked = {self.groups.find(c) for c, cosine in cosines.items() if cosine >= least}
+            linked.discard(self.groups.find(index))
+            if not linked:
+                continue
+            best = max(linked, key=lambda root: (self._mean_alike(index, root, cosines), -root))
+            if self._mean_alike(index, best, cosines) >= self.least_average:
+                self._merge(index, best)
+
+    def _all_undated(self, root: int, undated: set[int]) -> bool:
+        return all(m in undated for m in self.members.get(root, ()))
+
+    def _mean_alike(self, index: int, root: int, known: dict[int, float]) -> float:
+        """The mean similarity of an item and a story's latest members, whatever their dates."""
+        members = self.members.get(root, [])[-MEMBERS_COMPARED:]
+        total = sum(
+            math.sqrt(max(0.0, known[m] if m in known else self._alike(index, m))) for m in members
+        )
+        return total / len(members) if members else 0.0
+
     def _candidates(self, index: int) -> set[int]:
         """Earlier items that share a rare term with this one within the window, and those
         that share one of its rarest few within the late window."""
