@@ -22,7 +22,7 @@ from digest.store.rows import (
     parse_time,
     time_text,
 )
-from digest.store.sqlite import select_in, transaction
+from digest.store.sqlite import like_pattern, select_in, transaction
 from digest.stories import LATE_DAYS, UnionFind, group_stories, search_words
 
 STORY_REACH = dt.timedelta(days=LATE_DAYS)  # how far apart in time two items of one story may be
@@ -110,21 +110,26 @@ class StoriesMixin(ItemsMixin):
     def _far_reports(self, undated: Sequence[Item], loaded: dict[str, Item]) -> list[Item]:
         """Items of any date whose titles give a distinctive word of an undated item's title
         (stories.search_words): its other reports, whenever they were. A word in more than
-        FAR_REPORTS titles is too common to tell, and brings nothing."""
+        FAR_REPORTS titles is too common to tell, and brings nothing. One pass over the
+        stored titles, made only by a fetch that brought undated items."""
         words = sorted({w for item in undated for w in search_words(item.title)})
         if not words:
             return []
+        likes = " OR ".join(["title LIKE ? ESCAPE '\\'"] * len(words))
+        rows = self.conn.execute(
+            f"SELECT id, lower(title) FROM items WHERE {likes}", [like_pattern(w) for w in words]
+        )
         automaton = AhoCorasick(words)
-        found: dict[int, list[str]] = {}
-        for item_id, title in self.conn.execute("SELECT id, lower(title) FROM items"):
+        holders: dict[int, list[str]] = {}
+        for item_id, title in rows:
             if item_id in loaded:
                 continue
-            for index in automaton.find_matches_as_indexes(title, overlapping=True):
-                holders = found.setdefault(index[0], [])
-                if len(holders) <= FAR_REPORTS:
-                    holders.append(item_id)
-        wanted = {i for holders in found.values() if len(holders) <= FAR_REPORTS for i in holders}
-        return list(self.grouping_items_with_ids(sorted(wanted)))
+            for index, _, _ in automaton.find_matches_as_indexes(title, overlapping=True):
+                found = holders.setdefault(index, [])
+                if len(found) <= FAR_REPORTS:
+                    found.append(item_id)
+        wanted = {i for found in holders.values() if len(found) <= FAR_REPORTS for i in found}
+        return self.grouping_items_with_ids(sorted(wanted))
 
     @property
     def _threshold(self) -> float:
