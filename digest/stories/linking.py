@@ -15,7 +15,7 @@ from digest.urls import canonical_url
 
 WINDOW_DAYS = 4.0
 LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
-LATE_THRESHOLD = 0.6  # ... it is this alike to them
+LATE_THRESHOLD = 0.6  # ... it is this alike to them (less, the less late it is)
 LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
 EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
 EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
@@ -82,7 +82,9 @@ class Linker:
         self.window = window_days * 86400.0
         self.late_window = max(self.window, LATE_DAYS * 86400.0)
         self.least = threshold * threshold
+        self.threshold = threshold
         self.least_late = max(self.least, LATE_THRESHOLD * LATE_THRESHOLD)
+        self.late_span = max(1.0, self.late_window - self.window)
         self.least_average = threshold * GROUP_SHARE
         self.event_window = min(self.window, EVENT_DAYS * 86400.0)
         self.least_event = (threshold * EVENT_SHARE) ** 2
@@ -107,7 +109,8 @@ class Linker:
             elif self.times[index] - self.times[other] <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
-                least = self.least_late if self.corpus.same_script(index, other) else 2.0
+                same_script = self.corpus.same_script(index, other)
+                least = self._least_late(index, other) if same_script else 2.0
             if cosine >= least:
                 linked.add(root)
         if linked:
@@ -153,6 +156,13 @@ class Linker:
             math.sqrt(max(0.0, known[m] if m in known else self._alike(index, m))) for m in members
         )
         return total / len(members) if members else 0.0
+
+    def _least_late(self, index: int, other: int) -> float:
+        """The cosine a late report must reach: from the threshold at the window's edge up
+        to LATE_THRESHOLD at LATE_DAYS, in proportion to how late it is."""
+        late = (self.times[index] - self.times[other] - self.window) / self.late_span
+        root = self.threshold + (LATE_THRESHOLD - self.threshold) * min(1.0, max(0.0, late))
+        return max(self.least, root * root)
 
     def _candidates(self, index: int) -> set[int]:
         """Earlier items that share a rare term with this one within the window, and those
