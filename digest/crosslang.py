@@ -146,6 +146,12 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
     )
 
 
+@cache
+def names_file_keys() -> tuple[str, ...]:
+    """The names of digest/data/names.yaml as English reports write them (its keys)."""
+    return tuple(str(key) for key in _data_file("names.yaml"))
+
+
 def _data_file(name: str) -> dict[str, list[str]]:
     data: dict[str, list[str]] = yaml.safe_load(
         resources.files("digest").joinpath(f"data/{name}").read_text("utf-8")

@@ -143,3 +143,44 @@ def test_stories_by_key_names_the_story_of_ids_and_urls(config: Config) -> None:
         mining = store.list_items(ItemQuery(relevant_only=False, search="hydropower ban starts"))[0]
         found = store.stories_by_key([mining.id, "nothing"], [LATER.url or "", "https://x.test/"])
         assert found == {mining.id: mining.id, LATER.url: mining.id}
+
+
+# Reports of one exchange hack in 2019, and a later fetch of a feed that gives no dates.
+HACK_A = entry("Indodax hacked: Indonesian exchange loses $22 million in hot wallet attack",
+               "https://a.example.com/h1", text="Indonesian crypto exchange Indodax suspended "
+               "trading after attackers drained $22 million from its hot wallets.",
+               day=11)  # fmt: skip
+HACK_B = entry("Indodax suspends services after $22 million hot wallet hack",
+               "https://b.example.com/h2", feed="B", text="Indodax, Indonesia's largest crypto "
+               "exchange, lost $22 million in a hot wallet breach and went offline.",
+               day=11)  # fmt: skip
+UNDATED = entry("Indonesian exchange Indodax goes offline after $22 million hot wallet hack",
+                "https://b.example.com/h3", feed="B", text="Indodax took its platform offline "
+                "after a $22 million hot wallet attack drained Indonesian users' funds.",
+                day=None)  # fmt: skip
+
+
+def test_an_undated_report_joins_its_story_of_any_date(config: Config) -> None:
+    with open_store(config) as store:
+        changed = store.save_feed_result(outcome(config, "A", HACK_A, UPBIT), NOW).changed
+        changed += store.save_feed_result(outcome(config, "B", HACK_B), NOW).changed
+        store.regroup_around(changed)
+        # Years later, a feed without dates carries the same report: it is first seen now.
+        later = NOW + dt.timedelta(days=3 * 365)
+        counts = store.save_feed_result(outcome(config, "B", UNDATED), later)
+        store.regroup_around(counts.changed)
+        stories = {i.title: i.story for i in store.list_items(ALL)}
+    assert stories[UNDATED.title] == stories[HACK_A.title] == stories[HACK_B.title]
+    assert stories[UPBIT.title] != stories[HACK_A.title]
+
+
+def test_a_dated_report_years_later_is_a_story_of_its_own(config: Config) -> None:
+    with open_store(config) as store:
+        changed = store.save_feed_result(outcome(config, "A", HACK_A), NOW).changed
+        store.regroup_around(changed)
+        later = NOW + dt.timedelta(days=3 * 365)
+        dated = replace(UNDATED, published=later)
+        counts = store.save_feed_result(outcome(config, "B", dated), later)
+        store.regroup_around(counts.changed)
+        stories = {i.title: i.story for i in store.list_items(ALL)}
+    assert stories[UNDATED.title] != stories[HACK_A.title]

@@ -90,14 +90,39 @@ def test_reports_further_apart_than_the_window_must_be_closer_alike() -> None:
         "w2", "Poly Network hacked for $600 million", "Attacker drained the bridge.", day=6
     )
     follow_up = item(
-        "w3", "Poly Network hacker returns the stolen funds", "The bridge thanks him.", day=6
+        "w3", "Poly Network hacker returns the stolen funds", "The bridge thanks him.", day=30
     )
-    # A late copy of the report is the same story; a looser report that late is not.
+    # A late copy of the report is the same story; a looser report that late is not: the bar
+    # rises with lateness, from the threshold at the window's edge to LATE_THRESHOLD.
     assert group_stories([first, again], 0.5) == {"w1": "w1", "w2": "w1"}
     assert group_stories([first, follow_up], 0.45) == {"w1": "w1", "w3": "w3"}
-    assert group_stories([first, follow_up], 0.45, window_days=7)["w3"] == "w1"
+    assert group_stories([first, follow_up], 0.45, window_days=31)["w3"] == "w1"
     far = item("w4", "Poly Network hacked for $600 million", "Attacker drained the bridge.", day=40)
     assert group_stories([first, far], 0.5) == {"w1": "w1", "w4": "w4"}
+
+
+def test_an_undated_report_is_looked_for_at_any_date() -> None:
+    first = item("u1", "Poly Network hacked for $600 million", "Attacker drained the bridge.")
+    other = item("u2", "Upbit lists a new token in Seoul", "Trading starts on Friday.")
+    seen = DAY0 + dt.timedelta(days=900)  # an undated item is dated when first seen
+    undated = Item(
+        id="u3", feed="g", guid=None, url=None, title="Poly Network hacked for $600 million",
+        summary_html="", summary_text="The attacker drained the bridge.", published=None,
+        first_seen=seen,
+    )  # fmt: skip
+    dated = Item(**{**undated.__dict__, "id": "u4", "published": seen})
+    assert group_stories([first, other, undated], 0.5) == {"u1": "u1", "u2": "u2", "u3": "u1"}
+    # The same report with a date of its own, years later, is news of its own.
+    assert group_stories([first, other, dated], 0.5)["u4"] == "u4"
+
+
+def test_titles_naming_different_provinces_report_different_events() -> None:
+    sichuan = item("p1", "Sichuan orders bitcoin miners to shut down", "Miners must close.")
+    qinghai = item("p2", "Qinghai orders bitcoin miners to shut down", "Miners must close.", day=1)
+    again = item("p3", "Sichuan orders miners to shut down", "Bitcoin miners must close.", day=1)
+    stories = group_stories([sichuan, qinghai, again], 0.5)
+    assert stories["p3"] == stories["p1"] != stories["p2"]
+    assert similarity(sichuan, qinghai) < 0.5 < similarity(sichuan, again)
 
 
 def test_threshold_decides() -> None:

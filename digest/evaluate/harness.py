@@ -45,7 +45,7 @@ def _as_item(it: Labelled, when: dt.datetime) -> Item:
         title=it.title,
         summary_html="",
         summary_text=it.summary,
-        published=when,
+        published=when if it.date is not None else None,
         first_seen=when,
     )
 

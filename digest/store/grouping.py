@@ -43,21 +43,22 @@ class StoryRow(NamedTuple):
     when: float  # published, else first seen: seconds since the epoch
     story: str | None
     text: TextTerms | None  # None until worked out
+    undated: bool  # its feed gave no date (when is the day it was first seen)
 
 
 # The columns of a StoryRow, items as i and grouping_terms as g (LEFT JOINed).
 STORY_ROW_COLUMNS = (
     "i.seq, i.id, CAST(strftime('%s', coalesce(i.published, i.first_seen)) AS INTEGER), "
-    "i.story, g.url, g.cjk, g.title, g.body"
+    "i.story, g.url, g.cjk, g.title, g.body, i.published IS NULL"
 )
 STORY_ROW_TABLES = "items i LEFT JOIN grouping_terms g ON g.seq = i.seq"
 
 
 def story_row(row: Sequence[Any]) -> StoryRow:
     """A StoryRow from the STORY_ROW_COLUMNS of one row."""
-    seq, item_id, when, story, url, cjk, title, body = row
+    seq, item_id, when, story, url, cjk, title, body, undated = row
     text = None if cjk is None else _decoded(url, cjk, title, body)
-    return StoryRow(seq, item_id, float(when), story, text)
+    return StoryRow(seq, item_id, float(when), story, text, bool(undated))
 
 
 @cache
@@ -123,7 +124,7 @@ class GroupingMixin(ItemsMixin):
                 "AND coalesce(i.published, i.first_seen) < ? AND g.seq IS NULL",
                 (time_text(since), time_text(until)),
             ).fetchall()
-            self.texts_of([StoryRow(seq, "", 0.0, None, None) for (seq,) in rows])
+            self.texts_of([StoryRow(seq, "", 0.0, None, None, False) for (seq,) in rows])
         return len(rows)
 
 

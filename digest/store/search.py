@@ -8,7 +8,7 @@ indexes the rows above it. Rows at or below it are kept current by triggers (sch
 from __future__ import annotations
 
 from digest.store.base import StoreBase
-from digest.store.sqlite import transaction
+from digest.store.sqlite import like_pattern, transaction
 
 
 class SearchMixin(StoreBase):
@@ -39,7 +39,6 @@ def search_clause(text: str) -> tuple[str, list[str]]:
             clauses.append("seq IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
             params.append('"' + word.replace('"', '""') + '"')
         else:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             clauses.append("(title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\')")
-            params += [f"%{escaped}%", f"%{escaped}%"]
+            params += [like_pattern(word)] * 2
     return (" AND ".join(clauses) or "1"), params

@@ -54,3 +54,9 @@ def select_in(
         part = distinct[start : start + chunk]
         sql = sql_template.replace("{marks}", ",".join("?" * len(part)))
         yield from conn.execute(sql, [*part, *params])
+
+
+def like_pattern(word: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') that finds the word anywhere in a column."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

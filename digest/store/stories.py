@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 
+from ahocorasick_rs import AhoCorasick
+
 from digest.errors import StoreError
 from digest.models import Item
 from digest.store.grouping import (
@@ -21,10 +23,18 @@ from digest.store.grouping import (
     story_row,
 )
 from digest.store.rows import GROUPING_COLUMNS, grouping_item_of_row, parse_time, time_text
-from digest.store.sqlite import select_in, transaction
-from digest.stories import LATE_DAYS, Member, UnionFind, group_members, no_cyclic_collection
+from digest.store.sqlite import like_pattern, select_in, transaction
+from digest.stories import (
+    LATE_DAYS,
+    Member,
+    UnionFind,
+    group_members,
+    no_cyclic_collection,
+    search_words,
+)
 
 STORY_REACH = dt.timedelta(days=LATE_DAYS)  # how far apart in time two items of one story may be
+FAR_REPORTS = 200  # titles a word of an undated item's title may be in and still find its reports
 
 
 def spans_within_reach(
@@ -99,6 +109,9 @@ class StoriesMixin(GroupingMixin):
                 nearby.update((row.id, row) for row in self._story_rows_in(lo, hi))
             if not nearby:
                 return 0
+            undated = [nearby[i] for i in changed_ids if i in nearby and nearby[i].undated]
+            if undated:
+                nearby.update((row.id, row) for row in self._far_reports(undated, nearby))
             nearby.update((row.id, row) for row in self._story_rows_beside(spans, nearby))
             items = list(nearby.values())
             self.story_items_considered = len(items)
@@ -111,6 +124,35 @@ class StoriesMixin(GroupingMixin):
                     components.union(row.id, "story:" + row.story)  # never split a story
             return self._write_stories(items, components, merges)
 
+    def _far_reports(
+        self, undated: Sequence[StoryRow], loaded: dict[str, StoryRow]
+    ) -> list[StoryRow]:
+        """Items of any date whose titles give a distinctive word of an undated item's title
+        (stories.search_words): its other reports, whenever they were. A word in more than
+        FAR_REPORTS titles is too common to tell, and brings nothing. One pass over the
+        stored titles, made only by a fetch that brought undated items."""
+        sql = "SELECT title FROM items WHERE seq IN ({marks})"
+        titles = [title for (title,) in select_in(self.conn, sql, [row.seq for row in undated])]
+        words = sorted({w for title in titles for w in search_words(title)})
+        if not words:
+            return []
+        likes = " OR ".join(["title LIKE ? ESCAPE '\\'"] * len(words))
+        rows = self.conn.execute(
+            f"SELECT id, lower(title) FROM items WHERE {likes}", [like_pattern(w) for w in words]
+        )
+        automaton = AhoCorasick(words)
+        holders: dict[int, list[str]] = {}
+        for item_id, title in rows:
+            if item_id in loaded:
+                continue
+            for index, _, _ in automaton.find_matches_as_indexes(title, overlapping=True):
+                found = holders.setdefault(index, [])
+                if len(found) <= FAR_REPORTS:
+                    found.append(item_id)
+        wanted = {i for found in holders.values() if len(found) <= FAR_REPORTS for i in found}
+        sql = f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} WHERE i.id IN ({{marks}})"
+        return [story_row(row) for row in select_in(self.conn, sql, sorted(wanted))]
+
     @property
     def _threshold(self) -> float:
         return self.config.story_threshold
@@ -118,7 +160,10 @@ class StoriesMixin(GroupingMixin):
     def _grouped(self, rows: Sequence[StoryRow]) -> dict[str, str]:
         """group_stories over the rows, their terms stored ones or worked out now."""
         texts = self.texts_of(rows)
-        members = [Member(row.id, row.when, text) for row, text in zip(rows, texts, strict=True)]
+        members = [
+            Member(row.id, row.when, text, row.undated)
+            for row, text in zip(rows, texts, strict=True)
+        ]
         return group_members(members, self._threshold).story
 
     def _write_stories(

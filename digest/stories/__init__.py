@@ -10,6 +10,9 @@ of 0.25; two reports of different events rarely pass 0.4.
 Candidates come from an inverted index over each item's rarest terms, walked in date order
 and limited to the time window, so the work grows with the number of items, not its square.
 Stories are the connected groups (union-find); a story's id is the id of its earliest item.
+
+An item whose feed gave no date is grouped on the day it was first seen; if it finds no dated
+story there, it is looked for at any date, as a late report is (its date is unknown, not new).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from digest.crosslang import simplified
 from digest.models import Item
 from digest.stories.corpus import Corpus
 from digest.stories.linking import (
@@ -31,7 +36,15 @@ from digest.stories.linking import (
     join_same_urls,
     seconds,
 )
-from digest.stories.terms import clear_term_cache, is_cjk_text, item_terms, stem, terms_of
+from digest.stories.terms import (
+    STOPWORDS,
+    clear_term_cache,
+    is_cjk_text,
+    item_terms,
+    stem,
+    story_names,
+    terms_of,
+)
 from digest.urls import canonical_url
 
 __all__ = [
@@ -46,6 +59,7 @@ __all__ = [
     "group_stories",
     "group_stories_counted",
     "no_cyclic_collection",
+    "search_words",
     "similarity",
     "stem",
     "terms_of",
@@ -75,6 +89,13 @@ class Member(NamedTuple):
     id: str
     when: float  # published, else first seen: seconds since the epoch
     text: TextTerms
+    undated: bool = False  # its feed gave no date (when is the day it was first seen)
+
+
+_SEARCH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&-]*[A-Za-z0-9]")
+_COMMON = STOPWORDS | frozenset(
+    "bitcoin crypto cryptocurrency exchange exchanges blockchain hack hacked says".split()  # noqa: SIM905
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +116,13 @@ def group_stories_counted(
 ) -> Grouping:
     with no_cyclic_collection():
         members = [
-            Member(i.id, seconds(i.when), text_terms(i.title, i.summary_text, i.url)) for i in items
+            Member(
+                i.id,
+                seconds(i.when),
+                text_terms(i.title, i.summary_text, i.url),
+                i.published is None,
+            )
+            for i in items
         ]
         return _group(members, threshold, window_days)
 
@@ -134,11 +161,36 @@ def _group(members: Sequence[Member], threshold: float, window_days: float) -> G
     linker = Linker(corpus, groups, times, threshold, window_days)
     for index in range(len(ordered)):
         linker.add(index)
+    undated = [i for i, member in enumerate(ordered) if member.undated]
+    if undated:
+        linker.add_undated(undated)
     story: dict[str, str] = {}
     first_of_root: dict[int, str] = {}
     for index, item in enumerate(ordered):  # date order: a root's first member is the earliest
         story[item.id] = first_of_root.setdefault(groups.find(index), item.id)
     return Grouping(story=story, comparisons=linker.comparisons)
+
+
+def search_words(title: str, most: int = 3) -> list[str]:
+    """The words of a title, lowercased, that may find its other reports in a text search:
+    the names it gives (as written, and simplified when written in traditional Chinese),
+    then its longest capitalised words past the first. For an item without a date, whose
+    other reports may be of any date."""
+    names: list[str] = []
+    capitalised: list[str] = []
+    for position, word in enumerate(_SEARCH_WORD.findall(title)):
+        lowered = word.lower()
+        if len(word) >= 3 and story_names().split(word)[0] and lowered not in _COMMON:
+            names.append(lowered)
+        elif position > 0 and word[0].isupper() and len(word) >= 4 and lowered not in _COMMON:
+            capitalised.append(lowered)
+    plain = simplified(title)
+    for _, start, end in story_names().cjk_names(plain):
+        names.append(plain[start:end])
+        if len(plain) == len(title):  # OpenCC changed characters, not the length
+            names.append(title[start:end])
+    capitalised.sort(key=lambda w: (-len(w), w))
+    return list(dict.fromkeys(names + capitalised))[:most]
 
 
 def similarity(first: Item, second: Item, reference: Sequence[Item] = ()) -> float:

@@ -10,8 +10,10 @@ from functools import cache
 from itertools import chain
 from operator import mul
 
+from digest.crosslang import names_file_keys
 from digest.names import CJK
 from digest.stories.terms import KIND_MARK, REPEAT_TERM, story_names
+from digest.taxonomy import builtin_taxonomy, gazetteer
 
 CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
 TITLE_WEIGHT = 2.0
@@ -71,11 +73,16 @@ class Corpus:
         self.anchors: list[dict[int, float]] = []
         # The names in each title that some other item gives too (event kinds aside).
         self.names: list[frozenset[int]] = []
+        # The provinces, states and cities each title names (two titles naming different ones
+        # report events in different places).
+        self.places: list[frozenset[str]] = []
+        local = local_places()
         no_names: frozenset[int] = frozenset()
         for (terms, in_title), events in zip(texts, self.events, strict=True):
             self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
             named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
             self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
+            self.places.append(frozenset(in_title & local))
             if anchors:
                 anchored = terms & anchors
                 self.anchors.append(
@@ -124,7 +131,21 @@ class Corpus:
         signature_a, signature_b = self.events[a], self.events[b]
         if signature_a != signature_b:
             cosine *= _event_agreement(signature_a, signature_b)
+        places_a, places_b = self.places[a], self.places[b]
+        if places_a and places_b and places_a.isdisjoint(places_b):
+            cosine *= PLACE_CONFLICT
         return cosine
+
+
+@cache
+def local_places() -> frozenset[str]:
+    """The names file's provinces, states and cities, as concept terms: its names that the
+    gazetteer knows as a place below a country, by their English name."""
+    table = story_names()
+    countries = {country.name.lower() for country in builtin_taxonomy().countries.values()}
+    places = {name.lower() for name, _, _ in gazetteer()} - countries
+    of = dict(zip((a.lower() for a in table.aliases), table.terms, strict=True))
+    return frozenset(of[key.lower()] for key in names_file_keys() if key.lower() in places)
 
 
 def _is_cjk_pair(term: str, concepts: frozenset[str]) -> bool:
@@ -133,6 +154,7 @@ def _is_cjk_pair(term: str, concepts: frozenset[str]) -> bool:
 
 
 _QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
+PLACE_CONFLICT = 0.25  # the cosine kept by titles naming different provinces or cities, none shared
 KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
 REPEAT_CONFLICT = 0.35  # ... and by a title that says it happened again beside one that does not
 _REPEAT_BIT = 1

@@ -13,7 +13,7 @@ from digest.stories.corpus import Corpus
 
 WINDOW_DAYS = 4.0
 LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
-LATE_THRESHOLD = 0.6  # ... it is this alike to them
+LATE_THRESHOLD = 0.6  # ... it is this alike to them (less, the less late it is)
 LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
 EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
 EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
@@ -81,7 +81,9 @@ class Linker:
         self.window = window_days * 86400.0
         self.late_window = max(self.window, LATE_DAYS * 86400.0)
         self.least = threshold * threshold
+        self.threshold = threshold
         self.least_late = max(self.least, LATE_THRESHOLD * LATE_THRESHOLD)
+        self.late_span = max(1.0, self.late_window - self.window)
         self.least_average = threshold * GROUP_SHARE
         self.event_window = min(self.window, EVENT_DAYS * 86400.0)
         self.least_event = (threshold * EVENT_SHARE) ** 2
@@ -92,29 +94,74 @@ class Linker:
         self.comparisons = 0
 
     def add(self, index: int) -> None:
-        corpus, find, times = self.corpus, self.groups.find, self.times
+        corpus = self.corpus
         cosines: dict[int, float] = {}
         linked: set[int] = set()
-        own = find(index)
-        now = times[index]
+        own = self.groups.find(index)
         for other in self._candidates(index):
-            root = find(other)
+            root = self.groups.find(other)
             if root == own:
                 continue
-            cosine = cosines[other] = corpus.alike(index, other)
-            if now - times[other] <= self.event_window:
+            cosine = cosines[other] = self._alike(index, other)
+            if self.times[index] - self.times[other] <= self.event_window:
                 least = self.least_event if corpus.same_event_kind(index, other) else self.least
-            elif now - times[other] <= self.window:
+            elif self.times[index] - self.times[other] <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
-                least = self.least_late if corpus.same_script(index, other) else 2.0
+                same_script = self.corpus.same_script(index, other)
+                least = self._least_late(index, other) if same_script else 2.0
             if cosine >= least:
                 linked.add(root)
-        self.comparisons += len(cosines)  # each candidate compared once
         if linked:
             self._join(index, linked, cosines)
         self.members.setdefault(self.groups.find(index), []).append(index)
         self._post(index)
+
+    def add_undated(self, undated: Sequence[int]) -> None:
+        """Items whose feed gave no date: each was grouped on the day it was first seen, and
+        one that found no story then is looked for at any date, among the items that share
+        one of its rarest terms and read like it as a late report must (same script)."""
+        undated_set = set(undated)
+        alone = [i for i in undated if self._all_undated(self.groups.find(i), undated_set)]
+        keys_of = {i: sorted(self.corpus.vectors[i])[:LATE_KEYS] for i in alone}
+        wanted = {key for keys in keys_of.values() for key in keys}
+        holders: dict[int, list[int]] = {}
+        for index, vector in enumerate(self.corpus.vectors):
+            for key in wanted.intersection(vector):
+                holders.setdefault(key, []).append(index)
+        for index in alone:
+            if not self._all_undated(self.groups.find(index), undated_set):
+                continue  # its story has joined a dated one already
+            candidates = {c for key in keys_of[index] for c in holders[key] if c != index}
+            cosines = {
+                c: self._alike(index, c) for c in candidates if self.corpus.same_script(index, c)
+            }
+            least = self.least_late
+            linked = {self.groups.find(c) for c, cosine in cosines.items() if cosine >= least}
+            linked.discard(self.groups.find(index))
+            if not linked:
+                continue
+            best = max(linked, key=lambda root: (self._mean_alike(index, root, cosines), -root))
+            if self._mean_alike(index, best, cosines) >= self.least_average:
+                self._merge(index, best)
+
+    def _all_undated(self, root: int, undated: set[int]) -> bool:
+        return all(m in undated for m in self.members.get(root, ()))
+
+    def _mean_alike(self, index: int, root: int, known: dict[int, float]) -> float:
+        """The mean similarity of an item and a story's latest members, whatever their dates."""
+        members = self.members.get(root, [])[-MEMBERS_COMPARED:]
+        total = sum(
+            math.sqrt(max(0.0, known[m] if m in known else self._alike(index, m))) for m in members
+        )
+        return total / len(members) if members else 0.0
+
+    def _least_late(self, index: int, other: int) -> float:
+        """The cosine a late report must reach: from the threshold at the window's edge up
+        to LATE_THRESHOLD at LATE_DAYS, in proportion to how late it is."""
+        late = (self.times[index] - self.times[other] - self.window) / self.late_span
+        root = self.threshold + (LATE_THRESHOLD - self.threshold) * min(1.0, max(0.0, late))
+        return max(self.least, root * root)
 
     def _candidates(self, index: int) -> set[int]:
         """Earlier items that share a rare term with this one within the window, and those

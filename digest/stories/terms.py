@@ -13,7 +13,7 @@ from digest.names import CJK, CJK_RANGES
 SUMMARY_CHARS = 400  # the opening of a summary that is compared: its first two or three sentences
 
 _WORD = re.compile(rf"[a-z0-9]+(?:['.,][a-z0-9]+)*|[{CJK_RANGES}]+")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a about after again against all also an and any are as at be been before being but by
     can could did do does down during each for from further had has have having he her here
     his how i if in into is it its just may more most new no nor not now of off on once only
@@ -36,13 +36,13 @@ def stem(word: str) -> str:
 def _chunk_terms(chunk: str) -> tuple[str, ...]:
     """The terms of a run of text without spaces: stems of its words, bigrams of its CJK."""
     if chunk.isalnum() and chunk.isascii():  # a plain word, as most are
-        keep = chunk not in _STOPWORDS and (len(chunk) > 1 or chunk.isdigit())
+        keep = chunk not in STOPWORDS and (len(chunk) > 1 or chunk.isdigit())
         return (stem(chunk),) if keep else ()
     terms: list[str] = []
     for run in _WORD.findall(simplified(chunk)):
         if CJK.match(run):
             terms.extend(_cjk_terms(run))
-        elif run not in _STOPWORDS and (len(run) > 1 or run.isdigit()):
+        elif run not in STOPWORDS and (len(run) > 1 or run.isdigit()):
             terms.append(stem(run.replace(",", "")))
     return tuple(terms)
 
