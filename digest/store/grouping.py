@@ -66,7 +66,11 @@ def terms_version() -> str:
     """A hash of everything an item's terms follow (see _TERM_SOURCES)."""
     digest = hashlib.sha256(f"{_LAYOUT} {sys.version_info[:2]}".encode())
     for library in _TERM_LIBRARIES:
-        digest.update(f" {library} {metadata.version(library)}".encode())
+        try:
+            version = metadata.version(library)
+        except metadata.PackageNotFoundError:  # not installed as a distribution
+            version = "?"
+        digest.update(f" {library} {version}".encode())
     for name in _TERM_SOURCES:
         path = _PACKAGE / name
         for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
