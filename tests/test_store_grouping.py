@@ -71,7 +71,9 @@ def test_a_fetch_into_an_empty_store_groups_as_the_stories_module(config: Config
 
 def test_stored_terms_are_the_texts_terms(config: Config) -> None:
     with open_store(config) as store:
-        store.save_feed_result(outcome(config, "A", *real_entries()), NOW)
+        changed = store.save_feed_result(outcome(config, "A", *real_entries()), NOW).changed
+        assert all(row.text is None for row in store._story_rows_in(START, None))
+        store.regroup_around(changed)
         rows = store._story_rows_in(START - dt.timedelta(days=3650), None)
         by_id = {item.id: item for item in store.list_items(ALL)}
     assert rows and all(row.text is not None for row in rows)
@@ -84,6 +86,7 @@ def test_new_term_rules_work_every_items_terms_out_again(config: Config) -> None
     entries = real_entries()
     with open_store(config) as store:
         changed = store.save_feed_result(outcome(config, "A", *entries), NOW).changed
+        store.regroup_around(changed)
         store.conn.execute("UPDATE grouping_state SET version = 'older rules'")
         store.conn.execute("UPDATE grouping_terms SET body = 'stale'")
         store.regroup_around(changed)
@@ -100,7 +103,8 @@ def test_new_term_rules_work_every_items_terms_out_again(config: Config) -> None
 def test_an_item_whose_text_changes_loses_its_terms(config: Config) -> None:
     first, *_ = real_entries()
     with open_store(config) as store:
-        store.save_feed_result(outcome(config, "A", first), NOW)
+        store.regroup_around(store.save_feed_result(outcome(config, "A", first), NOW).changed)
+        assert store.conn.execute("SELECT count(*) FROM grouping_terms").fetchone()[0] == 1
         changed = replace(
             first, summary_html="<p>Another summary.</p>", summary_text="Another summary."
         )

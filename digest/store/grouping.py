@@ -88,15 +88,6 @@ class GroupingMixin(ItemsMixin):
         if stored != version:
             self.conn.execute("DELETE FROM grouping_terms")
             self.conn.execute("UPDATE grouping_state SET version = ?", (version,))
-        self._terms_current = True
-
-    def keep_text_terms(self, seq: int, title: str, summary: str, url: str | None) -> None:
-        """Work out and store the terms of a new item's text, while it is at hand."""
-        if not self._terms_current:
-            self.follow_term_rules()
-        self._store_terms([(seq, text_terms(title, summary, url))])
-
-    _terms_current = False  # whether the stored terms are known to follow these rules
 
     def texts_of(self, rows: Sequence[StoryRow]) -> list[TextTerms]:
         """Each row's text terms: those not stored yet are worked out from the items' text

@@ -18,7 +18,6 @@ from digest.models import Classification, Entry, FeedConfig, FeedOutcome
 from digest.store.corrections import CorrectionsMixin
 from digest.store.dedup import Known, Stored, content_hash, id_basis, short_hash, source_keys
 from digest.store.feeds import FeedsMixin
-from digest.store.grouping import GroupingMixin
 from digest.store.rows import classification_columns, time_text
 from digest.store.sqlite import select_in, transaction
 
@@ -32,7 +31,7 @@ class SaveCounts:
     changed: tuple[str, ...] = ()  # ids of the items added or updated
 
 
-class IngestMixin(CorrectionsMixin, FeedsMixin, GroupingMixin):
+class IngestMixin(CorrectionsMixin, FeedsMixin):
     def save_feed_results(
         self, outcomes: Iterable[FeedOutcome], now: dt.datetime | None = None
     ) -> Iterator[tuple[FeedOutcome, SaveCounts]]:
@@ -105,7 +104,7 @@ class IngestMixin(CorrectionsMixin, FeedsMixin, GroupingMixin):
             item_id = self._new_id(entry, known)
             classification = verdict or self.corrected(entry, feed, item_id)
             columns = classification_columns(classification)
-            cursor = self.conn.execute(
+            self.conn.execute(
                 "INSERT INTO items (id, feed, guid, url, title, summary_html, summary_text, "
                 "published, published_guessed, first_seen, updated, author, language, "
                 "countries, topics, relevant, story, reasons, content_hash, malformed) "
@@ -117,8 +116,6 @@ class IngestMixin(CorrectionsMixin, FeedsMixin, GroupingMixin):
                     *columns[:3], item_id, columns[3], hashed, int(malformed),
                 ),
             )  # fmt: skip
-            assert cursor.lastrowid is not None
-            self.keep_text_terms(cursor.lastrowid, entry.title, entry.summary_text, entry.url)
             known.add(Stored(item_id, feed.name, hashed, malformed), keys, entry.url)
             known.added.add(item_id)
             self._remember(feed.name, keys, item_id)
