@@ -14,7 +14,6 @@ from digest.errors import StoreError, UserError
 from digest.fetch import Client, fetch_feeds, user_agent
 from digest.models import Classification, Config, Entry, FeedConfig, FeedOutcome, Taxonomy
 from digest.store import open_store
-from digest.stories import forget_prepared_terms, prepare_item_terms
 
 
 @dataclass(frozen=True)
@@ -72,12 +71,8 @@ def run_fetch(
             changed += counts.changed
             if on_feed is not None:
                 on_feed(outcome)
-            if len(counts.changed) == len(outcome.entries):  # every entry is an item to group
-                for entry in outcome.entries:
-                    prepare_item_terms(entry.title, entry.summary_text)
         if changed:
             store.regroup_around(changed)
-        forget_prepared_terms()
     return FetchReport(
         ok=sum(o.worked for o in outcomes),
         failed=sum(o.failed for o in outcomes),

@@ -16,14 +16,7 @@ from digest.crosslang import quantity_terms, simplified
 from digest.models import Entry, FeedOutcome, Item
 from digest.refresh import run_fetch
 from digest.store import ItemQuery, open_store
-from digest.stories import (
-    UnionFind,
-    forget_prepared_terms,
-    group_stories,
-    group_stories_counted,
-    prepare_item_terms,
-    similarity,
-)
+from digest.stories import UnionFind, group_stories, group_stories_counted, similarity
 
 DAY0 = dt.datetime(2021, 6, 19, 8, tzinfo=dt.UTC)
 
@@ -496,47 +489,3 @@ def test_chinese_reports_sharing_names_and_amounts_join_despite_different_wordin
     ]  # fmt: skip
     got = group_stories(items, 0.5)
     assert got["a"] == got["b"]
-
-
-def test_prepared_terms_are_the_item_terms_handed_over_once() -> None:
-    from digest.stories.terms import item_terms, prepared_item_terms
-
-    title, summary = "Binance fined $4.3 billion", "The exchange agreed on 21 November to pay."
-    prepare_item_terms(title, summary)
-    prepared = prepared_item_terms(title, summary)
-    assert prepared == item_terms(title, summary)
-    assert prepared_item_terms(title, summary) is not prepared  # worked out again, not shared
-    prepare_item_terms(title, summary)
-    forget_prepared_terms()
-    assert prepared_item_terms(title, summary) is not prepared
-
-
-def test_a_fetch_groups_with_the_terms_it_prepared_as_grouping_afresh_does(
-    tmp_path: Path,
-) -> None:
-    """A fetch works out each new item's terms while it waits on the network; the stories it
-    stores are the ones grouping the stored items afresh gives."""
-    feeds = tmp_path / "feeds"
-    feeds.mkdir()
-    paths = [
-        _feed_file(
-            feeds,
-            f"outlet{n}",
-            *[
-                (
-                    f"Exchange {word} hacked for $30 million",
-                    f"https://o{n}.example/{word}",
-                    f"Attackers drained the {word} hot wallet on Monday.",
-                    "Mon, 04 Mar 2024 09:00:00 GMT",
-                )
-                for word in ("Alpha", "Beta", "Gamma")
-            ],
-        )
-        for n in range(3)
-    ]
-    config = make_newsletter(tmp_path / "nl", [{"name": p.stem, "url": str(p)} for p in paths])
-    assert run_fetch(config).new == 9
-    with open_store(config) as store:
-        items = store.list_items(ItemQuery(relevant_only=False))
-    assert len({item.story for item in items}) < 9
-    assert {item.id: item.story for item in items} == group_stories(items, config.story_threshold)

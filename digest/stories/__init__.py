@@ -29,16 +29,7 @@ from digest.stories.linking import (
     join_same_urls,
     seconds,
 )
-from digest.stories.terms import (
-    clear_term_cache,
-    forget_prepared_terms,
-    is_cjk_text,
-    item_terms,
-    prepare_item_terms,
-    prepared_item_terms,
-    stem,
-    terms_of,
-)
+from digest.stories.terms import clear_term_cache, is_cjk_text, item_terms, stem, terms_of
 
 __all__ = [
     "LATE_DAYS",
@@ -46,10 +37,8 @@ __all__ = [
     "Grouping",
     "UnionFind",
     "clear_term_cache",
-    "forget_prepared_terms",
     "group_stories",
     "group_stories_counted",
-    "prepare_item_terms",
     "similarity",
     "stem",
     "terms_of",
@@ -89,7 +78,7 @@ def _group(items: Sequence[Item], threshold: float, window_days: float) -> Group
     groups: UnionFind[int] = UnionFind()
     join_same_urls(ordered, groups)
     corpus = Corpus(
-        [prepared_item_terms(item.title, item.summary_text) for item in ordered],
+        [item_terms(item.title, item.summary_text) for item in ordered],
         [is_cjk_text(item.title) for item in ordered],
     )
     times = [seconds(item.when) for item in ordered]

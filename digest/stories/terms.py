@@ -105,7 +105,6 @@ def clear_term_cache() -> None:
     memory between groupings; the next grouping starts cold, as a `digest` command does)."""
     _chunks.clear()
     _chunks.many.clear()
-    _prepared.clear()
 
 
 def _tokens(text: str) -> set[str]:
@@ -131,29 +130,6 @@ def item_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
     terms = terms_of(summary)
     terms |= in_title
     return terms, in_title
-
-
-def prepare_item_terms(title: str, summary: str) -> None:
-    """Work out an item's terms before its grouping asks for them (a fetch does, while it
-    waits on the network): prepared_item_terms then hands them over instead."""
-    key = (title, summary)
-    if key not in _prepared:
-        _prepared[key] = item_terms(title, summary)
-
-
-def prepared_item_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
-    """item_terms(title, summary), taken from what prepare_item_terms made when it made them
-    (each prepared result is handed over once: the sets are the caller's to keep)."""
-    found = _prepared.pop((title, summary), None)
-    return found if found is not None else item_terms(title, summary)
-
-
-def forget_prepared_terms() -> None:
-    """Drop the prepared terms no grouping asked for."""
-    _prepared.clear()
-
-
-_prepared: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
 
 
 def _event_terms(title: str, in_title: set[str]) -> set[str]:
