@@ -28,6 +28,7 @@ from typing import Any
 
 from digest.errors import RenderError
 from digest.models import Config, Issue
+from digest.processes import die_with_parent
 
 _LOST = "the process making the PDF stopped before it finished (exit status {})"
 
@@ -112,6 +113,7 @@ def pdf_process(wanted: bool) -> Iterator[PdfProcess | None]:
 
 
 def _serve(conn: Connection) -> None:
+    die_with_parent()  # a build killed with SIGKILL leaves no process behind to write its files
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     logs = _collect_logs()
     # WeasyPrint loaded before the first issue arrives; if it cannot be, the first job
