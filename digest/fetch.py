@@ -9,7 +9,6 @@ bounded, loop-checked and never reach a loopback or private address unless allow
 from __future__ import annotations
 
 import concurrent.futures as cf
-import ctypes
 import datetime as dt
 import email.utils
 import http.client
@@ -17,7 +16,6 @@ import ipaddress
 import multiprocessing
 import os
 import queue
-import signal
 import socket
 import ssl
 import time
@@ -33,6 +31,7 @@ from digest.errors import FetchError
 from digest.models import Classification, Entry, FeedConfig, FetchSettings
 from digest.models import FeedOutcome as FeedOutcome  # where callers have long found them
 from digest.models import FeedState as FeedState
+from digest.processes import die_with_parent
 
 REDIRECTS = {301, 302, 303, 307, 308}
 PARSE_PROCESSES = 2
@@ -40,7 +39,6 @@ PARSE_PROCESSES = 2
 POOL_THRESHOLD = 8
 IDLE_SECONDS = 0.2  # nothing finished for this long: the caller may do its own work
 _CHUNK = 65536
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -146,19 +144,8 @@ def _parse_pool() -> cf.ProcessPoolExecutor:
 
 
 def _start_parse_process() -> None:
-    _die_with_parent()
+    die_with_parent()
     import digest.parse  # noqa: F401  (loaded before the first body arrives)
-
-
-def _die_with_parent() -> None:
-    """A parse process must not outlive a fetch killed with SIGKILL (Linux only)."""
-    try:
-        libc = ctypes.CDLL(None)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ PACKAGE = Path(__file__).parent.parent / "digest"
 # fmt: off
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # What every stage shares: the data (models), errors, atomic writes, the YAML reader, URL
-    # and name rules, the taxonomy, the sanitizing allowlist, Markdown and the theme. sanitize
+    # and name rules, the taxonomy, the sanitizing allowlist, Markdown, the theme and what a
+    # forked helper process does first (processes). sanitize
     # is a stage in the data flow (after parse) but a library to everything that touches
     # feed HTML, the parser included.
     ("shared", ("digest", "digest.models", "digest.errors", "digest.fsutil", "digest.yamlfile",
                 "digest.urls", "digest.sanitize", "digest.taxonomy", "digest.names",
-                "digest.markdown", "digest.theme")),
+                "digest.markdown", "digest.theme", "digest.processes")),
     # Records the store keeps for mail: the send log's rows and the subscriber list.
     ("records", ("digest.sendlog", "digest.subscribers")),
     # feeds.yaml: the kinds of key, the schema, the loaded Config.

@@ -141,6 +141,9 @@ class Matcher:
         self._words = [_term(spellings) for spellings in words.values()]
         # The hit of each word key when no spelling needs checking; None when one does.
         self._word_hit = [term.any_case if term.exact is None else None for term in self._words]
+        # Whether each word key has words after its first: only such a key, matched inside a
+        # word ("ed" in "warned" is not), can hold a later word that starts a term.
+        self._several_words = [" " in key for key in words]
         self._words_automaton = BytesAhoCorasick(
             [f"{key} ".encode() for key in words],
             matchkind=MatchKind.LeftmostLongest,
@@ -191,16 +194,17 @@ class Matcher:
         cut = words.index(_BREAK_BYTE)
         scan = Scan([], [], [])
         title_hits, summary_hits, placed = scan
-        fast = self._word_hit
+        fast, several_words = self._word_hit, self._several_words
         written = b""  # the words as written, made once the first exact-case term needs them
         # _word_hits inlined for the common case: classification runs it on every entry.
         for index, start, stop in self._words_automaton.find_matches_as_indexes(words):
-            hit = fast[index]
             if words[start - 1] != _SPACE:  # "nt" in "percent": a term ends but does not start
-                if words.find(b" ", start, stop - 1) > 0:  # a later word may start a term
+                # A later word of the match may start a term.
+                if several_words[index] and words.find(b" ", start, stop - 1) > 0:
                     for place, found in self._word_hits(text, words, start - 1, stop):
                         scan.add(place, found, place < cut)
                 continue
+            hit = fast[index]
             if hit is None:
                 written = written or _words(text, _KEEP_CASE)
                 hit = self._spelled(written, index, start, stop)

@@ -19,7 +19,8 @@ leaves the previous site as it was.
 The parts: plan (what is stale, rendered), pages (front and tag pages), atom (the feed),
 staging (the staging folder, commit, stale removal), cache (manifest, keys, issue cache),
 sitemap (sitemap.xml, robots.txt), search (the Pagefind index, made from a copy of the pages
-while the PDFs are made, swapped in after the pages are in).
+while the PDFs are made, swapped in after the pages are in), pdfprocess (the PDFs made in a
+process of their own while the pages are rendered).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from digest.issuefile import item_anchor
 from digest.models import Config
 from digest.site.cache import MANIFEST, base_key, read_manifest, write_manifest
 from digest.site.pages import TagEntry
+from digest.site.pdfprocess import pdf_process
 from digest.site.plan import (
     PdfWriter,
     Plan,
@@ -43,6 +45,8 @@ from digest.site.plan import (
     plan_assets,
     plan_issues,
     plan_shared,
+    queue_pdfs,
+    start_pdfs,
 )
 from digest.site.search import PAGES, UNCHANGED, SearchIndex, index_language, start_index
 from digest.site.select import Audience, select_issues
@@ -99,16 +103,19 @@ def build_site(
         )
         plan = Plan(out=out, old=old_outputs)
         plan_assets(plan, ctx)
-        plan_issues(plan, ctx)
-        pages = {rel: str(o["sha"]) for rel, o in plan.outputs.items() if fnmatch(rel, PAGES)}
-        language = index_language(config.newsletter.language, issues)
-        with start_index(out, staging, pages, plan.pending, language) as indexing:
-            make_pdfs(plan, ctx)
-            plan_shared(plan, ctx)
-            written = commit(out, plan.pending)
-            removed = remove_stale(out, old_outputs, plan.outputs)
-            write_manifest(out, base, records, plan.outputs)
-            search = indexing.finish()
+        queue_pdfs(plan, ctx)
+        with pdf_process(bool(plan.pdfs) and pdf_writer is None) as making:
+            start_pdfs(plan, ctx, making)
+            plan_issues(plan, ctx)
+            pages = {rel: str(o["sha"]) for rel, o in plan.outputs.items() if fnmatch(rel, PAGES)}
+            language = index_language(config.newsletter.language, issues)
+            with start_index(out, staging, pages, plan.pending, language) as indexing:
+                make_pdfs(plan, ctx)
+                plan_shared(plan, ctx)
+                written = commit(out, plan.pending)
+                removed = remove_stale(out, old_outputs, plan.outputs)
+                write_manifest(out, base, records, plan.outputs)
+                search = indexing.finish()
     return SiteResult(
         out=out,
         written=tuple(written),

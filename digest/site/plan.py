@@ -27,6 +27,7 @@ from digest.render import (
 from digest.site.atom import FEED_ENTRIES, render_feed, render_tag_feed
 from digest.site.cache import file_sha, hash_parts
 from digest.site.pages import collect_tags, front_page, tag_page
+from digest.site.pdfprocess import PdfProcess
 from digest.site.sitemap import ROBOTS, SITEMAP, render_robots, render_sitemap
 
 PdfWriter = Callable[[Issue, Config, Path], None]
@@ -58,6 +59,8 @@ class Plan:
     pending: dict[str, bytes | Path] = field(default_factory=dict)  # rel path -> bytes or staged
     unchanged: int = 0
     pdfs: list[tuple[Issue, str, str]] = field(default_factory=list)  # to make: issue, rel, key
+    has_pdf: dict[int, bool] = field(default_factory=dict)  # issue -> the site has its PDF
+    pdf_process: PdfProcess | None = None  # making the queued PDFs, when not made in-process
 
     def fresh(self, rel: str, key: str) -> bool:
         """True (and recorded) when rel was built from these very inputs and is still there."""
@@ -92,15 +95,22 @@ def plan_assets(plan: Plan, ctx: SiteContext) -> None:
         plan.put(f"assets/{name}", path.read_bytes())
 
 
+def queue_pdfs(plan: Plan, ctx: SiteContext) -> None:
+    """Which issues the site will have a PDF of (plan.has_pdf); the stale ones asked for are
+    queued for make_pdfs (plan.pdfs)."""
+    for number in ctx.numbers:
+        rel = f"issues/{number}/{pdf_name(ctx.config.newsletter, number)}"
+        key = _issue_key(ctx, number)
+        plan.has_pdf[number] = plan_pdf(plan, ctx, ctx.issues[number], rel, key)
+
+
 def plan_issues(plan: Plan, ctx: SiteContext) -> None:
-    """Each issue's page and Markdown; the PDFs to make are queued for make_pdfs."""
+    """Each issue's page and Markdown (queue_pdfs has said which have a PDF)."""
     config, numbers = ctx.config, ctx.numbers
     for index, number in enumerate(numbers):
         issue = ctx.issues[number]
         folder = f"issues/{number}"
-        issue_key = hash_parts(ctx.base, ctx.file_keys[number])
-        has_pdf = plan_pdf(plan, ctx, issue, f"{folder}/{pdf_name(config.newsletter, number)}",
-                           issue_key)  # fmt: skip
+        issue_key = _issue_key(ctx, number)
         anchors = previously_anchors(issue, ctx.issues, config.taxonomy)
         md_rel = f"{folder}/{markdown_name(number)}"
         md_key = hash_parts(issue_key, repr(anchors))
@@ -109,7 +119,7 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
             plan.put(md_rel, markdown.encode(), md_key)
         links = PageLinks(
             root="../../",
-            pdf=pdf_name(config.newsletter, number) if has_pdf else None,
+            pdf=pdf_name(config.newsletter, number) if plan.has_pdf[number] else None,
             markdown=markdown_name(number),
             previous=_neighbour(ctx, index - 1),
             next=_neighbour(ctx, index + 1),
@@ -126,6 +136,10 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
             plan.put(html_rel, render_html(issue, config, links, env=ctx.env).encode(), page_key)
 
 
+def _issue_key(ctx: SiteContext, number: int) -> str:
+    return hash_parts(ctx.base, ctx.file_keys[number])
+
+
 def plan_pdf(plan: Plan, ctx: SiteContext, issue: Issue, rel: str, key: str) -> bool:
     """Queue the issue's PDF if asked for and stale; True when the site will have one."""
     if plan.fresh(rel, key):
@@ -139,14 +153,26 @@ def plan_pdf(plan: Plan, ctx: SiteContext, issue: Issue, rel: str, key: str) -> 
     return True
 
 
-def make_pdfs(plan: Plan, ctx: SiteContext) -> None:
-    """Stage the PDFs plan_issues queued. They take most of a build's time, so they are made
-    after the pages, while the search index of those pages is made beside them."""
-    for issue, rel, key in plan.pdfs:
+def start_pdfs(plan: Plan, ctx: SiteContext, process: PdfProcess | None) -> None:
+    """Hand the queued PDFs to the process making them while the pages are rendered."""
+    for issue, rel, _ in plan.pdfs:
         staged = ctx.staging / rel
         staged.parent.mkdir(parents=True, exist_ok=True)
-        (ctx.pdf_writer or _default_pdf_writer())(issue, ctx.config, staged)
-        plan.put_file(rel, staged, key)
+        if process is not None:
+            process.submit(issue, ctx.config, staged)
+    plan.pdf_process = process
+
+
+def make_pdfs(plan: Plan, ctx: SiteContext) -> None:
+    """Stage the queued PDFs: wait for the process making them, or make them here. They take
+    most of a build's time, so they are made beside the pages and the search index."""
+    if plan.pdf_process is not None:
+        plan.pdf_process.wait()
+    else:
+        for issue, rel, _ in plan.pdfs:
+            (ctx.pdf_writer or _default_pdf_writer())(issue, ctx.config, ctx.staging / rel)
+    for _, rel, key in plan.pdfs:
+        plan.put_file(rel, ctx.staging / rel, key)
     plan.pdfs.clear()
 
 
