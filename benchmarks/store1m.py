@@ -14,6 +14,11 @@ bench_fetch measures. Story ids are the generated events (a story's id is its ea
 report's), as a grouping that finds every event would set them: grouping a million items at
 build time would add minutes and measure nothing here.
 
+The schema's triggers fill what derives from an item row as it is inserted (summary_sizes); the
+items' grouping terms are not worked out here (bench_regroup does it for the items it reads,
+untimed). A store built by an older digest is upgraded by the store's own migrations when
+opened, not rebuilt.
+
 The store is rebuilt when BUILD_VERSION or the rules fingerprint changes (else opening it would
 classify every item again); `python benchmarks/store1m.py` builds it alone.
 """

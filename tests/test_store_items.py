@@ -99,3 +99,27 @@ def test_a_sketch_is_an_items_light_columns(config: Config) -> None:
     )
     assert sketch.summary_length == len("Bitcoin miners.")
     assert sketch.when == item.when.timestamp()
+
+
+def test_a_sketch_gives_the_summary_length_kept_when_saved(config: Config) -> None:
+    """The length is kept beside the item (summary_sizes) as str.strip() leaves it; one holding
+    a NUL character is measured when read, and an update measures the new summary."""
+    texts = {
+        "https://a.example.com/1": "\u3000 Bitcoin miners in Sichuan.\x1f\n",
+        "https://a.example.com/2": "Bitcoin\x00 miners ",
+        "https://a.example.com/3": "",
+    }
+    entries = [entry("Bitcoin mining", url, text=text) for url, text in texts.items()]
+    save(config, "A", *entries)
+    updated = entry("Bitcoin mining", "https://a.example.com/3", text=" Bitcoin rigs. ")
+    save(config, "A", updated)
+    texts[updated.url or ""] = updated.summary_text
+    with open_store(config) as store:
+        sketches, _ = store.sketches_in_range(
+            dt.datetime(2021, 6, 1, tzinfo=dt.UTC), dt.datetime(2021, 7, 1, tzinfo=dt.UTC)
+        )
+        kept = store.conn.execute("SELECT count(*) FROM summary_sizes").fetchone()[0]
+    assert {s.url: s.summary_length for s in sketches} == {
+        url: len(text.strip()) for url, text in texts.items()
+    }
+    assert kept == 2  # not the one with a NUL

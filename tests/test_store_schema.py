@@ -71,3 +71,21 @@ def test_a_store_indexed_item_by_item_keeps_its_search_index(config: Config) -> 
     assert sorted(found) == ["New Sichuan story", "Old Sichuan story"]
     with open_store(config) as store:
         store.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_an_upgraded_store_keeps_its_summary_lengths(config: Config) -> None:
+    """The items of a store from before summary_sizes are measured by the upgrade."""
+    config.state_dir.mkdir(parents=True)
+    conn = sqlite3.connect(config.store_path, isolation_level=None)
+    before = schema.MIGRATIONS.index(next(m for m in schema.MIGRATIONS if "summary_sizes" in m))
+    for number, script in enumerate(schema.MIGRATIONS[:before], start=1):
+        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    conn.executemany(
+        "INSERT INTO items (id, feed, title, summary_html, summary_text, first_seen, "
+        "content_hash) VALUES (?, 'A', 'Sichuan', '', ?, '2021-06-01T00:00:00Z', 'x')",
+        [("000000000001", " Miners\u3000 leave. \n"), ("000000000002", "NUL\x00 inside")],
+    )
+    conn.close()
+    with open_store(config) as store:
+        sizes = store.conn.execute("SELECT seq, chars FROM summary_sizes").fetchall()
+    assert sizes == [(1, len("Miners\u3000 leave."))]

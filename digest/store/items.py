@@ -12,18 +12,13 @@ from typing import Any
 from digest.errors import UserError
 from digest.models import Item, ItemSketch
 from digest.store.rows import ITEM_COLUMNS, NEWEST_FIRST, day_text, item_of_row, time_text
+from digest.store.schema import STRIP_CHARACTERS
 from digest.store.search import SearchMixin, search_clause
 from digest.store.sqlite import select_in
 
 MIN_ID_PREFIX = 6  # of the 12 hexadecimal characters of an id
 _CANDIDATES_SHOWN = 10
 _ID_CHARACTERS = re.compile("[0-9a-z]+")  # no GLOB wildcards
-_SCAN_SHARE = 5  # a range holding more than 1/5 of the items is read by a scan
-# What str.strip() removes, for SQLite's trim(): a summary's length is the same in both.
-_WHITESPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 @dataclass(frozen=True)
@@ -140,43 +135,52 @@ class ItemsMixin(SearchMixin):
         self, since: dt.datetime, until: dt.datetime
     ) -> tuple[list[ItemSketch], int]:
         """The light columns of the relevant items dated in [since, until), in no particular
-        order, and how many others (not relevant) the range holds. One SELECT, no titles or
-        summaries: a draft chooses from these, then reads the few items it keeps."""
+        order, and how many others (not relevant) the range holds. No titles or summaries: a
+        draft chooses from these, then reads the few items it keeps."""
         span = (time_text(since), time_text(until))
         when = "coalesce(published, first_seen) >= ? AND coalesce(published, first_seen) < ?"
         with self.snapshot():
             count = f"SELECT count(*) FROM items WHERE {when}"  # from the index alone
             in_range = self.conn.execute(count, span).fetchone()[0]
-            newest = self.conn.execute("SELECT coalesce(max(seq), 0) FROM items").fetchone()[0]
-            # Reading most of the table row by row through the date index costs three times a
-            # plain scan.
-            access = "NOT INDEXED" if in_range * _SCAN_SHARE > newest else ""
             rows = self.conn.execute(
                 "SELECT i.id, i.feed, i.url, coalesce(i.story, i.id), "
                 "CAST(strftime('%s', coalesce(i.published, i.first_seen)) AS INTEGER), "
-                # length() stops at a NUL character: such a summary is measured in Python.
-                "CASE WHEN instr(i.summary_text, char(0)) > 0 THEN i.summary_text "
-                "ELSE length(trim(i.summary_text, ?)) END, i.topics, "
-                "(SELECT json_group_array(DISTINCT s.feed) FROM sources s "
-                "WHERE s.item_id = i.id AND s.feed != i.feed) "
-                f"FROM items i {access} WHERE relevant = 1 AND {when}",
-                (_WHITESPACE, *span),
+                # The stored length (schema.py's summary_sizes); a summary without one (it
+                # holds a NUL character, where length() stops) is measured in Python.
+                "coalesce(z.chars, CASE WHEN instr(i.summary_text, char(0)) > 0 "
+                "THEN i.summary_text ELSE length(trim(i.summary_text, ?)) END), i.topics "
+                # The other columns come from the index items_sketch alone.
+                "FROM items i INDEXED BY items_sketch LEFT JOIN summary_sizes z ON z.seq = i.seq "
+                f"WHERE relevant = 1 AND {when} ORDER BY i.id",
+                (STRIP_CHARACTERS, *span),
             ).fetchall()
+            extra_feeds = self._extra_feeds({row[0]: row[1] for row in rows})
         decoded: dict[str, tuple[str, ...]] = {}
         sketches = []
-        for item_id, feed, url, story, seconds, size, topics_json, feeds_json in rows:
+        for item_id, feed, url, story, seconds, size, topics_json in rows:
             if isinstance(size, str):
                 size = len(size.strip())
             topics = decoded.get(topics_json)
             if topics is None:
                 topics = decoded[topics_json] = tuple(json.loads(topics_json))
-            feeds = decoded.get(feeds_json)
-            if feeds is None:
-                feeds = decoded[feeds_json] = tuple(json.loads(feeds_json))
+            feeds = extra_feeds.get(item_id, ())
             sketches.append(
                 ItemSketch(item_id, feed, url, story, seconds, size, topics, feeds, True)
             )
         return sketches, in_range - len(sketches)
+
+    def _extra_feeds(self, feed_of: dict[str, str]) -> dict[str, tuple[str, ...]]:
+        """The other feeds (sorted) that delivered each of these items, by id; feed_of gives
+        each item's own feed, its ids in order: the index of sources is walked in order."""
+        found: dict[str, set[str]] = {}
+        rows = self.conn.execute(
+            "SELECT s.item_id, s.feed FROM json_each(?) j JOIN sources s ON s.item_id = j.value",
+            (json.dumps(list(feed_of)),),
+        )
+        for item_id, feed in rows:
+            if feed != feed_of[item_id]:
+                found.setdefault(item_id, set()).add(feed)
+        return {item_id: tuple(sorted(feeds)) for item_id, feeds in found.items()}
 
 
 def _where(query: ItemQuery) -> tuple[str, list[Any]]:

@@ -12,6 +12,16 @@ from pathlib import Path
 
 from digest.errors import DigestError, StoreError, UserError
 
+# What str.strip() removes, for SQLite's trim(): a summary's length is the same in both.
+STRIP_CHARACTERS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# A summary's length as str.strip() would leave it, in SQL ({text} is the column).
+_SUMMARY_CHARS = (
+    "length(trim({text}, char(" + ", ".join(str(ord(c)) for c in STRIP_CHARACTERS) + ")))"
+)
+
 # Each entry moves the schema one version up; PRAGMA user_version counts the ones applied.
 # Append only: a store written by a newer digest has a higher version and is refused.
 MIGRATIONS: list[str] = [
@@ -152,6 +162,64 @@ MIGRATIONS: list[str] = [
         merge_group TEXT CHECK ((action = 'merge') = (merge_group IS NOT NULL))
     ) WITHOUT ROWID;
     CREATE INDEX story_corrections_group ON story_corrections (merge_group);
+    """,
+    # Each item's summary length as a draft ranks it (characters, stripped), beside the items so
+    # that a draft over a month reads no summary. Triggers keep it; a summary holding a NUL
+    # character (SQLite's length() stops there) has no row and is measured when read.
+    f"""
+    CREATE TABLE summary_sizes (seq INTEGER PRIMARY KEY, chars INTEGER NOT NULL);
+    INSERT INTO summary_sizes (seq, chars)
+    SELECT seq, {_SUMMARY_CHARS.format(text="summary_text")} FROM items
+    WHERE instr(summary_text, char(0)) = 0;
+    CREATE TRIGGER summary_sizes_insert AFTER INSERT ON items
+    WHEN instr(new.summary_text, char(0)) = 0 BEGIN
+        INSERT OR REPLACE INTO summary_sizes (seq, chars)
+        VALUES (new.seq, {_SUMMARY_CHARS.format(text="new.summary_text")});
+    END;
+    CREATE TRIGGER summary_sizes_update AFTER UPDATE OF summary_text ON items BEGIN
+        DELETE FROM summary_sizes WHERE seq = old.seq;
+        INSERT INTO summary_sizes (seq, chars)
+        SELECT new.seq, {_SUMMARY_CHARS.format(text="new.summary_text")}
+        WHERE instr(new.summary_text, char(0)) = 0;
+    END;
+    CREATE TRIGGER summary_sizes_delete AFTER DELETE ON items BEGIN
+        DELETE FROM summary_sizes WHERE seq = old.seq;
+    END;
+    """,
+    # What story grouping reads of an item's text, worked out once (digest/store/grouping.py):
+    # its canonical URL, whether it is written in CJK, the terms of its title and of the rest.
+    # grouping_state.version names the term rules they follow; when those change, every row
+    # goes. An item whose URL or text changes loses its row.
+    """
+    CREATE TABLE grouping_terms (
+        seq INTEGER PRIMARY KEY,
+        url TEXT,
+        cjk INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE grouping_state (version TEXT NOT NULL);
+    INSERT INTO grouping_state (version) VALUES ('');
+    CREATE TRIGGER grouping_terms_update AFTER UPDATE OF url, title, summary_text ON items BEGIN
+        DELETE FROM grouping_terms WHERE seq = old.seq;
+    END;
+    CREATE TRIGGER grouping_terms_delete AFTER DELETE ON items BEGIN
+        DELETE FROM grouping_terms WHERE seq = old.seq;
+    END;
+    """,
+    # Regrouping reads from the indexes alone which items are dated near new ones (their ids
+    # and stories) and which items of their stories are dated further away.
+    """
+    DROP INDEX items_when;
+    CREATE INDEX items_when ON items (coalesce(published, first_seen), id, story);
+    DROP INDEX items_story;
+    CREATE INDEX items_story ON items (story, coalesce(published, first_seen));
+    """,
+    # What a draft ranks of the relevant items in a range (items.py's sketches_in_range), read
+    # from this index alone, the summary's length from summary_sizes.
+    """
+    CREATE INDEX items_sketch
+    ON items (relevant, coalesce(published, first_seen), id, feed, url, story, topics);
     """,
 ]
 

@@ -8,22 +8,30 @@ lives here: around each item's own date, whatever its age.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 
 from ahocorasick_rs import AhoCorasick
 
 from digest.errors import StoreError
 from digest.models import Item
-from digest.store.items import ItemsMixin
-from digest.store.rows import (
-    GROUPING_COLUMNS,
-    NEWEST_FIRST,
-    grouping_item_of_row,
-    parse_time,
-    time_text,
+from digest.store.grouping import (
+    STORY_ROW_COLUMNS,
+    STORY_ROW_TABLES,
+    GroupingMixin,
+    StoryRow,
+    story_row,
 )
+from digest.store.rows import GROUPING_COLUMNS, grouping_item_of_row, parse_time, time_text
 from digest.store.sqlite import like_pattern, select_in, transaction
-from digest.stories import LATE_DAYS, UnionFind, group_stories, search_words
+from digest.stories import (
+    LATE_DAYS,
+    Member,
+    UnionFind,
+    group_members,
+    no_cyclic_collection,
+    search_words,
+)
 
 STORY_REACH = dt.timedelta(days=LATE_DAYS)  # how far apart in time two items of one story may be
 FAR_REPORTS = 200  # titles a word of an undated item's title may be in and still find its reports
@@ -43,7 +51,7 @@ def spans_within_reach(
     return spans
 
 
-class StoriesMixin(ItemsMixin):
+class StoriesMixin(GroupingMixin):
     story_items_considered = 0  # how many items the last regroup_around read
 
     def stories_of(self, item_ids: Iterable[str], urls: Iterable[str]) -> set[str]:
@@ -65,15 +73,19 @@ class StoriesMixin(ItemsMixin):
     def regroup_stories(self, since: dt.datetime, also: Iterable[str] = ()) -> int:
         """Recompute story ids over the items dated since `since` (plus the ids in `also`),
         the editor's story corrections kept."""
-        items = self._grouping_items(since, None)
-        known = {item.id for item in items}
-        items += [i for i in (self.get_item(x) for x in also if x not in known) if i]
-        merges, splits = self.story_corrections_of([item.id for item in items])
-        grouped = group_stories([i for i in items if i.id not in splits], self._threshold)
-        components: UnionFind[str] = UnionFind()
-        for item in items:
-            components.union(item.id, grouped.get(item.id, item.id))
-        return self._write_stories(items, components, merges)
+        with no_cyclic_collection(), transaction(self.conn):
+            self.follow_term_rules()
+            rows = {row.id: row for row in self._story_rows_in(since, None)}
+            sql = f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} WHERE i.id IN ({{marks}})"
+            extra = [x for x in dict.fromkeys(also) if x not in rows]
+            rows.update((r[1], story_row(r)) for r in select_in(self.conn, sql, extra))
+            items = list(rows.values())
+            merges, splits = self.story_corrections_of(list(rows))
+            grouped = self._grouped([row for row in items if row.id not in splits])
+            components: UnionFind[str] = UnionFind()
+            for row in items:
+                components.union(row.id, grouped.get(row.id, row.id))
+            return self._write_stories(items, components, merges)
 
     def regroup_around(self, changed: Iterable[str]) -> int:
         """Story ids after items were added or changed: only the stories that can touch them.
@@ -86,33 +98,42 @@ class StoriesMixin(ItemsMixin):
         `story_items_considered` says how many items the grouping read.
         """
         changed_ids = set(changed)
-        nearby: dict[str, Item] = {}
-        for lo, hi in spans_within_reach(self._dates_of(changed_ids), STORY_REACH):
-            nearby.update((i.id, i) for i in self._grouping_items(lo, hi + dt.timedelta(seconds=1)))
-        if not nearby:
-            return 0
-        undated = [nearby[i] for i in changed_ids if i in nearby and nearby[i].published is None]
-        if undated:
-            nearby.update((item.id, item) for item in self._far_reports(undated, nearby))
-        stories = {item.story or item.id for item in nearby.values()}
-        nearby.update((item.id, item) for item in self._items_of_stories(stories, nearby))
-        items = list(nearby.values())
-        self.story_items_considered = len(items)
-        merges, splits = self.story_corrections_of(list(nearby))
-        grouped = group_stories([i for i in items if i.id not in splits], self._threshold)
-        components: UnionFind[str] = UnionFind()
-        for item in items:
-            components.union(item.id, grouped.get(item.id, item.id))
-            if item.id not in changed_ids and item.story:
-                components.union(item.id, "story:" + item.story)  # never split a story
-        return self._write_stories(items, components, merges)
+        with no_cyclic_collection(), transaction(self.conn):
+            self.follow_term_rules()
+            spans = [
+                (lo, hi + dt.timedelta(seconds=1))
+                for lo, hi in spans_within_reach(self._dates_of(changed_ids), STORY_REACH)
+            ]
+            nearby: dict[str, StoryRow] = {}
+            for lo, hi in spans:
+                nearby.update((row.id, row) for row in self._story_rows_in(lo, hi))
+            if not nearby:
+                return 0
+            undated = [nearby[i] for i in changed_ids if i in nearby and nearby[i].undated]
+            if undated:
+                nearby.update((row.id, row) for row in self._far_reports(undated, nearby))
+            nearby.update((row.id, row) for row in self._story_rows_beside(spans, nearby))
+            items = list(nearby.values())
+            self.story_items_considered = len(items)
+            merges, splits = self.story_corrections_of(list(nearby))
+            grouped = self._grouped([row for row in items if row.id not in splits])
+            components: UnionFind[str] = UnionFind()
+            for row in items:
+                components.union(row.id, grouped.get(row.id, row.id))
+                if row.id not in changed_ids and row.story:
+                    components.union(row.id, "story:" + row.story)  # never split a story
+            return self._write_stories(items, components, merges)
 
-    def _far_reports(self, undated: Sequence[Item], loaded: dict[str, Item]) -> list[Item]:
+    def _far_reports(
+        self, undated: Sequence[StoryRow], loaded: dict[str, StoryRow]
+    ) -> list[StoryRow]:
         """Items of any date whose titles give a distinctive word of an undated item's title
         (stories.search_words): its other reports, whenever they were. A word in more than
         FAR_REPORTS titles is too common to tell, and brings nothing. One pass over the
         stored titles, made only by a fetch that brought undated items."""
-        words = sorted({w for item in undated for w in search_words(item.title)})
+        sql = "SELECT title FROM items WHERE seq IN ({marks})"
+        titles = [title for (title,) in select_in(self.conn, sql, [row.seq for row in undated])]
+        words = sorted({w for title in titles for w in search_words(title)})
         if not words:
             return []
         likes = " OR ".join(["title LIKE ? ESCAPE '\\'"] * len(words))
@@ -129,20 +150,30 @@ class StoriesMixin(ItemsMixin):
                 if len(found) <= FAR_REPORTS:
                     found.append(item_id)
         wanted = {i for found in holders.values() if len(found) <= FAR_REPORTS for i in found}
-        return self.grouping_items_with_ids(sorted(wanted))
+        sql = f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} WHERE i.id IN ({{marks}})"
+        return [story_row(row) for row in select_in(self.conn, sql, sorted(wanted))]
 
     @property
     def _threshold(self) -> float:
         return self.config.story_threshold
 
+    def _grouped(self, rows: Sequence[StoryRow]) -> dict[str, str]:
+        """group_stories over the rows, their terms stored ones or worked out now."""
+        texts = self.texts_of(rows)
+        members = [
+            Member(row.id, row.when, text, row.undated)
+            for row, text in zip(rows, texts, strict=True)
+        ]
+        return group_members(members, self._threshold).story
+
     def _write_stories(
-        self, items: Sequence[Item], components: UnionFind[str], merges: dict[str, str]
+        self, items: Sequence[StoryRow], components: UnionFind[str], merges: dict[str, str]
     ) -> int:
         """Each component one story, named by its earliest item, the editor's merges joined
         first; returns how many story ids changed."""
         for item_id, group in merges.items():
             components.union(item_id, "merge:" + group)
-        earliest: dict[str, Item] = {}
+        earliest: dict[str, StoryRow] = {}
         for item in sorted(items, key=lambda i: (i.when, i.id)):
             earliest.setdefault(components.find(item.id), item)
         updates = [
@@ -242,25 +273,39 @@ class StoriesMixin(ItemsMixin):
         )
         return [when for (text,) in rows if (when := parse_time(text)) is not None]
 
-    def _grouping_items(self, since: dt.datetime, until: dt.datetime | None) -> list[Item]:
-        """The items dated in [since, until), newest first, with what grouping reads of them
-        (rows.grouping_item_of_row: no HTML, no reasons)."""
-        sql = f"SELECT {GROUPING_COLUMNS} FROM items i WHERE coalesce(published, first_seen) >= ?"
+    def _story_rows_in(self, since: dt.datetime, until: dt.datetime | None) -> list[StoryRow]:
+        """The items dated in [since, until) as regrouping reads them, newest first."""
+        sql = (
+            f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} "
+            "WHERE coalesce(i.published, i.first_seen) >= ?"
+        )
         params = [time_text(since)]
         if until is not None:
-            sql += " AND coalesce(published, first_seen) < ?"
+            sql += " AND coalesce(i.published, i.first_seen) < ?"
             params.append(time_text(until))
-        rows = self.conn.execute(f"{sql} {NEWEST_FIRST}", params)
-        return [grouping_item_of_row(row) for row in rows]
+        order = "ORDER BY coalesce(i.published, i.first_seen) DESC, i.seq DESC"
+        return [story_row(row) for row in self.conn.execute(f"{sql} {order}", params)]
 
-    def grouping_items_with_ids(self, item_ids: Sequence[str]) -> list[Item]:
-        """The items with these ids, as grouping reads them."""
-        sql = f"SELECT {GROUPING_COLUMNS} FROM items i WHERE id IN ({{marks}})"
-        return [grouping_item_of_row(row) for row in select_in(self.conn, sql, item_ids)]
+    def _story_rows_beside(
+        self, spans: Sequence[tuple[dt.datetime, dt.datetime]], loaded: dict[str, StoryRow]
+    ) -> list[StoryRow]:
+        """The items of the stories of loaded (the items dated in the spans, [since, until)
+        each) dated outside the spans, as regrouping reads them."""
+        dated = " OR ".join(
+            "({when} >= ? AND {when} < ?)".format(when="coalesce(i.published, i.first_seen)")
+            for _ in spans
+        )
+        stories = json.dumps(sorted({row.story or row.id for row in loaded.values()}))
+        sql = (
+            f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} "
+            f"WHERE i.story IN (SELECT value FROM json_each(?)) AND NOT ({dated})"
+        )
+        rows = self.conn.execute(sql, [stories, *(time_text(t) for span in spans for t in span)])
+        return [story_row(row) for row in rows if row[1] not in loaded]
 
     def _items_of_stories(self, stories: Iterable[str], loaded: dict[str, Item]) -> list[Item]:
         """The items of these stories not in loaded, as grouping reads them (no HTML, no
-        reasons: every caller wants only their ids, dates and stories, or groups them)."""
+        reasons: the callers want only their ids, dates and stories)."""
         sql = f"SELECT {GROUPING_COLUMNS} FROM items i WHERE story IN ({{marks}})"
         rows = select_in(self.conn, sql, sorted(set(stories)))
         return [grouping_item_of_row(row) for row in rows if row[0] not in loaded]

@@ -17,11 +17,13 @@ story there, it is looked for at any date, as a late report is (its date is unkn
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from digest.crosslang import simplified
 from digest.models import Item
@@ -43,20 +45,51 @@ from digest.stories.terms import (
     story_names,
     terms_of,
 )
+from digest.urls import canonical_url
 
 __all__ = [
     "LATE_DAYS",
     "WINDOW_DAYS",
     "Grouping",
+    "Member",
+    "TextTerms",
     "UnionFind",
     "clear_term_cache",
+    "group_members",
     "group_stories",
     "group_stories_counted",
+    "no_cyclic_collection",
     "search_words",
     "similarity",
     "stem",
     "terms_of",
+    "text_terms",
 ]
+
+
+class TextTerms(NamedTuple):
+    """What grouping reads of an item's text, worked out once: all its terms and its title's
+    (terms.item_terms), whether it is written in Chinese, Japanese or Korean, and its
+    canonical URL (None when it has no URL)."""
+
+    terms: set[str]
+    in_title: set[str]
+    cjk: bool
+    url: str | None
+
+
+def text_terms(title: str, summary: str, url: str | None) -> TextTerms:
+    terms, in_title = item_terms(title, summary)
+    return TextTerms(terms, in_title, is_cjk_text(title), canonical_url(url) if url else None)
+
+
+class Member(NamedTuple):
+    """An item as grouping sees it."""
+
+    id: str
+    when: float  # published, else first seen: seconds since the epoch
+    text: TextTerms
+    undated: bool = False  # its feed gave no date (when is the day it was first seen)
 
 
 _SEARCH_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&-]*[A-Za-z0-9]")
@@ -81,31 +114,54 @@ def group_stories(
 def group_stories_counted(
     items: Sequence[Item], threshold: float, window_days: float = WINDOW_DAYS
 ) -> Grouping:
-    # Grouping builds hundreds of thousands of small sets and dicts that live until it ends
-    # and hold no cycles: the cyclic collector's passes over them would double its time.
+    with no_cyclic_collection():
+        members = [
+            Member(
+                i.id,
+                seconds(i.when),
+                text_terms(i.title, i.summary_text, i.url),
+                i.published is None,
+            )
+            for i in items
+        ]
+        return _group(members, threshold, window_days)
+
+
+def group_members(
+    members: Sequence[Member], threshold: float, window_days: float = WINDOW_DAYS
+) -> Grouping:
+    """group_stories_counted over items whose text terms are known already. Pure."""
+    with no_cyclic_collection():
+        return _group(members, threshold, window_days)
+
+
+@contextlib.contextmanager
+def no_cyclic_collection() -> Iterator[None]:
+    """The block run without the cyclic garbage collector.
+
+    Grouping builds hundreds of thousands of small sets and dicts that live until it ends
+    and hold no cycles: the collector's passes over them would double its time."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _group(items, threshold, window_days)
+        yield
     finally:
         if collecting:
             gc.enable()
 
 
-def _group(items: Sequence[Item], threshold: float, window_days: float) -> Grouping:
-    order = sorted(range(len(items)), key=lambda i: (seconds(items[i].when), items[i].id))
-    ordered = [items[i] for i in order]
+def _group(members: Sequence[Member], threshold: float, window_days: float) -> Grouping:
+    ordered = sorted(members, key=lambda m: (m.when, m.id))
     groups: UnionFind[int] = UnionFind()
-    join_same_urls(ordered, groups)
+    join_same_urls([m.text.url for m in ordered], groups)
     corpus = Corpus(
-        [item_terms(item.title, item.summary_text) for item in ordered],
-        [is_cjk_text(item.title) for item in ordered],
+        [(m.text.terms, m.text.in_title) for m in ordered], [m.text.cjk for m in ordered]
     )
-    times = [seconds(item.when) for item in ordered]
+    times = [m.when for m in ordered]
     linker = Linker(corpus, groups, times, threshold, window_days)
     for index in range(len(ordered)):
         linker.add(index)
-    undated = [i for i, item in enumerate(ordered) if item.published is None]
+    undated = [i for i, member in enumerate(ordered) if member.undated]
     if undated:
         linker.add_undated(undated)
     story: dict[str, str] = {}

@@ -9,9 +9,7 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Generic, TypeVar
 
-from digest.models import Item
 from digest.stories.corpus import Corpus
-from digest.urls import canonical_url
 
 WINDOW_DAYS = 4.0
 LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
@@ -52,11 +50,12 @@ class UnionFind(Generic[T]):
             self.parent[b] = a  # the first one's root stays a root
 
 
-def join_same_urls(items: Sequence[Item], groups: UnionFind[int]) -> None:
+def join_same_urls(urls: Sequence[str | None], groups: UnionFind[int]) -> None:
+    """Items with one canonical URL (urls: each item's, None for none) are one story."""
     first_with_url: dict[str, int] = {}
-    for index, item in enumerate(items):
-        if item.url:
-            groups.union(first_with_url.setdefault(canonical_url(item.url), index), index)
+    for index, url in enumerate(urls):
+        if url is not None:
+            groups.union(first_with_url.setdefault(url, index), index)
 
 
 class Linker:
