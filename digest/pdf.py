@@ -17,8 +17,6 @@ import functools
 import logging
 import mimetypes
 import re
-import shutil
-import subprocess
 import unicodedata
 import warnings
 from collections.abc import Iterable
@@ -29,6 +27,7 @@ from urllib.request import url2pathname
 
 from digest import theme
 from digest.errors import RenderError, TemplateError
+from digest.fontqueries import fc_list
 from digest.fsutil import atomic_write
 from digest.models import Config, Issue
 from digest.pdffonts import compact_cjk_fonts
@@ -153,16 +152,11 @@ def check_fonts(issue: Issue) -> None:
 @functools.cache
 def fonts_installed(pattern: str) -> bool:
     """Whether fontconfig knows a font matching pattern (":" any, ":lang=zh" Chinese)."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
+    found = fc_list(pattern, "family")
+    if found is None:
         return True  # no way to ask; WeasyPrint's own fontconfig will do its best
-    try:
-        found = subprocess.run(
-            [fc_list, pattern, "family"], capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return True
-    return found.returncode == 0 and bool(found.stdout.strip())
+    status, out = found
+    return status == 0 and bool(out.strip())
 
 
 def _issue_texts(issue: Issue) -> Iterable[str]:
@@ -252,15 +246,12 @@ def _hex_range(part: str) -> tuple[int, int]:
 def font_coverage() -> Coverage | None:
     """What fontconfig's fonts can draw together (Pango falls back from the stylesheet's
     fonts to any of them); None when fontconfig cannot be asked."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
+    found = fc_list("--format", "%{charset}\n")
+    if found is None or found[0] != 0:
         return None
     try:
-        found = subprocess.run(
-            [fc_list, "--format", "%{charset}\n"], capture_output=True, text=True, timeout=30
-        )
-        return Coverage.of(found.stdout.splitlines()) if found.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError, ValueError):
+        return Coverage.of(found[1].splitlines())
+    except ValueError:
         return None
 
 

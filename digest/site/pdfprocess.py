@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import RenderError
+from digest.fontqueries import ask_early
 from digest.models import Config, Issue
 from digest.processes import die_with_parent
 
@@ -95,14 +96,41 @@ class PdfProcess:
         self._process.join()
 
 
+_early: list[PdfProcess] = []  # started by early_pdf_process, not yet taken by a build
+
+
+@contextmanager
+def early_pdf_process(likely: bool) -> Iterator[None]:
+    """Start the PDF process now, for the first pdf_process inside this `with` to take: a
+    command that will likely make a PDF starts it before reading its settings and issues, so
+    WeasyPrint loads meanwhile. Stopped when the `with` leaves if no build took it."""
+    if not likely or _early or not PdfProcess.can_start():
+        yield
+        return
+    process = PdfProcess()
+    _early.append(process)
+    try:
+        yield
+    finally:
+        if process in _early:
+            _early.remove(process)
+            process.close()
+
+
 @contextmanager
 def pdf_process(wanted: bool) -> Iterator[PdfProcess | None]:
     """A PdfProcess for the build's `with`, stopped when it leaves; None when not wanted or
     when forking is not safe here (the PDFs are then made in the build's own process)."""
-    if not wanted or not PdfProcess.can_start():
+    early = _early.pop() if _early else None
+    if not wanted:
+        if early is not None:
+            early.close()
         yield None
         return
-    process = PdfProcess()
+    if early is None and not PdfProcess.can_start():
+        yield None
+        return
+    process = early or PdfProcess()
     try:
         yield process
     finally:
@@ -116,8 +144,9 @@ def _serve(conn: Connection) -> None:
     die_with_parent()  # a build killed with SIGKILL leaves no process behind to write its files
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     logs = _collect_logs()
-    # WeasyPrint loaded before the first issue arrives; if it cannot be, the first job
-    # imports it again and reports why.
+    # fontconfig asked (fc-list) and WeasyPrint loaded before the first issue arrives, side
+    # by side; if WeasyPrint cannot be loaded, the first job imports it again and reports why.
+    ask_early()
     with suppress(Exception):
         import digest.pdf  # noqa: F401
     while True:
