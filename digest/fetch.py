@@ -158,6 +158,13 @@ def _start_parse_process() -> None:
     die_with_parent()
     import digest.parse  # noqa: F401  (loaded before the first body arrives)
 
+    # What classifying and working out terms read (rules, names, places) is loaded while the
+    # downloads run too, by a hook's warm_up when it has one.
+    for hook in (_WORKER.classify, _WORKER.grouping_terms):
+        warm_up = getattr(hook, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
 
 @dataclass(frozen=True)
 class Download:

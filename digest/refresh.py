@@ -53,6 +53,12 @@ class Classifier:
 
         return classify_entry(entry, feed, self.taxonomy)
 
+    def warm_up(self) -> None:
+        """Load the matcher of the taxonomy's rules (a parse worker does, before any feed)."""
+        from digest.classify import classify_text
+
+        classify_text("", "", None, self.taxonomy)
+
 
 class GroupingTerms:
     """Each entry's story-grouping terms for fetch's parse workers, worked out there so that
@@ -63,6 +69,12 @@ class GroupingTerms:
 
     def version(self) -> str:
         return terms_version()
+
+    def warm_up(self) -> None:
+        """Load the names, places and rules terms are worked out with, and the version."""
+        sample = "Warm up"
+        entry_terms(Entry("", None, "https://example.org/", sample, sample, sample, None))
+        terms_version()
 
 
 def run_fetch(
