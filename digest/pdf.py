@@ -12,7 +12,6 @@ pages draw (digest.pdffonts), which keeps an issue with Chinese text a small att
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import functools
 import logging
 import mimetypes
@@ -26,12 +25,17 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from digest import theme
-from digest.errors import RenderError, TemplateError
+from digest.errors import RenderError
 from digest.fontqueries import fc_list
 from digest.fsutil import atomic_write
 from digest.models import Config, Issue
 from digest.pdffonts import compact_cjk_fonts
-from digest.render import absolute_issue_url, template_helpers
+from digest.printpage import PRINT_STYLESHEET as PRINT_STYLESHEET
+from digest.printpage import PRINT_TEMPLATE as PRINT_TEMPLATE
+from digest.printpage import issue_keywords as issue_keywords
+from digest.printpage import print_html as print_html
+from digest.printpage import print_stylesheet as print_stylesheet
+from digest.printpage import short_date as short_date
 
 with warnings.catch_warnings():
     # WeasyPrint warns on import when fontconfig has no fonts; check_fonts says it in the
@@ -40,10 +44,7 @@ with warnings.catch_warnings():
     import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-PRINT_TEMPLATE = "print.html"
-PRINT_STYLESHEET = "print.css"
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
-_PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 
 # Han ideographs, CJK punctuation, kana and hangul: text that needs a CJK font.
 _NEEDS_CJK_FONT = re.compile(
@@ -57,12 +58,13 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- public interface
 
 
-def render_pdf(issue: Issue, config: Config, out_path: Path) -> None:
-    """Write the issue's PDF to out_path; a reader sees the old file or the new one."""
-    atomic_write(out_path, pdf_bytes(issue, config))
+def render_pdf(issue: Issue, config: Config, out_path: Path, html: str | None = None) -> None:
+    """Write the issue's PDF to out_path; a reader sees the old file or the new one. html:
+    its print page (print_html) when already made."""
+    atomic_write(out_path, pdf_bytes(issue, config, html))
 
 
-def pdf_bytes(issue: Issue, config: Config) -> bytes:
+def pdf_bytes(issue: Issue, config: Config, html: str | None = None) -> bytes:
     """The issue's PDF. Raises RenderError when its CJK text has no font to show it in, and
     warns of any other character no installed font can draw."""
     check_fonts(issue)
@@ -72,59 +74,13 @@ def pdf_bytes(issue: Issue, config: Config) -> bytes:
             "issue %d: no installed font can draw %s in %s; the PDF shows an empty box instead",
             issue.number, shown, where,
         )  # fmt: skip
-    return pdf_from_html(print_html(issue, config), theme_fetcher(config))
+    page = print_html(issue, config) if html is None else html
+    return pdf_from_html(page, theme_fetcher(config))
 
 
 def theme_fetcher(config: Config) -> ThemeFetcher:
     """The only way the PDF reads anything: the theme's files, and listed image hosts."""
     return ThemeFetcher(theme.theme_dirs(config), config.newsletter.remote_image_hosts)
-
-
-def print_html(issue: Issue, config: Config) -> str:
-    """The print page WeasyPrint lays out: print.html filled in for this issue."""
-    helpers = template_helpers(config)
-    return theme.render_template(
-        theme.environment(config),
-        PRINT_TEMPLATE,
-        issue=issue,
-        stylesheet=print_stylesheet(config).as_uri(),
-        page_size=_PAGE_SIZES.get(config.newsletter.page_size, "A4"),
-        keywords=issue_keywords(issue, config),
-        short_date=short_date,
-        issue_url=functools.partial(absolute_issue_url, config.newsletter),
-        **helpers,
-    )
-
-
-def print_stylesheet(config: Config) -> Path:
-    """print.css of the theme (the newsletter's own, else the built-in one)."""
-    path = theme.theme_files(config).get(PRINT_STYLESHEET)
-    if path is None:
-        raise TemplateError(
-            f"theme file {PRINT_STYLESHEET} not found in"
-            f" {' or '.join(str(d) for d in theme.theme_dirs(config))}",
-            hint="Restore it, or remove the newsletter's copy to use the built-in theme.",
-        )
-    return path.resolve()
-
-
-def issue_keywords(issue: Issue, config: Config) -> list[str]:
-    """Country names, then topic names, of the issue's items, each once, in order."""
-    helpers = template_helpers(config)
-    countries = _unique(code for item in issue.items for code in item.countries)
-    topics = _unique(slug for item in issue.items for slug in item.topics)
-    return [helpers["country_name"](c) for c in countries] + [
-        helpers["topic_name"](t) for t in topics
-    ]
-
-
-def short_date(day: dt.date) -> str:
-    """ "20 Jun": a timeline's dates, in the issue's year."""
-    return f"{day.day} {day:%b}"
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 # ---------------------------------------------------------------- CJK fonts

@@ -2,9 +2,10 @@
 
 A PDF is most of a build's time, WeasyPrint's import alone a third of it; the pages, the
 Markdown and the rest of the site need one core and the PDF another. The process is forked
-as soon as the build knows which PDFs are stale, loads WeasyPrint while the pages are
+as soon as `digest build` starts (early_pdf_process; else when the build knows which PDFs
+are stale), asks fontconfig and loads WeasyPrint while the settings are read and the pages
 rendered, and writes each PDF into the staging folder (digest.pdf.render_pdf, the very call
-the build would make itself, so the bytes are the same).
+the build would make itself, so the bytes are the same) from the print page the build made.
 
 What the process logs (a glyph no font has, a resource refused) is logged again by the build,
 and a failure is raised again in the build as the same exception: a DigestError stays a
@@ -29,6 +30,7 @@ from typing import Any
 from digest.errors import RenderError
 from digest.fontqueries import ask_early
 from digest.models import Config, Issue
+from digest.printpage import print_html
 from digest.processes import die_with_parent
 
 _LOST = "the process making the PDF stopped before it finished (exit status {})"
@@ -62,10 +64,15 @@ class PdfProcess:
         return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
     def submit(self, issue: Issue, config: Config, path: Path) -> None:
-        """Make the issue's PDF at path (render_pdf's atomic write)."""
+        """Make the issue's PDF at path (render_pdf's atomic write). Its print page is made
+        here, while the process may still be loading WeasyPrint."""
         self._waiting += 1
+        try:
+            html: str | None = print_html(issue, config)
+        except Exception:  # the process makes it again and reports the failure as it did
+            html = None
         with suppress(OSError):  # the process is gone: wait() says so
-            self._conn.send((issue, config, path))
+            self._conn.send((issue, config, path, html))
 
     def wait(self) -> None:
         """Wait for every PDF handed over; raises the first failure as the process raised it."""
@@ -159,7 +166,9 @@ def _serve(conn: Connection) -> None:
         conn.send(_make(job, logs))
 
 
-def _make(job: tuple[Issue, Config, Path], logs: list[logging.LogRecord]) -> dict[str, Any]:
+def _make(
+    job: tuple[Issue, Config, Path, str | None], logs: list[logging.LogRecord]
+) -> dict[str, Any]:
     reply: dict[str, Any] = {}
     try:
         from digest.pdf import render_pdf
