@@ -91,10 +91,11 @@ class PdfProcess:
         if failure is not None:
             raise failure
 
-    def close(self) -> None:
-        """Stop the process: at once if it still has work (the build failed), else when it
-        has read that there is no more."""
-        if self._waiting:
+    def close(self, unused: bool = False) -> None:
+        """Stop the process: at once if it still has work (the build failed) or was never
+        used (it may still be loading WeasyPrint), else when it has read that there is no
+        more."""
+        if self._waiting or unused:
             self._process.terminate()
         else:
             with suppress(OSError):
@@ -121,7 +122,7 @@ def early_pdf_process(likely: bool) -> Iterator[None]:
     finally:
         if process in _early:
             _early.remove(process)
-            process.close()
+            process.close(unused=True)
 
 
 @contextmanager
@@ -131,7 +132,7 @@ def pdf_process(wanted: bool) -> Iterator[PdfProcess | None]:
     early = _early.pop() if _early else None
     if not wanted:
         if early is not None:
-            early.close()
+            early.close(unused=True)
         yield None
         return
     if early is None and not PdfProcess.can_start():
