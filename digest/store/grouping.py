@@ -2,7 +2,9 @@
 
 Working out an item's terms (digest/stories/terms.py) is most of what grouping costs, and a
 fetch regroups every item within a month of the new ones: their terms are kept in
-grouping_terms, one row an item, and only items without a row are read whole. The rows follow
+grouping_terms, one row an item, and only items without a row are read whole. A fetch's parse
+processes work each new entry's row out beside its parsing (entry_terms), and the item is saved
+with it (ingest.py); the others are worked out when first grouped. The rows follow
 one version of the term rules (terms_version: a hash of the code and data the terms come from);
 when it changes, every row goes and each item's terms are worked out again when next grouped.
 An item whose URL, title or summary changes loses its row (schema.py's triggers).
