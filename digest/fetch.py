@@ -23,12 +23,12 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from digest import __version__
 from digest.errors import FetchError
-from digest.models import Classification, Entry, FeedConfig, FetchSettings
+from digest.models import Classification, Entry, FeedConfig, FetchSettings, GroupingTermsRow
 from digest.models import FeedOutcome as FeedOutcome  # where callers have long found them
 from digest.models import FeedState as FeedState
 from digest.processes import die_with_parent
@@ -52,6 +52,14 @@ class Response:
 Classifier = Callable[[Entry, FeedConfig], Classification]
 
 
+class TermsWorker(Protocol):
+    """An entry's story-grouping terms as the store keeps them, and the rules' version."""
+
+    def __call__(self, entry: Entry) -> GroupingTermsRow | None: ...
+
+    def version(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Client:
     settings: FetchSettings
@@ -60,6 +68,8 @@ class Client:
     # When given, entries are classified beside the parsing (refresh passes the classify
     # stage's classify_entry: fetch, a lower stage, never imports it).
     classify: Classifier | None = None
+    # When given, each entry's story-grouping terms are worked out beside the parsing too.
+    grouping_terms: TermsWorker | None = None
 
 
 def user_agent(newsletter_url: str) -> str:
@@ -92,6 +102,7 @@ def fetch_feeds(
     if not waiting:
         return
     _WORKER.classify = client.classify
+    _WORKER.grouping_terms = client.grouping_terms
     pool = _parse_pool() if len(waiting) >= POOL_THRESHOLD else None
     # Downloads and parses report here as they finish, so the loop never polls the ones running.
     finished: queue.SimpleQueue[cf.Future[Any]] = queue.SimpleQueue()
@@ -147,6 +158,13 @@ def _start_parse_process() -> None:
     die_with_parent()
     import digest.parse  # noqa: F401  (loaded before the first body arrives)
 
+    # What classifying and working out terms read (rules, names, places) is loaded while the
+    # downloads run too, by a hook's warm_up when it has one.
+    for hook in (_WORKER.classify, _WORKER.grouping_terms):
+        warm_up = getattr(hook, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
 
 @dataclass(frozen=True)
 class Download:
@@ -158,9 +176,11 @@ class Download:
 
 
 class _WorkerState:
-    """What parse processes inherit when forked: how to classify an entry."""
+    """What parse processes inherit when forked: how to classify an entry and work out its
+    grouping terms."""
 
     classify: Classifier | None = None
+    grouping_terms: TermsWorker | None = None
 
 
 _WORKER = _WorkerState()
@@ -173,6 +193,7 @@ def parse_download(download: Download) -> FeedOutcome:
     try:
         entries, warning = parse_feed(response.body, response.headers, download.feed, response.url)
         classifications = _classify_all(entries, download.feed)
+        terms, version = _terms_all(entries)
     except FetchError as exc:
         # No validators kept: the next fetch must read the body again, not get a 304.
         return FeedOutcome(download.feed, "error", error=exc.message,
@@ -186,6 +207,8 @@ def parse_download(download: Download) -> FeedOutcome:
         "warning" if warning else "ok",
         entries=tuple(entries),
         classifications=classifications,
+        grouping_terms=terms,
+        terms_version=version,
         warning=warning,
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),
@@ -198,6 +221,13 @@ def _classify_all(entries: list[Entry], feed: FeedConfig) -> tuple[Classificatio
     if classify is None:
         return ()
     return tuple(classify(entry, feed) for entry in entries)
+
+
+def _terms_all(entries: list[Entry]) -> tuple[tuple[GroupingTermsRow | None, ...], str]:
+    terms_of = _WORKER.grouping_terms
+    if terms_of is None or not entries:
+        return (), ""
+    return tuple(terms_of(entry) for entry in entries), terms_of.version()
 
 
 def _download(feed: FeedConfig, client: Client, state: FeedState) -> FeedOutcome | Download:

@@ -221,6 +221,11 @@ class FeedState:
     retry_after: dt.datetime | None = None
 
 
+# An item's story-grouping terms as the store keeps them: canonical URL, CJK, title terms and
+# the other terms, each joined by a separator (digest/store/grouping.py).
+GroupingTermsRow = tuple[str | None, int, str, str]
+
+
 @dataclass(frozen=True)
 class FeedOutcome:
     """One feed's fetch: status is ok, warning, error, gone, not_modified or skipped."""
@@ -230,6 +235,10 @@ class FeedOutcome:
     entries: tuple[Entry, ...] = ()
     # The rules' verdict on each entry, in order, when the fetch classified them (no overrides).
     classifications: tuple[Classification, ...] = ()
+    # Each entry's story-grouping terms as the store keeps them, in order, when the fetch
+    # worked them out beside the parsing, and the version of the term rules they follow.
+    grouping_terms: tuple[GroupingTermsRow | None, ...] = ()
+    terms_version: str = ""
     warning: str | None = None
     error: str | None = None
     etag: str | None = None

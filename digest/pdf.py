@@ -12,13 +12,10 @@ pages draw (digest.pdffonts), which keeps an issue with Chinese text a small att
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import functools
 import logging
 import mimetypes
 import re
-import shutil
-import subprocess
 import unicodedata
 import warnings
 from collections.abc import Iterable
@@ -28,11 +25,17 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from digest import theme
-from digest.errors import RenderError, TemplateError
+from digest.errors import RenderError
+from digest.fontqueries import fc_list
 from digest.fsutil import atomic_write
 from digest.models import Config, Issue
 from digest.pdffonts import compact_cjk_fonts
-from digest.render import absolute_issue_url, template_helpers
+from digest.printpage import PRINT_STYLESHEET as PRINT_STYLESHEET
+from digest.printpage import PRINT_TEMPLATE as PRINT_TEMPLATE
+from digest.printpage import issue_keywords as issue_keywords
+from digest.printpage import print_html as print_html
+from digest.printpage import print_stylesheet as print_stylesheet
+from digest.printpage import short_date as short_date
 
 with warnings.catch_warnings():
     # WeasyPrint warns on import when fontconfig has no fonts; check_fonts says it in the
@@ -41,10 +44,7 @@ with warnings.catch_warnings():
     import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-PRINT_TEMPLATE = "print.html"
-PRINT_STYLESHEET = "print.css"
 CJK_FONT_PACKAGE = "fonts-noto-cjk"
-_PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 
 # Han ideographs, CJK punctuation, kana and hangul: text that needs a CJK font.
 _NEEDS_CJK_FONT = re.compile(
@@ -58,12 +58,13 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- public interface
 
 
-def render_pdf(issue: Issue, config: Config, out_path: Path) -> None:
-    """Write the issue's PDF to out_path; a reader sees the old file or the new one."""
-    atomic_write(out_path, pdf_bytes(issue, config))
+def render_pdf(issue: Issue, config: Config, out_path: Path, html: str | None = None) -> None:
+    """Write the issue's PDF to out_path; a reader sees the old file or the new one. html:
+    its print page (print_html) when already made."""
+    atomic_write(out_path, pdf_bytes(issue, config, html))
 
 
-def pdf_bytes(issue: Issue, config: Config) -> bytes:
+def pdf_bytes(issue: Issue, config: Config, html: str | None = None) -> bytes:
     """The issue's PDF. Raises RenderError when its CJK text has no font to show it in, and
     warns of any other character no installed font can draw."""
     check_fonts(issue)
@@ -73,59 +74,13 @@ def pdf_bytes(issue: Issue, config: Config) -> bytes:
             "issue %d: no installed font can draw %s in %s; the PDF shows an empty box instead",
             issue.number, shown, where,
         )  # fmt: skip
-    return pdf_from_html(print_html(issue, config), theme_fetcher(config))
+    page = print_html(issue, config) if html is None else html
+    return pdf_from_html(page, theme_fetcher(config))
 
 
 def theme_fetcher(config: Config) -> ThemeFetcher:
     """The only way the PDF reads anything: the theme's files, and listed image hosts."""
     return ThemeFetcher(theme.theme_dirs(config), config.newsletter.remote_image_hosts)
-
-
-def print_html(issue: Issue, config: Config) -> str:
-    """The print page WeasyPrint lays out: print.html filled in for this issue."""
-    helpers = template_helpers(config)
-    return theme.render_template(
-        theme.environment(config),
-        PRINT_TEMPLATE,
-        issue=issue,
-        stylesheet=print_stylesheet(config).as_uri(),
-        page_size=_PAGE_SIZES.get(config.newsletter.page_size, "A4"),
-        keywords=issue_keywords(issue, config),
-        short_date=short_date,
-        issue_url=functools.partial(absolute_issue_url, config.newsletter),
-        **helpers,
-    )
-
-
-def print_stylesheet(config: Config) -> Path:
-    """print.css of the theme (the newsletter's own, else the built-in one)."""
-    path = theme.theme_files(config).get(PRINT_STYLESHEET)
-    if path is None:
-        raise TemplateError(
-            f"theme file {PRINT_STYLESHEET} not found in"
-            f" {' or '.join(str(d) for d in theme.theme_dirs(config))}",
-            hint="Restore it, or remove the newsletter's copy to use the built-in theme.",
-        )
-    return path.resolve()
-
-
-def issue_keywords(issue: Issue, config: Config) -> list[str]:
-    """Country names, then topic names, of the issue's items, each once, in order."""
-    helpers = template_helpers(config)
-    countries = _unique(code for item in issue.items for code in item.countries)
-    topics = _unique(slug for item in issue.items for slug in item.topics)
-    return [helpers["country_name"](c) for c in countries] + [
-        helpers["topic_name"](t) for t in topics
-    ]
-
-
-def short_date(day: dt.date) -> str:
-    """ "20 Jun": a timeline's dates, in the issue's year."""
-    return f"{day.day} {day:%b}"
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 # ---------------------------------------------------------------- CJK fonts
@@ -153,16 +108,11 @@ def check_fonts(issue: Issue) -> None:
 @functools.cache
 def fonts_installed(pattern: str) -> bool:
     """Whether fontconfig knows a font matching pattern (":" any, ":lang=zh" Chinese)."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
+    found = fc_list(pattern, "family")
+    if found is None:
         return True  # no way to ask; WeasyPrint's own fontconfig will do its best
-    try:
-        found = subprocess.run(
-            [fc_list, pattern, "family"], capture_output=True, text=True, timeout=30
-        )
-    except (OSError, subprocess.SubprocessError):
-        return True
-    return found.returncode == 0 and bool(found.stdout.strip())
+    status, out = found
+    return status == 0 and bool(out.strip())
 
 
 def _issue_texts(issue: Issue) -> Iterable[str]:
@@ -231,7 +181,11 @@ class Coverage:
     @classmethod
     def of(cls, charsets: Iterable[str]) -> Coverage:
         """From fontconfig's charsets: "20-7e a0-36f 2026 ..." (hexadecimal) each."""
-        ranges = sorted(_hex_range(part) for charset in charsets for part in charset.split())
+        # Fonts share most of their ranges: each written once is a twentieth of them.
+        parts: set[str] = set()
+        for charset in charsets:
+            parts.update(charset.split())
+        ranges = sorted(map(_hex_range, parts))
         starts: list[int] = []
         ends: list[int] = []
         for low, high in ranges:
@@ -252,15 +206,12 @@ def _hex_range(part: str) -> tuple[int, int]:
 def font_coverage() -> Coverage | None:
     """What fontconfig's fonts can draw together (Pango falls back from the stylesheet's
     fonts to any of them); None when fontconfig cannot be asked."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
+    found = fc_list("--format", "%{charset}\n")
+    if found is None or found[0] != 0:
         return None
     try:
-        found = subprocess.run(
-            [fc_list, "--format", "%{charset}\n"], capture_output=True, text=True, timeout=30
-        )
-        return Coverage.of(found.stdout.splitlines()) if found.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError, ValueError):
+        return Coverage.of(found[1].splitlines())
+    except ValueError:
         return None
 
 

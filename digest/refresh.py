@@ -12,8 +12,17 @@ from pathlib import Path
 
 from digest.errors import StoreError, UserError
 from digest.fetch import Client, fetch_feeds, user_agent
-from digest.models import Classification, Config, Entry, FeedConfig, FeedOutcome, Taxonomy
+from digest.models import (
+    Classification,
+    Config,
+    Entry,
+    FeedConfig,
+    FeedOutcome,
+    GroupingTermsRow,
+    Taxonomy,
+)
 from digest.store import open_store
+from digest.store.grouping import entry_terms, terms_version
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,29 @@ class Classifier:
 
         return classify_entry(entry, feed, self.taxonomy)
 
+    def warm_up(self) -> None:
+        """Load the matcher of the taxonomy's rules (a parse worker does, before any feed)."""
+        from digest.classify import classify_text
+
+        classify_text("", "", None, self.taxonomy)
+
+
+class GroupingTerms:
+    """Each entry's story-grouping terms for fetch's parse workers, worked out there so that
+    regrouping after the fetch reads them from the store."""
+
+    def __call__(self, entry: Entry) -> GroupingTermsRow | None:
+        return entry_terms(entry)
+
+    def version(self) -> str:
+        return terms_version()
+
+    def warm_up(self) -> None:
+        """Load the names, places and rules terms are worked out with, and the version."""
+        sample = "Warm up"
+        entry_terms(Entry("", None, "https://example.org/", sample, sample, sample, None))
+        terms_version()
+
 
 def run_fetch(
     config: Config,
@@ -58,6 +90,7 @@ def run_fetch(
         user_agent(config.newsletter.url),
         config.root,
         classify=Classifier(config.taxonomy),
+        grouping_terms=GroupingTerms(),
     )
     outcomes: list[FeedOutcome] = []
     new = updated = 0

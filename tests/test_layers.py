@@ -43,7 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("issuefile", ("digest.issuefile", "digest.publishable")),
     ("draft", ("digest.draft",)),
     ("render", ("digest.render",)),
-    ("pdf", ("digest.pdf", "digest.pdffonts")),
+    ("pdf", ("digest.pdf", "digest.pdffonts", "digest.printpage", "digest.fontqueries")),
     ("site", ("digest.site",)),
     # An issue's page, PDF and site pages written (or the whole site, or the preview). Below
     # mail: `digest send` attaches the built PDF, building it first when it is stale.

@@ -12,7 +12,10 @@ from support.feedfolder import item, make_newsletter, rss
 from support.feedserver import FeedServer, serving
 
 from digest.errors import StoreError, UserError
+from digest.fetch import POOL_THRESHOLD
 from digest.refresh import fetch_lock, run_fetch
+from digest.store import open_store
+from digest.stories import text_terms
 
 NOW = dt.datetime(2021, 7, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -71,3 +74,29 @@ def test_every_feed_failing_is_all_failed(tmp_path: Path, feed_server: FeedServe
     config = make_newsletter(tmp_path / "nl", [{"name": "gone", "url": feed_server.url("/gone")}])
     report = run_fetch(config)
     assert (report.ok, report.failed, report.all_failed) == (0, 1, True)
+
+
+def test_the_parse_processes_work_out_the_items_grouping_terms(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Enough feeds for the parse processes: each new item's terms come back with it and
+    are kept, the very terms regrouping would work out from its text."""
+    names = [f"f{n}" for n in range(POOL_THRESHOLD)]
+    for n, name in enumerate(names):
+        body = rss(item(f"Exchange {n} opens in Seoul", f"https://news.example.com/{n}",
+                        summary=f"Upbit rival {n} starts trading bitcoin."))  # fmt: skip
+        feed_server.route(f"/{name}", body=body)
+    feeds = [{"name": name, "url": feed_server.url(f"/{name}")} for name in names]
+    config = make_newsletter(tmp_path / "nl", feeds)
+    assert run_fetch(config).new == len(names)
+    with open_store(config) as store:
+        stored = store.conn.execute(
+            "SELECT i.title, i.summary_text, i.url, g.url, g.cjk, g.title, g.body "
+            "FROM items i JOIN grouping_terms g ON g.seq = i.seq"
+        ).fetchall()
+    assert len(stored) == len(names)
+    for title, summary, url, *row in stored:
+        terms = text_terms(title, summary, url)
+        assert (row[0], bool(row[1])) == (terms.url, terms.cjk)
+        assert set(row[2].split("\x1f")) == terms.in_title
+        assert set(row[2].split("\x1f")) | set(row[3].split("\x1f")) == terms.terms

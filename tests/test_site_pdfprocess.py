@@ -5,6 +5,7 @@ message and the process's traceback for --debug; what it logs reaches the build'
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -19,7 +20,13 @@ from digest import pdf
 from digest.config import load_config
 from digest.errors import FileError, RenderError, TemplateError
 from digest.issuefile import load_issue
-from digest.site.pdfprocess import PdfProcessTraceback, _portable, _rebuilt, pdf_process
+from digest.site.pdfprocess import (
+    PdfProcessTraceback,
+    _portable,
+    _rebuilt,
+    early_pdf_process,
+    pdf_process,
+)
 
 
 def test_the_process_writes_the_pdf_the_build_would_make(tmp_path: Path) -> None:
@@ -31,6 +38,30 @@ def test_the_process_writes_the_pdf_the_build_would_make(tmp_path: Path) -> None
         process.submit(issue, config, tmp_path / "1.pdf")
         process.wait()
     assert (tmp_path / "1.pdf").read_bytes() == pdf.pdf_bytes(issue, config)
+
+
+def test_a_process_started_early_is_the_one_the_build_takes(tmp_path: Path) -> None:
+    config = load_config(copy_newsletter(tmp_path))
+    issue = load_issue(config, 1)
+    with early_pdf_process(True):
+        with pdf_process(True) as process:
+            assert process is not None and process.pid is not None
+            early_pid = process.pid
+            process.submit(issue, config, tmp_path / "1.pdf")
+            process.wait()
+        with pdf_process(True) as later:  # a second build forks its own
+            assert later is not None and later.pid != early_pid
+    assert (tmp_path / "1.pdf").read_bytes() == pdf.pdf_bytes(issue, config)
+
+
+def test_a_process_started_early_and_not_wanted_is_stopped() -> None:
+    with early_pdf_process(True), pdf_process(False) as process:
+        assert process is None
+    with early_pdf_process(True):
+        pass  # no build took it
+    with early_pdf_process(False), pdf_process(True) as process:
+        assert process is not None  # forked when the build asks
+    assert not multiprocessing.active_children()
 
 
 def test_a_template_error_is_raised_by_the_build_with_the_traceback_behind_it(

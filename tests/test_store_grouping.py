@@ -11,9 +11,9 @@ import pytest
 from support.storecase import ALL, NOW, outcome, two_feeds
 
 from digest.evaluate.sets import feed_dates, load_eval_set
-from digest.models import Config, Entry
+from digest.models import Config, Entry, FeedOutcome
 from digest.store import Store, open_store
-from digest.store.grouping import terms_version
+from digest.store.grouping import entry_terms, terms_version
 from digest.stories import group_stories, text_terms
 
 REAL = load_eval_set(Path(__file__).parent / "data/eval/real.json").items
@@ -113,3 +113,47 @@ def test_an_item_whose_text_changes_loses_its_terms(config: Config) -> None:
         store.regroup_around([store.list_items(ALL)[0].id])
         (body,) = store.conn.execute("SELECT body FROM grouping_terms").fetchone()
     assert "summary" in body.split("\x1f")
+
+
+def with_terms(config: Config, entries: list[Entry], version: str | None = None) -> FeedOutcome:
+    """One feed's fetch with each entry's grouping terms worked out beside it, as fetch's
+    parse workers do."""
+    return replace(
+        outcome(config, "A", *entries),
+        grouping_terms=tuple(entry_terms(entry) for entry in entries),
+        terms_version=terms_version() if version is None else version,
+    )
+
+
+def test_terms_a_fetch_worked_out_are_kept_as_the_items_are_saved(config: Config) -> None:
+    entries = real_entries()
+    with open_store(config) as store:
+        changed = store.save_feed_result(with_terms(config, entries), NOW).changed
+        rows = store._story_rows_in(START - dt.timedelta(days=3650), None)
+        by_id = {item.id: item for item in store.list_items(ALL)}
+        kept_rows = store.conn.execute("SELECT count(*) FROM grouping_terms").fetchone()[0]
+        assert rows and kept_rows == len(by_id) and all(row.text is not None for row in rows)
+        for row in rows:
+            item = by_id[row.id]
+            assert row.text == text_terms(item.title, item.summary_text, item.url)
+        store.regroup_around(changed)
+        kept = stories(store)
+    with open_store(two_feeds(config.root.parent / "from-text")) as other:
+        other.regroup_around(other.save_feed_result(outcome(config, "A", *entries), NOW).changed)
+        assert stories(other) == kept
+
+
+def test_terms_of_other_term_rules_are_not_kept(config: Config) -> None:
+    with open_store(config) as store:
+        store.save_feed_result(with_terms(config, real_entries(), version="older rules"), NOW)
+        assert store.conn.execute("SELECT count(*) FROM grouping_terms").fetchone()[0] == 0
+
+
+def test_an_item_updated_within_its_feed_keeps_no_terms_of_its_first_text(
+    config: Config,
+) -> None:
+    first, *_ = real_entries()
+    changed = replace(first, summary_html="<p>Other.</p>", summary_text="Other.")
+    with open_store(config) as store:
+        store.save_feed_result(with_terms(config, [first, changed]), NOW)
+        assert store.conn.execute("SELECT count(*) FROM grouping_terms").fetchone()[0] == 0

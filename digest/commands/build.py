@@ -10,6 +10,7 @@ import click
 from digest.build import BuildResult, build_all, build_issue, problem_warnings
 from digest.commands import State, pass_state, warn, warn_misnamed_issues
 from digest.errors import UserError
+from digest.site.pdfprocess import early_pdf_process
 
 
 @click.command()
@@ -37,13 +38,14 @@ def build(
             else "which issue? give N or --all",
             hint="For example: digest build 22, or digest build --all.",
         )
-    config = state.config()
-    warn_misnamed_issues(config)
-    if everything:
-        result = build_all(config, out, pdfs=not no_pdf)
-    else:
-        assert number is not None
-        result = build_issue(config, number, out, pdf=not no_pdf)
+    with early_pdf_process(not no_pdf):
+        config = state.config()
+        warn_misnamed_issues(config)
+        if everything:
+            result = build_all(config, out, pdfs=not no_pdf)
+        else:
+            assert number is not None
+            result = build_issue(config, number, out, pdf=not no_pdf)
     _report(result)
 
 

@@ -110,8 +110,9 @@ def build_site(
             pages = {rel: str(o["sha"]) for rel, o in plan.outputs.items() if fnmatch(rel, PAGES)}
             language = index_language(config.newsletter.language, issues)
             with start_index(out, staging, pages, plan.pending, language) as indexing:
-                make_pdfs(plan, ctx)
-                plan_shared(plan, ctx)
+                shared_from = len(plan.pending)
+                plan_shared(plan, ctx)  # while the PDFs are made
+                make_pdfs(plan, ctx, before=shared_from)
                 written = commit(out, plan.pending)
                 removed = remove_stale(out, old_outputs, plan.outputs)
                 write_manifest(out, base, records, plan.outputs)

@@ -2,9 +2,10 @@
 
 A PDF is most of a build's time, WeasyPrint's import alone a third of it; the pages, the
 Markdown and the rest of the site need one core and the PDF another. The process is forked
-as soon as the build knows which PDFs are stale, loads WeasyPrint while the pages are
+as soon as `digest build` starts (early_pdf_process; else when the build knows which PDFs
+are stale), asks fontconfig and loads WeasyPrint while the settings are read and the pages
 rendered, and writes each PDF into the staging folder (digest.pdf.render_pdf, the very call
-the build would make itself, so the bytes are the same).
+the build would make itself, so the bytes are the same) from the print page the build made.
 
 What the process logs (a glyph no font has, a resource refused) is logged again by the build,
 and a failure is raised again in the build as the same exception: a DigestError stays a
@@ -27,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import RenderError
+from digest.fontqueries import ask_early
 from digest.models import Config, Issue
+from digest.printpage import print_html
 from digest.processes import die_with_parent
 
 _LOST = "the process making the PDF stopped before it finished (exit status {})"
@@ -61,10 +64,15 @@ class PdfProcess:
         return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
     def submit(self, issue: Issue, config: Config, path: Path) -> None:
-        """Make the issue's PDF at path (render_pdf's atomic write)."""
+        """Make the issue's PDF at path (render_pdf's atomic write). Its print page is made
+        here, while the process may still be loading WeasyPrint."""
         self._waiting += 1
+        try:
+            html: str | None = print_html(issue, config)
+        except Exception:  # the process makes it again and reports the failure as it did
+            html = None
         with suppress(OSError):  # the process is gone: wait() says so
-            self._conn.send((issue, config, path))
+            self._conn.send((issue, config, path, html))
 
     def wait(self) -> None:
         """Wait for every PDF handed over; raises the first failure as the process raised it."""
@@ -83,10 +91,11 @@ class PdfProcess:
         if failure is not None:
             raise failure
 
-    def close(self) -> None:
-        """Stop the process: at once if it still has work (the build failed), else when it
-        has read that there is no more."""
-        if self._waiting:
+    def close(self, unused: bool = False) -> None:
+        """Stop the process: at once if it still has work (the build failed) or was never
+        used (it may still be loading WeasyPrint), else when it has read that there is no
+        more."""
+        if self._waiting or unused:
             self._process.terminate()
         else:
             with suppress(OSError):
@@ -95,14 +104,41 @@ class PdfProcess:
         self._process.join()
 
 
+_early: list[PdfProcess] = []  # started by early_pdf_process, not yet taken by a build
+
+
+@contextmanager
+def early_pdf_process(likely: bool) -> Iterator[None]:
+    """Start the PDF process now, for the first pdf_process inside this `with` to take: a
+    command that will likely make a PDF starts it before reading its settings and issues, so
+    WeasyPrint loads meanwhile. Stopped when the `with` leaves if no build took it."""
+    if not likely or _early or not PdfProcess.can_start():
+        yield
+        return
+    process = PdfProcess()
+    _early.append(process)
+    try:
+        yield
+    finally:
+        if process in _early:
+            _early.remove(process)
+            process.close(unused=True)
+
+
 @contextmanager
 def pdf_process(wanted: bool) -> Iterator[PdfProcess | None]:
     """A PdfProcess for the build's `with`, stopped when it leaves; None when not wanted or
     when forking is not safe here (the PDFs are then made in the build's own process)."""
-    if not wanted or not PdfProcess.can_start():
+    early = _early.pop() if _early else None
+    if not wanted:
+        if early is not None:
+            early.close(unused=True)
         yield None
         return
-    process = PdfProcess()
+    if early is None and not PdfProcess.can_start():
+        yield None
+        return
+    process = early or PdfProcess()
     try:
         yield process
     finally:
@@ -116,8 +152,9 @@ def _serve(conn: Connection) -> None:
     die_with_parent()  # a build killed with SIGKILL leaves no process behind to write its files
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
     logs = _collect_logs()
-    # WeasyPrint loaded before the first issue arrives; if it cannot be, the first job
-    # imports it again and reports why.
+    # fontconfig asked (fc-list) and WeasyPrint loaded before the first issue arrives, side
+    # by side; if WeasyPrint cannot be loaded, the first job imports it again and reports why.
+    ask_early()
     with suppress(Exception):
         import digest.pdf  # noqa: F401
     while True:
@@ -130,7 +167,9 @@ def _serve(conn: Connection) -> None:
         conn.send(_make(job, logs))
 
 
-def _make(job: tuple[Issue, Config, Path], logs: list[logging.LogRecord]) -> dict[str, Any]:
+def _make(
+    job: tuple[Issue, Config, Path, str | None], logs: list[logging.LogRecord]
+) -> dict[str, Any]:
     reply: dict[str, Any] = {}
     try:
         from digest.pdf import render_pdf

@@ -163,16 +163,22 @@ def start_pdfs(plan: Plan, ctx: SiteContext, process: PdfProcess | None) -> None
     plan.pdf_process = process
 
 
-def make_pdfs(plan: Plan, ctx: SiteContext) -> None:
+def make_pdfs(plan: Plan, ctx: SiteContext, before: int | None = None) -> None:
     """Stage the queued PDFs: wait for the process making them, or make them here. They take
-    most of a build's time, so they are made beside the pages and the search index."""
+    most of a build's time, so they are made beside the pages and the search index. before:
+    where they go among the pending outputs (by count; default last), the order they are
+    written and reported in."""
     if plan.pdf_process is not None:
         plan.pdf_process.wait()
     else:
         for issue, rel, _ in plan.pdfs:
             (ctx.pdf_writer or _default_pdf_writer())(issue, ctx.config, ctx.staging / rel)
+    later = list(plan.pending.items())[before:] if before is not None else []
+    for rel, _ in later:
+        del plan.pending[rel]
     for _, rel, key in plan.pdfs:
         plan.put_file(rel, ctx.staging / rel, key)
+    plan.pending.update(later)
     plan.pdfs.clear()
 
 
@@ -239,4 +245,5 @@ def _latest_pdf(plan: Plan, config: Config, newest_first: list[Issue]) -> str | 
         return None
     number = newest_first[0].number
     rel = f"issues/{number}/{pdf_name(config.newsletter, number)}"
-    return rel if rel in plan.outputs else None
+    # queue_pdfs has said whether the site will have it (made, kept or still being made)
+    return rel if plan.has_pdf.get(number) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from digest.models import Entry
 from digest.store.rows import time_text
@@ -31,6 +32,10 @@ class Known:
     by_id: dict[str, Stored] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)  # item ids in use, of those checked
     added: set[str] = field(default_factory=set)  # item ids inserted by this batch
+    # (key, item id) each entry was delivered under, for the sources table, in order
+    delivered: list[tuple[str, str]] = field(default_factory=list)
+    # item id -> the grouping_terms row of an item this batch inserted (seq, url, cjk, ...)
+    terms: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def stored(self, item_id: str, owner: str, content_hash: str, malformed: int) -> Stored:
         if item_id not in self.by_id:
@@ -45,6 +50,9 @@ class Known:
 
     def remembers(self, keys: list[str], item_id: str) -> bool:
         return all(key in self.by_key and self.by_key[key].id == item_id for key in keys)
+
+    def remember(self, keys: list[str], item_id: str) -> None:
+        self.delivered.extend((key, item_id) for key in keys)
 
     def add(self, item: Stored, keys: list[str], url: str | None) -> None:
         item = self.by_id.setdefault(item.id, item)

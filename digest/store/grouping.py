@@ -2,7 +2,9 @@
 
 Working out an item's terms (digest/stories/terms.py) is most of what grouping costs, and a
 fetch regroups every item within a month of the new ones: their terms are kept in
-grouping_terms, one row an item, and only items without a row are read whole. The rows follow
+grouping_terms, one row an item, and only items without a row are read whole. A fetch's parse
+processes work each new entry's row out beside its parsing (entry_terms), and the item is saved
+with it (ingest.py); the others are worked out when first grouped. The rows follow
 one version of the term rules (terms_version: a hash of the code and data the terms come from);
 when it changes, every row goes and each item's terms are worked out again when next grouped.
 An item whose URL, title or summary changes loses its row (schema.py's triggers).
@@ -19,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from digest.models import Entry, GroupingTermsRow
 from digest.store.items import ItemsMixin
 from digest.store.rows import time_text
 from digest.store.sqlite import select_in, transaction
@@ -102,10 +105,14 @@ class GroupingMixin(ItemsMixin):
 
     def _store_terms(self, texts: Iterable[tuple[int, TextTerms]]) -> None:
         encoded = ((seq, _encoded(text)) for seq, text in texts)
+        self.store_terms_rows([(seq, *row) for seq, row in encoded if row is not None])
+
+    def store_terms_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Keep (seq, url, cjk, title, body) rows; call after follow_term_rules."""
         self.conn.executemany(
             "INSERT OR REPLACE INTO grouping_terms (seq, url, cjk, title, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            [(seq, *row) for seq, row in encoded if row is not None],
+            rows,
         )
 
     def fill_grouping_terms(self, since: dt.datetime, until: dt.datetime) -> int:
@@ -123,7 +130,13 @@ class GroupingMixin(ItemsMixin):
         return len(rows)
 
 
-def _encoded(text: TextTerms) -> tuple[str | None, int, str, str] | None:
+def entry_terms(entry: Entry) -> GroupingTermsRow | None:
+    """The grouping_terms row an entry's item will have (its title, summary and URL are the
+    item's), worked out before it is stored: fetch's parse workers do it beside the parsing."""
+    return _encoded(text_terms(entry.title, entry.summary_text, entry.url))
+
+
+def _encoded(text: TextTerms) -> GroupingTermsRow | None:
     """A row's url, cjk, title and body; None for terms a row cannot spell (none: a term is
     never empty and never holds the separator, but a row must not be misread if one did)."""
     if any(not term or _SEPARATOR in term for term in text.terms):

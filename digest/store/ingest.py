@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from digest.errors import StoreError
-from digest.models import Classification, Entry, FeedConfig, FeedOutcome
+from digest.models import Classification, Entry, FeedConfig, FeedOutcome, GroupingTermsRow
 from digest.store.corrections import CorrectionsMixin
 from digest.store.dedup import Known, Stored, content_hash, id_basis, short_hash, source_keys
 from digest.store.feeds import FeedsMixin
+from digest.store.grouping import GroupingMixin, terms_version
 from digest.store.rows import classification_columns, time_text
 from digest.store.sqlite import select_in, transaction
 
@@ -31,7 +32,7 @@ class SaveCounts:
     changed: tuple[str, ...] = ()  # ids of the items added or updated
 
 
-class IngestMixin(CorrectionsMixin, FeedsMixin):
+class IngestMixin(CorrectionsMixin, GroupingMixin, FeedsMixin):
     def save_feed_results(
         self, outcomes: Iterable[FeedOutcome], now: dt.datetime | None = None
     ) -> Iterator[tuple[FeedOutcome, SaveCounts]]:
@@ -80,10 +81,12 @@ class IngestMixin(CorrectionsMixin, FeedsMixin):
             verdicts = outcome.classifications
             if len(verdicts) != len(outcome.entries):
                 verdicts = (None,) * len(outcome.entries)  # type: ignore[assignment]
-            for entry, verdict in zip(outcome.entries, verdicts, strict=True):
-                saved = self._save_entry(entry, outcome.feed, malformed, now, verdict, known)
+            terms = self._terms_to_keep(outcome)
+            for entry, verdict, row in zip(outcome.entries, verdicts, terms, strict=True):
+                saved = self._save_entry(entry, outcome.feed, malformed, now, verdict, known, row)
                 if saved is not None:
                     changed.append(saved)
+            self._flush_saved(outcome.feed.name, known)
         new = sum(1 for item_id in changed if item_id in known.added)
         return SaveCounts(new, len(changed) - new, tuple(changed))
 
@@ -95,6 +98,7 @@ class IngestMixin(CorrectionsMixin, FeedsMixin):
         now: dt.datetime,
         verdict: Classification | None,
         known: Known,
+        terms: GroupingTermsRow | None = None,
     ) -> str | None:
         """The id of the item the entry added or changed; None when it changed nothing."""
         keys = source_keys(entry)
@@ -104,7 +108,7 @@ class IngestMixin(CorrectionsMixin, FeedsMixin):
             item_id = self._new_id(entry, known)
             classification = verdict or self.corrected(entry, feed, item_id)
             columns = classification_columns(classification)
-            self.conn.execute(
+            inserted = self.conn.execute(
                 "INSERT INTO items (id, feed, guid, url, title, summary_html, summary_text, "
                 "published, published_guessed, first_seen, updated, author, language, "
                 "countries, topics, relevant, story, reasons, content_hash, malformed) "
@@ -118,11 +122,13 @@ class IngestMixin(CorrectionsMixin, FeedsMixin):
             )  # fmt: skip
             known.add(Stored(item_id, feed.name, hashed, malformed), keys, entry.url)
             known.added.add(item_id)
-            self._remember(feed.name, keys, item_id)
+            known.remember(keys, item_id)
+            if terms is not None:
+                known.terms[item_id] = (inserted.lastrowid, *terms)
             return item_id
         if not known.remembers(keys, found.id):
             known.add(found, keys, None)
-            self._remember(feed.name, keys, found.id)
+            known.remember(keys, found.id)
         if found.content_hash == hashed:
             return None
         clean_over_malformed = found.malformed and not malformed
@@ -130,6 +136,7 @@ class IngestMixin(CorrectionsMixin, FeedsMixin):
         if not (clean_over_malformed or same_feed_update):
             return None
         classification = self.corrected(entry, feed, found.id, verdict)
+        known.terms.pop(found.id, None)  # the terms of its text as first inserted
         self.conn.execute(
             "UPDATE items SET guid = coalesce(?, guid), url = coalesce(?, url), title = ?, "
             "summary_html = ?, summary_text = ?, published = coalesce(?, published), "
@@ -177,11 +184,23 @@ class IngestMixin(CorrectionsMixin, FeedsMixin):
         known.taken.update(row[0] for row in rows)
         return known
 
-    def _remember(self, feed: str, keys: list[str], item_id: str) -> None:
+    def _terms_to_keep(self, outcome: FeedOutcome) -> Sequence[GroupingTermsRow | None]:
+        """The grouping terms the fetch worked out for the entries, when they follow this
+        store's term rules (the rows are then kept for the new items); else none."""
+        terms = outcome.grouping_terms
+        if len(terms) != len(outcome.entries) or outcome.terms_version != terms_version():
+            return (None,) * len(outcome.entries)
+        self.follow_term_rules()
+        return terms
+
+    def _flush_saved(self, feed: str, known: Known) -> None:
+        """Write what the feed's entries left to write last: the keys each item was delivered
+        under (in order: a key delivered twice keeps its last item) and the new items' terms."""
         self.conn.executemany(
             "INSERT OR REPLACE INTO sources (feed, key, item_id) VALUES (?, ?, ?)",
-            [(feed, key, item_id) for key in keys],
+            [(feed, key, item_id) for key, item_id in known.delivered],
         )
+        self.store_terms_rows(list(known.terms.values()))
 
     def _new_id(self, entry: Entry, known: Known) -> str:
         basis = id_basis(entry)
