@@ -69,6 +69,7 @@ class Corpus:
         # Squares as integers in units of 2**-32: their sums are exact whatever order a set
         # gives them in, and summing integers is quicker than math.fsum.
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
+        weights = _Weights(shared, ids, findable, idf, square)
         self.vectors: list[dict[int, float]] = []
         self.anchors: list[dict[int, float]] = []
         # The names in each title that some other item gives too (event kinds aside).
@@ -78,16 +79,15 @@ class Corpus:
         self.places: list[frozenset[str]] = []
         local = local_places()
         no_names: frozenset[int] = frozenset()
+        vector_of = weights.vector
         for (terms, in_title), events in zip(texts, self.events, strict=True):
-            self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
+            self.vectors.append(vector_of(terms, in_title))
             named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
             self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
             self.places.append(frozenset(in_title & local))
             if anchors:
                 anchored = terms & anchors
-                self.anchors.append(
-                    _vector(anchored, in_title & anchored, findable, ids, idf, square)
-                )
+                self.anchors.append(vector_of(anchored, in_title & anchored))
             else:
                 self.anchors.append({})
 
@@ -122,7 +122,8 @@ class Corpus:
         name, is not enough: another event about the same company shares it too. Titles
         that tell of different events (see _event_signature) bring the cosine down."""
         if self.cjk[a] == self.cjk[b]:
-            cosine = _cosine(self.vectors[a], self.vectors[b])
+            first, second = self.vectors[a], self.vectors[b]
+            cosine = _dot(first, second, first.keys() & second.keys())
         else:
             first, second = self.anchors[a], self.anchors[b]
             if len(first.keys() & second.keys()) < CROSS_SHARED:
@@ -188,34 +189,49 @@ def _event_agreement(a: int, b: int) -> float:
     return agreement
 
 
-def _vector(
-    terms: set[str],
-    in_title: set[str],
-    findable: set[str],
-    ids: dict[str, int],
-    idf: dict[str, float],
-    square: dict[str, int],
-) -> dict[int, float]:
-    """The unit TF-IDF vector of a text over the terms it shares with some other item."""
-    kept, kept_in_title = terms & findable, in_title & findable
-    whole = sum(map(square.__getitem__, terms))
-    title = sum(map(square.__getitem__, in_title))
-    length = math.sqrt((whole + _TITLE_EXTRA * title) / _UNIT)
-    scale = 1.0 / (length or 1.0)
-    vector = {ids[t]: idf[t] * scale for t in kept}
-    for term in kept_in_title:
-        vector[ids[term]] *= TITLE_WEIGHT
-    return vector
+class _Weights:
+    """Each term's id and TF-IDF weight, by which texts become vectors."""
+
+    def __init__(
+        self,
+        shared: list[str],  # the shared terms by id
+        ids: dict[str, int],
+        findable: set[str],
+        idf: dict[str, float],
+        square: dict[str, int],
+    ) -> None:
+        self.ids, self.findable, self.square = ids, findable, square
+        self.idf = [idf[t] for t in shared]
+        # Doubling is exact, so a title term's weight is the same however it is worked out.
+        self.title_idf = [TITLE_WEIGHT * w for w in self.idf]
+
+    def vector(self, terms: set[str], in_title: set[str]) -> dict[int, float]:
+        """The unit TF-IDF vector of a text over the terms it shares with some other item,
+        its keys in increasing order (rarest term first)."""
+        ids, square, findable = self.ids, self.square, self.findable
+        whole = sum(map(square.__getitem__, terms))
+        title = sum(map(square.__getitem__, in_title))
+        length = math.sqrt((whole + _TITLE_EXTRA * title) / _UNIT)
+        scale = 1.0 / (length or 1.0)
+        keys = sorted(map(ids.__getitem__, terms & findable))
+        vector = dict(zip(keys, map(scale.__rmul__, map(self.idf.__getitem__, keys)), strict=True))
+        title_keys = list(map(ids.__getitem__, in_title & findable))
+        title_weights = map(scale.__rmul__, map(self.title_idf.__getitem__, title_keys))
+        vector.update(zip(title_keys, title_weights, strict=True))
+        return vector
 
 
 _TITLE_EXTRA = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
 
 
 def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    return _dot(a, b, a.keys() & b.keys())
+
+
+def _dot(a: dict[int, float], b: dict[int, float], common: set[int]) -> float:
     # fsum is exact, so the result does not depend on the order the shared terms come in
     # (it follows string hashing, which changes from run to run): a pair at the threshold
     # is one story or two the same way every time.
-    common = a.keys() & b.keys()
     if len(common) == 1:  # most candidates share one rare term, a place or a name
         (term,) = common
         return a[term] * b[term]
