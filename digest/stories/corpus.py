@@ -164,10 +164,15 @@ _REPEAT_BIT = 1
 def _event_signature(in_title: set[str]) -> int:
     """A title's kinds of event, a bit each, and a bit for "again" (bit 0)."""
     signature = 0
-    for term in in_title:
-        if term[0] == KIND_MARK:
-            signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
+    for term in in_title & _event_terms():
+        signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
     return signature
+
+
+@cache
+def _event_terms() -> frozenset[str]:
+    """The terms of the kinds of event and of "again" (the only terms starting KIND_MARK)."""
+    return frozenset({KIND_MARK + kind for kind in story_names().kind_of.values()} | {REPEAT_TERM})
 
 
 @cache
