@@ -56,11 +56,11 @@ class Corpus:
         ids = {term: i for i, term in enumerate(shared)}
         self.counts = [df[t] for t in shared]
         concepts = story_names().concept_terms
-        pair_weight = {True: CJK_PAIR_WEIGHT, False: 1.0}
-        idf = {
-            t: _idf_of_count(self.items, c) * pair_weight[_is_cjk_pair(t, concepts)]
-            for t, c in df.items()
-        }
+        idf_of_count = {c: _idf_of_count(self.items, c) for c in set(df.values())}
+        idf = {t: idf_of_count[c] for t, c in df.items()}
+        for t in idf:
+            if len(t) <= 2 and _is_cjk_pair(t, concepts):
+                idf[t] *= CJK_PAIR_WEIGHT
         # A term in a good share of all items is too common to tell stories apart: it is no
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
@@ -84,12 +84,37 @@ class Corpus:
             self.vectors.append(vector_of(terms, in_title))
             named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
             self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
-            self.places.append(frozenset(in_title & local))
+            self.places.append(local.intersection(in_title))
             if anchors:
                 anchored = terms & anchors
                 self.anchors.append(vector_of(anchored, in_title & anchored))
             else:
                 self.anchors.append({})
+
+    def alike_to(self, a: int, others: Sequence[int]) -> list[float]:
+        """alike(a, b) for each b of others, worked out in one loop."""
+        cjk, vectors, events, places = self.cjk, self.vectors, self.events, self.places
+        own_cjk, own_events, own_places = cjk[a], events[a], places[a]
+        own = vectors[a]
+        own_keys, weight_of = own.keys(), own.__getitem__
+        cosines: list[float] = []
+        for b in others:
+            if cjk[b] != own_cjk:
+                cosines.append(self.alike(a, b))
+                continue
+            other = vectors[b]
+            common = own_keys & other.keys()
+            if len(common) == 1:  # most candidates share one rare term, a place or a name
+                (term,) = common
+                cosine = own[term] * other[term]
+            else:
+                cosine = math.fsum(map(mul, map(weight_of, common), map(other.__getitem__, common)))
+            if events[b] != own_events:
+                cosine *= _event_agreement(own_events, events[b])
+            if own_places and places[b] and own_places.isdisjoint(places[b]):
+                cosine *= PLACE_CONFLICT
+            cosines.append(cosine)
+        return cosines
 
     @staticmethod
     def _anchor_terms(texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> set[str]:

@@ -96,23 +96,18 @@ class Linker:
         self.comparisons = 0
 
     def add(self, index: int) -> None:
-        corpus, find, times = self.corpus, self.groups.find, self.times
-        alike = corpus.alike
+        corpus, times = self.corpus, self.times
+        own = self.groups.find(index)
+        others, roots = self._others(index, own)
+        self.comparisons += len(others)
+        cosines = dict(zip(others, corpus.alike_to(index, others), strict=True))
         now = times[index]
         # No candidate is linked below the least of the cosines asked for (a late report
         # asks for more than self.least): most are far below it, and need no more thought.
         floor = min(self.least, self.least_event)
-        cosines: dict[int, float] = {}
         linked: set[int] = set()
-        own = find(index)
-        candidates = self._candidates(index)
-        compared = 0
-        for other in candidates:
-            root = find(other)
-            if root == own:
-                continue
-            compared += 1
-            cosine = cosines[other] = alike(index, other)
+        for other, root in zip(others, roots, strict=True):
+            cosine = cosines[other]
             if cosine < floor:
                 continue
             if now - times[other] <= self.event_window:
@@ -124,11 +119,24 @@ class Linker:
                 least = self._least_late(index, other) if same_script else 2.0
             if cosine >= least:
                 linked.add(root)
-        self.comparisons += compared
         if linked:
             self._join(index, linked, cosines)
-        self.members.setdefault(find(index), []).append(index)
+        self.members.setdefault(self.groups.find(index), []).append(index)
         self._post(index)
+
+    def _others(self, index: int, own: int) -> tuple[list[int], list[int]]:
+        """The candidates of an item in other stories than its own, and their stories' roots."""
+        find, parent = self.groups.find, self.groups.parent
+        others: list[int] = []
+        roots: list[int] = []
+        for other in self._candidates(index):
+            root = parent.get(other, other)
+            if root != other:  # not a root itself: find its root the long way
+                root = find(other)
+            if root != own:
+                others.append(other)
+                roots.append(root)
+        return others, roots
 
     def add_undated(self, undated: Sequence[int]) -> None:
         """Items whose feed gave no date: each was grouped on the day it was first seen, and
