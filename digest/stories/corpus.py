@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import chain
 from operator import mul
@@ -65,7 +65,7 @@ class Corpus:
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
         findable = set(ids)
-        anchors = self._anchor_terms(texts, cjk) if any(cjk) and not all(cjk) else set()
+        anchors = self._anchor_terms(texts, cjk, df) if any(cjk) and not all(cjk) else set()
         # Squares as integers in units of 2**-32: their sums are exact whatever order a set
         # gives them in, and summing integers is quicker than math.fsum.
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
@@ -117,14 +117,16 @@ class Corpus:
         return cosines
 
     @staticmethod
-    def _anchor_terms(texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> set[str]:
-        latin_in_cjk = {
-            t for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk for t in terms
-        }
+    def _anchor_terms(
+        texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool], distinct: Iterable[str]
+    ) -> set[str]:
+        """Of distinct (every term of texts, once), those a report in another script can share."""
+        in_cjk = [terms for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk]
+        latin_in_cjk: set[str] = set().union(*in_cjk)
         concepts = story_names().concept_terms
         return {
             t
-            for t in chain.from_iterable(terms for terms, _ in texts)
+            for t in distinct
             if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
         }
 
