@@ -150,6 +150,7 @@ def _decoded(url: str | None, cjk: int, title: str, body: str) -> TextTerms:
     # Interned, a term is one string in every item that gives it (as when worked out from
     # text): less memory, and the corpus's lookups of it find it by identity, a third quicker.
     in_title = set(map(sys.intern, title.split(_SEPARATOR))) if title else set()
-    terms = set(map(sys.intern, body.split(_SEPARATOR))) if body else set()
-    terms |= in_title
+    terms = in_title.copy()
+    if body:
+        terms.update(map(sys.intern, body.split(_SEPARATOR)))
     return TextTerms(terms, in_title, bool(cjk), url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import chain
 from operator import mul
@@ -56,19 +56,20 @@ class Corpus:
         ids = {term: i for i, term in enumerate(shared)}
         self.counts = [df[t] for t in shared]
         concepts = story_names().concept_terms
-        pair_weight = {True: CJK_PAIR_WEIGHT, False: 1.0}
-        idf = {
-            t: _idf_of_count(self.items, c) * pair_weight[_is_cjk_pair(t, concepts)]
-            for t, c in df.items()
-        }
+        idf_of_count = {c: _idf_of_count(self.items, c) for c in set(df.values())}
+        idf = {t: idf_of_count[c] for t, c in df.items()}
+        for t in idf:
+            if len(t) <= 2 and _is_cjk_pair(t, concepts):
+                idf[t] *= CJK_PAIR_WEIGHT
         # A term in a good share of all items is too common to tell stories apart: it is no
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
         findable = set(ids)
-        anchors = self._anchor_terms(texts, cjk) if any(cjk) and not all(cjk) else set()
+        anchors = self._anchor_terms(texts, cjk, df) if any(cjk) and not all(cjk) else set()
         # Squares as integers in units of 2**-32: their sums are exact whatever order a set
         # gives them in, and summing integers is quicker than math.fsum.
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
+        weights = _Weights(shared, ids, findable, idf, square)
         self.vectors: list[dict[int, float]] = []
         self.anchors: list[dict[int, float]] = []
         # The names in each title that some other item gives too (event kinds aside).
@@ -78,28 +79,54 @@ class Corpus:
         self.places: list[frozenset[str]] = []
         local = local_places()
         no_names: frozenset[int] = frozenset()
+        vector_of = weights.vector
         for (terms, in_title), events in zip(texts, self.events, strict=True):
-            self.vectors.append(_vector(terms, in_title, findable, ids, idf, square))
+            self.vectors.append(vector_of(terms, in_title))
             named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
             self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
-            self.places.append(frozenset(in_title & local))
+            self.places.append(local.intersection(in_title))
             if anchors:
                 anchored = terms & anchors
-                self.anchors.append(
-                    _vector(anchored, in_title & anchored, findable, ids, idf, square)
-                )
+                self.anchors.append(vector_of(anchored, in_title & anchored))
             else:
                 self.anchors.append({})
 
+    def alike_to(self, a: int, others: Sequence[int]) -> list[float]:
+        """alike(a, b) for each b of others, worked out in one loop."""
+        cjk, vectors, events, places = self.cjk, self.vectors, self.events, self.places
+        own_cjk, own_events, own_places = cjk[a], events[a], places[a]
+        own = vectors[a]
+        own_keys, weight_of = own.keys(), own.__getitem__
+        cosines: list[float] = []
+        for b in others:
+            if cjk[b] != own_cjk:
+                cosines.append(self.alike(a, b))
+                continue
+            other = vectors[b]
+            common = own_keys & other.keys()
+            if len(common) == 1:  # most candidates share one rare term, a place or a name
+                (term,) = common
+                cosine = own[term] * other[term]
+            else:
+                cosine = math.fsum(map(mul, map(weight_of, common), map(other.__getitem__, common)))
+            if events[b] != own_events:
+                cosine *= _event_agreement(own_events, events[b])
+            if own_places and places[b] and own_places.isdisjoint(places[b]):
+                cosine *= PLACE_CONFLICT
+            cosines.append(cosine)
+        return cosines
+
     @staticmethod
-    def _anchor_terms(texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> set[str]:
-        latin_in_cjk = {
-            t for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk for t in terms
-        }
+    def _anchor_terms(
+        texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool], distinct: Iterable[str]
+    ) -> set[str]:
+        """Of distinct (every term of texts, once), those a report in another script can share."""
+        in_cjk = [terms for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk]
+        latin_in_cjk: set[str] = set().union(*in_cjk)
         concepts = story_names().concept_terms
         return {
             t
-            for t in chain.from_iterable(terms for terms, _ in texts)
+            for t in distinct
             if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
         }
 
@@ -122,7 +149,8 @@ class Corpus:
         name, is not enough: another event about the same company shares it too. Titles
         that tell of different events (see _event_signature) bring the cosine down."""
         if self.cjk[a] == self.cjk[b]:
-            cosine = _cosine(self.vectors[a], self.vectors[b])
+            first, second = self.vectors[a], self.vectors[b]
+            cosine = _dot(first, second, first.keys() & second.keys())
         else:
             first, second = self.anchors[a], self.anchors[b]
             if len(first.keys() & second.keys()) < CROSS_SHARED:
@@ -163,10 +191,15 @@ _REPEAT_BIT = 1
 def _event_signature(in_title: set[str]) -> int:
     """A title's kinds of event, a bit each, and a bit for "again" (bit 0)."""
     signature = 0
-    for term in in_title:
-        if term[0] == KIND_MARK:
-            signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
+    for term in in_title & _event_terms():
+        signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
     return signature
+
+
+@cache
+def _event_terms() -> frozenset[str]:
+    """The terms of the kinds of event and of "again" (the only terms starting KIND_MARK)."""
+    return frozenset({KIND_MARK + kind for kind in story_names().kind_of.values()} | {REPEAT_TERM})
 
 
 @cache
@@ -188,34 +221,49 @@ def _event_agreement(a: int, b: int) -> float:
     return agreement
 
 
-def _vector(
-    terms: set[str],
-    in_title: set[str],
-    findable: set[str],
-    ids: dict[str, int],
-    idf: dict[str, float],
-    square: dict[str, int],
-) -> dict[int, float]:
-    """The unit TF-IDF vector of a text over the terms it shares with some other item."""
-    kept, kept_in_title = terms & findable, in_title & findable
-    whole = sum(map(square.__getitem__, terms))
-    title = sum(map(square.__getitem__, in_title))
-    length = math.sqrt((whole + _TITLE_EXTRA * title) / _UNIT)
-    scale = 1.0 / (length or 1.0)
-    vector = {ids[t]: idf[t] * scale for t in kept}
-    for term in kept_in_title:
-        vector[ids[term]] *= TITLE_WEIGHT
-    return vector
+class _Weights:
+    """Each term's id and TF-IDF weight, by which texts become vectors."""
+
+    def __init__(
+        self,
+        shared: list[str],  # the shared terms by id
+        ids: dict[str, int],
+        findable: set[str],
+        idf: dict[str, float],
+        square: dict[str, int],
+    ) -> None:
+        self.ids, self.findable, self.square = ids, findable, square
+        self.idf = [idf[t] for t in shared]
+        # Doubling is exact, so a title term's weight is the same however it is worked out.
+        self.title_idf = [TITLE_WEIGHT * w for w in self.idf]
+
+    def vector(self, terms: set[str], in_title: set[str]) -> dict[int, float]:
+        """The unit TF-IDF vector of a text over the terms it shares with some other item,
+        its keys in increasing order (rarest term first)."""
+        ids, square, findable = self.ids, self.square, self.findable
+        whole = sum(map(square.__getitem__, terms))
+        title = sum(map(square.__getitem__, in_title))
+        length = math.sqrt((whole + _TITLE_EXTRA * title) / _UNIT)
+        scale = 1.0 / (length or 1.0)
+        keys = sorted(map(ids.__getitem__, terms & findable))
+        vector = dict(zip(keys, map(scale.__rmul__, map(self.idf.__getitem__, keys)), strict=True))
+        title_keys = list(map(ids.__getitem__, in_title & findable))
+        title_weights = map(scale.__rmul__, map(self.title_idf.__getitem__, title_keys))
+        vector.update(zip(title_keys, title_weights, strict=True))
+        return vector
 
 
 _TITLE_EXTRA = TITLE_WEIGHT * TITLE_WEIGHT - 1.0
 
 
 def _cosine(a: dict[int, float], b: dict[int, float]) -> float:
+    return _dot(a, b, a.keys() & b.keys())
+
+
+def _dot(a: dict[int, float], b: dict[int, float], common: set[int]) -> float:
     # fsum is exact, so the result does not depend on the order the shared terms come in
     # (it follows string hashing, which changes from run to run): a pair at the threshold
     # is one story or two the same way every time.
-    common = a.keys() & b.keys()
     if len(common) == 1:  # most candidates share one rare term, a place or a name
         (term,) = common
         return a[term] * b[term]

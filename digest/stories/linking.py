@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from operator import itemgetter
 from typing import Generic, TypeVar
 
@@ -94,21 +96,26 @@ class Linker:
         self.comparisons = 0
 
     def add(self, index: int) -> None:
-        corpus = self.corpus
-        cosines: dict[int, float] = {}
-        linked: set[int] = set()
+        corpus, times = self.corpus, self.times
         own = self.groups.find(index)
-        for other in self._candidates(index):
-            root = self.groups.find(other)
-            if root == own:
+        others, roots = self._others(index, own)
+        self.comparisons += len(others)
+        cosines = dict(zip(others, corpus.alike_to(index, others), strict=True))
+        now = times[index]
+        # No candidate is linked below the least of the cosines asked for (a late report
+        # asks for more than self.least): most are far below it, and need no more thought.
+        floor = min(self.least, self.least_event)
+        linked: set[int] = set()
+        for other, root in zip(others, roots, strict=True):
+            cosine = cosines[other]
+            if cosine < floor:
                 continue
-            cosine = cosines[other] = self._alike(index, other)
-            if self.times[index] - self.times[other] <= self.event_window:
+            if now - times[other] <= self.event_window:
                 least = self.least_event if corpus.same_event_kind(index, other) else self.least
-            elif self.times[index] - self.times[other] <= self.window:
+            elif now - times[other] <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
-                same_script = self.corpus.same_script(index, other)
+                same_script = corpus.same_script(index, other)
                 least = self._least_late(index, other) if same_script else 2.0
             if cosine >= least:
                 linked.add(root)
@@ -117,13 +124,27 @@ class Linker:
         self.members.setdefault(self.groups.find(index), []).append(index)
         self._post(index)
 
+    def _others(self, index: int, own: int) -> tuple[list[int], list[int]]:
+        """The candidates of an item in other stories than its own, and their stories' roots."""
+        find, parent = self.groups.find, self.groups.parent
+        others: list[int] = []
+        roots: list[int] = []
+        for other in self._candidates(index):
+            root = parent.get(other, other)
+            if root != other:  # not a root itself: find its root the long way
+                root = find(other)
+            if root != own:
+                others.append(other)
+                roots.append(root)
+        return others, roots
+
     def add_undated(self, undated: Sequence[int]) -> None:
         """Items whose feed gave no date: each was grouped on the day it was first seen, and
         one that found no story then is looked for at any date, among the items that share
         one of its rarest terms and read like it as a late report must (same script)."""
         undated_set = set(undated)
         alone = [i for i in undated if self._all_undated(self.groups.find(i), undated_set)]
-        keys_of = {i: sorted(self.corpus.vectors[i])[:LATE_KEYS] for i in alone}
+        keys_of = {i: list(islice(self.corpus.vectors[i], LATE_KEYS)) for i in alone}
         wanted = {key for keys in keys_of.values() for key in keys}
         holders: dict[int, list[int]] = {}
         for index, vector in enumerate(self.corpus.vectors):
@@ -168,8 +189,8 @@ class Linker:
         that share one of its rarest few within the late window."""
         now = self.times[index]
         corpus = self.corpus
-        keys = sorted(corpus.vectors[index])[:KEYS_PER_ITEM]
-        keys += sorted(corpus.anchors[index])[:ANCHOR_KEYS]
+        keys = list(islice(corpus.vectors[index], KEYS_PER_ITEM))  # keys run rarest first
+        keys += islice(corpus.anchors[index], ANCHOR_KEYS)
         candidates: set[int] = set()
         for rank, key in enumerate(keys):
             queue = self.recent.get(key)
@@ -181,14 +202,15 @@ class Linker:
                 continue
             if rank < LATE_KEYS or rank == KEYS_PER_ITEM:
                 candidates.update(map(_second, queue))
-            else:
-                start = now - self.window
-                candidates.update(i for when, i in queue if when >= start)
+            else:  # the queue runs in date order: those within the window are its end
+                start = bisect_left(queue, now - self.window, key=_first)
+                candidates.update(map(_second, islice(queue, start, None)))
         return candidates
 
     def _post(self, index: int) -> None:
         entry = (self.times[index], index)
-        for term in sorted(self.corpus.vectors[index].keys() | self.corpus.anchors[index].keys()):
+        vector, anchors = self.corpus.vectors[index], self.corpus.anchors[index]
+        for term in sorted(vector.keys() | anchors.keys()) if anchors else vector:
             if term >= self.findable:
                 break
             self.recent.setdefault(term, deque()).append(entry)
@@ -249,6 +271,7 @@ class Linker:
         return root
 
 
+_first = itemgetter(0)
 _second = itemgetter(1)
 
 

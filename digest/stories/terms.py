@@ -107,9 +107,9 @@ def clear_term_cache() -> None:
     _chunks.many.clear()
 
 
-def _tokens(text: str) -> set[str]:
-    """The distinct terms of a text (a term counts once however often it recurs)."""
-    chunks = text.lower().split()
+def _tokens(lowered: str) -> set[str]:
+    """The distinct terms of a lowercased text (a term counts once however often it recurs)."""
+    chunks = lowered.split()
     terms = set(map(_chunks.__getitem__, chunks))
     if _MANY in terms:
         terms.discard(_MANY)
@@ -138,13 +138,14 @@ def _event_terms(title: str, in_title: set[str]) -> set[str]:
     kind_of = story_names().kind_of
     found = {KIND_MARK + kind_of[t] for t in in_title & kind_of.keys()}
     lowered = title.lower()
-    if any(hint in lowered for hint in _REPEAT_HINTS) and _REPEATED.search(lowered):
+    if _REPEAT_HINT.search(lowered) and _REPEATED.search(lowered):
         found.add(REPEAT_TERM)
     return found
 
 
 KIND_MARK = "~"
-_REPEAT_HINTS = ("second", "third", "another", "again", "more", "再", "又", "二次", "三次")
+# A quick test that most titles fail: none of these words, no need to look for _REPEATED.
+_REPEAT_HINT = re.compile("second|third|another|again|more|再|又|二次|三次")
 REPEAT_TERM = KIND_MARK + "again"
 _REPEATED = re.compile(
     r"\b(?:second|third|another|again|more(?! than))\b"
@@ -168,6 +169,8 @@ def story_names() -> NameTable:
 
 def is_cjk_text(title: str) -> bool:
     """Whether a report is written in Chinese, Japanese or Korean (judged by its title)."""
+    if CJK.search(title) is None:  # most titles: no need to count their letters
+        return False
     return len(CJK.findall(title)) * 2 > len(_LATIN_LETTER.findall(title))
 
 
