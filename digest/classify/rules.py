@@ -8,6 +8,7 @@ only to relevant entries. Every tag keeps the terms that earned it.
 from __future__ import annotations
 
 from collections.abc import Container, Sequence
+from operator import attrgetter
 
 from digest.classify.matcher import ACTOR, RELEVANT, WEAK, Hit
 from digest.classify.terms import matcher_for
@@ -25,6 +26,8 @@ SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only
 ACT_WINDOW = 60
 TITLE_CHARS = 1000  # a longer "title" is a feed's mistake; its tail would not change the verdict
 PRIOR_REASON = "feed default"
+_WEIGHTS = attrgetter("weights")  # what a hit in the summary adds ...
+_TITLE_WEIGHTS = attrgetter("title_weights")  # ... and in the title
 
 
 def classify_entry(entry: Entry, feed: FeedConfig | None, taxonomy: Taxonomy) -> Classification:
@@ -57,20 +60,14 @@ def _score(title_hits: Sequence[Hit], summary_hits: Sequence[Hit]) -> dict[str, 
     score: dict[str, int] = {}
     get = score.get
     counted: set[str] = set()
-    for hit in summary_hits:
-        if hit.once:
-            if hit.term in counted:
-                continue
-            counted.add(hit.term)
-        for tag, n in hit.weights:
-            score[tag] = get(tag, 0) + n
-    for hit in title_hits:
-        if hit.once:
-            if hit.term in counted:
-                continue
-            counted.add(hit.term)
-        for tag, n in hit.title_weights:
-            score[tag] = get(tag, 0) + n
+    for hits, weights_of in ((summary_hits, _WEIGHTS), (title_hits, _TITLE_WEIGHTS)):
+        for hit in hits:
+            if hit.once:
+                if hit.term in counted:
+                    continue
+                counted.add(hit.term)
+            for tag, n in weights_of(hit):
+                score[tag] = get(tag, 0) + n
     for actor in [tag for tag in score if tag[0] == ACTOR]:
         del score[actor]
         score[actor[1:]] = get(actor[1:], 0) + 1
