@@ -72,14 +72,15 @@ def test_a_fetch_into_an_empty_store_groups_as_the_stories_module(config: Config
 def test_stored_terms_are_the_texts_terms(config: Config) -> None:
     with open_store(config) as store:
         changed = store.save_feed_result(outcome(config, "A", *real_entries()), NOW).changed
-        assert all(row.text is None for row in store._story_rows_in(START, None))
+        assert all(row.terms is None for row in store._story_rows_in(START, None))
         store.regroup_around(changed)
         rows = store._story_rows_in(START - dt.timedelta(days=3650), None)
         by_id = {item.id: item for item in store.list_items(ALL)}
-    assert rows and all(row.text is not None for row in rows)
-    for row in rows:
+        assert rows and all(row.terms is not None for row in rows)
+        texts = store.texts_of(rows)
+    for row, text in zip(rows, texts, strict=True):
         item = by_id[row.id]
-        assert row.text == text_terms(item.title, item.summary_text, item.url)
+        assert text == text_terms(item.title, item.summary_text, item.url)
 
 
 def test_new_term_rules_work_every_items_terms_out_again(config: Config) -> None:
@@ -132,10 +133,10 @@ def test_terms_a_fetch_worked_out_are_kept_as_the_items_are_saved(config: Config
         rows = store._story_rows_in(START - dt.timedelta(days=3650), None)
         by_id = {item.id: item for item in store.list_items(ALL)}
         kept_rows = store.conn.execute("SELECT count(*) FROM grouping_terms").fetchone()[0]
-        assert rows and kept_rows == len(by_id) and all(row.text is not None for row in rows)
-        for row in rows:
+        assert rows and kept_rows == len(by_id) and all(row.terms is not None for row in rows)
+        for row, text in zip(rows, store.texts_of(rows), strict=True):
             item = by_id[row.id]
-            assert row.text == text_terms(item.title, item.summary_text, item.url)
+            assert text == text_terms(item.title, item.summary_text, item.url)
         store.regroup_around(changed)
         kept = stories(store)
     with open_store(two_feeds(config.root.parent / "from-text")) as other:

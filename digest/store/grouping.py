@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
+from itertools import chain
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -45,7 +47,7 @@ class StoryRow(NamedTuple):
     id: str
     when: float  # published, else first seen: seconds since the epoch
     story: str | None
-    text: TextTerms | None  # None until worked out
+    terms: GroupingTermsRow | None  # as grouping_terms spells them; None until worked out
     undated: bool  # its feed gave no date (when is the day it was first seen)
 
 
@@ -60,8 +62,8 @@ STORY_ROW_TABLES = "items i LEFT JOIN grouping_terms g ON g.seq = i.seq"
 def story_row(row: Sequence[Any]) -> StoryRow:
     """A StoryRow from the STORY_ROW_COLUMNS of one row."""
     seq, item_id, when, story, url, cjk, title, body, undated = row
-    text = None if cjk is None else _decoded(url, cjk, title, body)
-    return StoryRow(seq, item_id, float(when), story, text, bool(undated))
+    terms = None if cjk is None else (url, cjk, title, body)
+    return StoryRow(seq, item_id, float(when), story, terms, bool(undated))
 
 
 @cache
@@ -95,13 +97,21 @@ class GroupingMixin(ItemsMixin):
     def texts_of(self, rows: Sequence[StoryRow]) -> list[TextTerms]:
         """Each row's text terms: those not stored yet are worked out from the items' text
         and stored. Call inside a transaction, after follow_term_rules."""
-        missing = [row.seq for row in rows if row.text is None]
+        return [
+            text if isinstance(text, TextTerms) else _decoded(*text)
+            for text in self.kept_terms_of(rows)
+        ]
+
+    def kept_terms_of(self, rows: Sequence[StoryRow]) -> list[GroupingTermsRow | TextTerms]:
+        """Each row's terms as stored, or worked out from the item's text now (and stored);
+        call inside a transaction, after follow_term_rules."""
+        missing = [row.seq for row in rows if row.terms is None]
         worked_out: dict[int, TextTerms] = {}
         sql = "SELECT seq, url, title, summary_text FROM items WHERE seq IN ({marks})"
         for seq, url, title, summary in select_in(self.conn, sql, missing):
             worked_out[seq] = text_terms(title, summary, url)
         self._store_terms(worked_out.items())
-        return [row.text or worked_out[row.seq] for row in rows]
+        return [row.terms or worked_out[row.seq] for row in rows]
 
     def _store_terms(self, texts: Iterable[tuple[int, TextTerms]]) -> None:
         encoded = ((seq, _encoded(text)) for seq, text in texts)
@@ -154,3 +164,45 @@ def _decoded(url: str | None, cjk: int, title: str, body: str) -> TextTerms:
     if body:
         terms.update(map(sys.intern, body.split(_SEPARATOR)))
     return TextTerms(terms, in_title, bool(cjk), url)
+
+
+class KeptTerms:
+    """Items' terms as grouping_terms keeps them (or worked out, for a row that cannot spell
+    them), in the order grouping gives the items: a stories.TermSource. Counting every
+    term splits the rows; only the items grouping compares become sets of terms."""
+
+    def __init__(self, texts: Sequence[GroupingTermsRow | TextTerms]) -> None:
+        self.texts = texts
+        self.cjk = [text.cjk if isinstance(text, TextTerms) else bool(text[1]) for text in texts]
+        self.urls = [text.url if isinstance(text, TextTerms) else text[0] for text in texts]
+
+    def counts(self) -> Counter[str]:
+        counts = Counter(chain.from_iterable(map(self._split, self.texts)))
+        counts.pop("", None)  # an empty title or body splits into one empty string
+        return counts
+
+    def cjk_terms(self) -> set[str]:
+        found: set[str] = set()
+        for text, cjk in zip(self.texts, self.cjk, strict=True):
+            if cjk:
+                found.update(self._split(text))
+        found.discard("")
+        return found
+
+    def text(self, index: int) -> tuple[set[str], set[str]]:
+        text = self.texts[index]
+        decoded = text if isinstance(text, TextTerms) else _decoded(*text)
+        return decoded.terms, decoded.in_title
+
+    def holders(self, terms: set[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {term: [] for term in terms}
+        for index, text in enumerate(self.texts):
+            for term in terms.intersection(self._split(text)):
+                found[term].append(index)
+        return found
+
+    @staticmethod
+    def _split(text: GroupingTermsRow | TextTerms) -> Iterable[str]:
+        if isinstance(text, TextTerms):
+            return text.terms
+        return f"{text[2]}{_SEPARATOR}{text[3]}".split(_SEPARATOR)

@@ -19,6 +19,7 @@ from digest.store.grouping import (
     STORY_ROW_COLUMNS,
     STORY_ROW_TABLES,
     GroupingMixin,
+    KeptTerms,
     StoryRow,
     story_row,
 )
@@ -29,6 +30,7 @@ from digest.stories import (
     Member,
     UnionFind,
     group_members,
+    link_changed,
     no_cyclic_collection,
     search_words,
 )
@@ -49,6 +51,10 @@ def spans_within_reach(
         else:
             spans.append((when - reach, when + reach))
     return spans
+
+
+def _date_order(row: StoryRow) -> tuple[float, str]:
+    return row.when, row.id
 
 
 class StoriesMixin(GroupingMixin):
@@ -79,7 +85,7 @@ class StoriesMixin(GroupingMixin):
             sql = f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} WHERE i.id IN ({{marks}})"
             extra = [x for x in dict.fromkeys(also) if x not in rows]
             rows.update((r[1], story_row(r)) for r in select_in(self.conn, sql, extra))
-            items = list(rows.values())
+            items = sorted(rows.values(), key=_date_order)
             merges, splits = self.story_corrections_of(list(rows))
             grouped = self._grouped([row for row in items if row.id not in splits])
             components: UnionFind[str] = UnionFind()
@@ -90,12 +96,14 @@ class StoriesMixin(GroupingMixin):
     def regroup_around(self, changed: Iterable[str]) -> int:
         """Story ids after items were added or changed: only the stories that can touch them.
 
-        Each changed item is grouped with the items dated within STORY_REACH of its own date
-        (published, else first seen), whatever its age, and with every item of those items'
-        stories; stories they do not join keep their ids, and unchanged items stay in the
-        stories they were in. The editor's corrections win: merged items stay one story, and
-        grouping joins a split item to nothing. Returns how many ids were rewritten;
-        `story_items_considered` says how many items the grouping read.
+        Each changed item (and any item never grouped) looks for its story among the items
+        dated within STORY_REACH of its own date (published, else first seen), whatever its
+        age, before and after it; the other items stay in the stories they were in, and only
+        a changed item can join a story or bridge two (when they are alike enough on
+        average). Stories no changed item joins keep their ids. Every item of those stories
+        counts for the terms' weights. The editor's corrections win: merged items stay one
+        story, and grouping joins a split item to nothing. Returns how many ids were
+        rewritten; `story_items_considered` says how many items the grouping read.
         """
         changed_ids = set(changed)
         with no_cyclic_collection(), transaction(self.conn):
@@ -113,16 +121,36 @@ class StoriesMixin(GroupingMixin):
             if undated:
                 nearby.update((row.id, row) for row in self._far_reports(undated, nearby))
             nearby.update((row.id, row) for row in self._story_rows_beside(spans, nearby))
-            items = list(nearby.values())
+            items = sorted(nearby.values(), key=_date_order)
             self.story_items_considered = len(items)
             merges, splits = self.story_corrections_of(list(nearby))
-            grouped = self._grouped([row for row in items if row.id not in splits])
-            components: UnionFind[str] = UnionFind()
-            for row in items:
-                components.union(row.id, grouped.get(row.id, row.id))
-                if row.id not in changed_ids and row.story:
-                    components.union(row.id, "story:" + row.story)  # never split a story
+            components = self._linked([row for row in items if row.id not in splits], changed_ids)
             return self._write_stories(items, components, merges)
+
+    def _linked(self, rows: Sequence[StoryRow], changed: set[str]) -> UnionFind[str]:
+        """The stories of the rows (in date order) once the changed ones, and those never
+        grouped, have joined theirs: each story's items joined to its first one."""
+        groups: UnionFind[int] = UnionFind()
+        first_of_story: dict[str, int] = {}
+        fresh: list[int] = []
+        for index, row in enumerate(rows):
+            if row.id in changed or row.story is None:
+                fresh.append(index)
+            else:  # never split a story
+                groups.union(first_of_story.setdefault(row.story, index), index)
+        link_changed(
+            KeptTerms(self.kept_terms_of(rows)),
+            [row.when for row in rows],
+            groups,
+            fresh,
+            [row.undated for row in rows],
+            self._threshold,
+        )
+        components: UnionFind[str] = UnionFind()
+        for index, row in enumerate(rows):
+            if (root := groups.find(index)) != index:
+                components.union(rows[root].id, row.id)
+        return components
 
     def _far_reports(
         self, undated: Sequence[StoryRow], loaded: dict[str, StoryRow]
@@ -169,12 +197,12 @@ class StoriesMixin(GroupingMixin):
     def _write_stories(
         self, items: Sequence[StoryRow], components: UnionFind[str], merges: dict[str, str]
     ) -> int:
-        """Each component one story, named by its earliest item, the editor's merges joined
-        first; returns how many story ids changed."""
+        """Each component one story, named by its earliest item (items: in date order), the
+        editor's merges joined first; returns how many story ids changed."""
         for item_id, group in merges.items():
             components.union(item_id, "merge:" + group)
         earliest: dict[str, StoryRow] = {}
-        for item in sorted(items, key=lambda i: (i.when, i.id)):
+        for item in items:
             earliest.setdefault(components.find(item.id), item)
         updates = [
             (story, item.id)

@@ -27,11 +27,12 @@ from typing import NamedTuple
 
 from digest.crosslang import simplified
 from digest.models import Item
-from digest.stories.corpus import Corpus
+from digest.stories.corpus import Corpus, LazyCorpus, TermSource
 from digest.stories.linking import (
     LATE_DAYS,
     WINDOW_DAYS,
     Linker,
+    StoredLinker,
     UnionFind,
     join_same_urls,
     seconds,
@@ -52,12 +53,14 @@ __all__ = [
     "WINDOW_DAYS",
     "Grouping",
     "Member",
+    "TermSource",
     "TextTerms",
     "UnionFind",
     "clear_term_cache",
     "group_members",
     "group_stories",
     "group_stories_counted",
+    "link_changed",
     "no_cyclic_collection",
     "search_words",
     "similarity",
@@ -133,6 +136,32 @@ def group_members(
     """group_stories_counted over items whose text terms are known already. Pure."""
     with no_cyclic_collection():
         return _group(members, threshold, window_days)
+
+
+def link_changed(
+    source: TermSource,
+    times: Sequence[float],
+    groups: UnionFind[int],
+    changed: Sequence[int],
+    undated: Sequence[bool],
+    threshold: float,
+    window_days: float = WINDOW_DAYS,
+) -> int:
+    """Stored items with new or changed ones among them, each changed item joined to the
+    stories it belongs to: groups gains the links. The items run in date order (times, and
+    undated: whose feed gave no date); groups holds the unchanged items' stories already,
+    which only a changed item can join or bridge. Returns how many similarities were worked
+    out. Pure but for groups."""
+    with no_cyclic_collection():
+        join_same_urls(source.urls, groups)
+        ordered = sorted(changed)
+        linker = StoredLinker(LazyCorpus(source), groups, times, threshold, window_days, ordered)
+        for index in ordered:
+            linker.add(index)
+        seeking = [i for i in ordered if undated[i]]
+        if seeking:
+            linker.add_undated([i for i, alone in enumerate(undated) if alone], seeking)
+        return linker.comparisons
 
 
 @contextlib.contextmanager

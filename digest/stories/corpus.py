@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from itertools import chain
 from operator import mul
+from typing import Protocol, TypeVar
 
 from digest.crosslang import names_file_keys
 from digest.names import CJK
@@ -25,10 +26,37 @@ COMMON_SHARE = 0.02  # a term in more than this share of the items tells no stor
 COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep every term)
 
 _UNIT = float(1 << 32)
+_NO_NAMES: frozenset[int] = frozenset()
+T = TypeVar("T")
+
+
+class _PerItem(Protocol[T]):
+    """Something per item, by its index: a list, or a LazyCorpus's dict filled on demand."""
+
+    def __getitem__(self, index: int, /) -> T: ...
 
 
 def _idf_of_count(items: int, count: int) -> float:
     return math.log((items + 1) / (count + 1)) + 1.0
+
+
+class TermSource(Protocol):
+    """Items' terms kept elsewhere (a store's rows), read by a LazyCorpus as it needs them."""
+
+    cjk: Sequence[bool]  # each item's: written in Chinese, Japanese or Korean
+    urls: Sequence[str | None]  # each item's canonical URL
+
+    def counts(self) -> Counter[str]:
+        """How many items give each term."""
+
+    def cjk_terms(self) -> set[str]:
+        """Every term of the items written in Chinese, Japanese or Korean."""
+
+    def text(self, index: int) -> tuple[set[str], set[str]]:
+        """An item's terms and its title's."""
+
+    def holders(self, terms: set[str]) -> dict[str, list[int]]:
+        """Each of these terms -> the items that give it, in increasing order."""
 
 
 class Corpus:
@@ -45,51 +73,78 @@ class Corpus:
     A Chinese and an English report are compared by their anchors alone.
     """
 
+    vectors: _PerItem[dict[int, float]]
+    anchors: _PerItem[dict[int, float]]
+    events: _PerItem[int]  # the kinds of event each title names (_event_signature)
+    # The names in each title that some other item gives too (event kinds aside).
+    names: _PerItem[frozenset[int]]
+    # The provinces, states and cities each title names (two titles naming different ones
+    # report events in different places).
+    places: _PerItem[frozenset[str]]
+
     def __init__(self, texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool]) -> None:
         df = Counter(chain.from_iterable(terms for terms, _ in texts))
-        self.items = len(texts)
+        in_cjk = [terms for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk]
+        self._weigh(df, len(texts), cjk, set().union(*in_cjk))
+        vectors: list[dict[int, float]] = []
+        anchors: list[dict[int, float]] = []
+        events: list[int] = []
+        names: list[frozenset[int]] = []
+        places: list[frozenset[str]] = []
+        self.vectors, self.anchors, self.events = vectors, anchors, events
+        self.names, self.places = names, places
+        item = self._item
+        for terms, in_title in texts:
+            vector, anchored, signature, named, placed = item(terms, in_title)
+            vectors.append(vector)
+            anchors.append(anchored)
+            events.append(signature)
+            names.append(named)
+            places.append(placed)
+
+    def _weigh(self, df: Counter[str], items: int, cjk: Sequence[bool], cjk_terms: set[str]) -> None:
+        """Each term's id and weight, from how many of the items give it."""
+        self.items = items
         self.cjk = list(cjk)
-        self.events = [_event_signature(in_title) for _, in_title in texts]
-        kinds = story_names().kind_of.keys()
+        self.kinds = story_names().kind_of.keys()
         common = max(COMMON_LEAST, int(self.items * COMMON_SHARE))
         shared = sorted((t for t, c in df.items() if 2 <= c <= common), key=lambda t: (df[t], t))
-        ids = {term: i for i, term in enumerate(shared)}
+        self.ids = {term: i for i, term in enumerate(shared)}
+        self.shared = shared
         self.counts = [df[t] for t in shared]
-        concepts = story_names().concept_terms
+        self.concepts = story_names().concept_terms
         idf_of_count = {c: _idf_of_count(self.items, c) for c in set(df.values())}
         idf = {t: idf_of_count[c] for t, c in df.items()}
         for t in idf:
-            if len(t) <= 2 and _is_cjk_pair(t, concepts):
+            if len(t) <= 2 and _is_cjk_pair(t, self.concepts):
                 idf[t] *= CJK_PAIR_WEIGHT
         # A term in a good share of all items is too common to tell stories apart: it is no
         # part of any match, but it still adds to the length of a vector, so that two items
         # sharing a place name and little else stay apart.
-        findable = set(ids)
-        anchors = self._anchor_terms(texts, cjk, df) if any(cjk) and not all(cjk) else set()
+        self.findable = set(self.ids)
+        mixed = any(cjk) and not all(cjk)
+        self.anchor_terms = _anchor_terms(df, cjk_terms) if mixed else set()
         # Squares as integers in units of 2**-32: their sums are exact whatever order a set
         # gives them in, and summing integers is quicker than math.fsum.
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
-        weights = _Weights(shared, ids, findable, idf, square)
-        self.vectors: list[dict[int, float]] = []
-        self.anchors: list[dict[int, float]] = []
-        # The names in each title that some other item gives too (event kinds aside).
-        self.names: list[frozenset[int]] = []
-        # The provinces, states and cities each title names (two titles naming different ones
-        # report events in different places).
-        self.places: list[frozenset[str]] = []
-        local = local_places()
-        no_names: frozenset[int] = frozenset()
-        vector_of = weights.vector
-        for (terms, in_title), events in zip(texts, self.events, strict=True):
-            self.vectors.append(vector_of(terms, in_title))
-            named = in_title & findable & concepts if events & ~_REPEAT_BIT else None
-            self.names.append(frozenset(ids[t] for t in named - kinds) if named else no_names)
-            self.places.append(local.intersection(in_title))
-            if anchors:
-                anchored = terms & anchors
-                self.anchors.append(vector_of(anchored, in_title & anchored))
-            else:
-                self.anchors.append({})
+        self.weights = _Weights(shared, self.ids, self.findable, idf, square)
+        self.local = local_places()
+
+    def _item(
+        self, terms: set[str], in_title: set[str]
+    ) -> tuple[dict[int, float], dict[int, float], int, frozenset[int], frozenset[str]]:
+        """An item's vector, anchor vector, event signature, names and places."""
+        vector_of = self.weights.vector
+        events = _event_signature(in_title)
+        named = in_title & self.findable & self.concepts if events & ~_REPEAT_BIT else None
+        ids = self.ids
+        names = frozenset(ids[t] for t in named - self.kinds) if named else _NO_NAMES
+        if self.anchor_terms:
+            anchored = terms & self.anchor_terms
+            anchors = vector_of(anchored, in_title & anchored)
+        else:
+            anchors = {}
+        return vector_of(terms, in_title), anchors, events, names, self.local.intersection(in_title)
 
     def alike_to(self, a: int, others: Sequence[int]) -> list[float]:
         """alike(a, b) for each b of others, worked out in one loop."""
@@ -115,20 +170,6 @@ class Corpus:
                 cosine *= PLACE_CONFLICT
             cosines.append(cosine)
         return cosines
-
-    @staticmethod
-    def _anchor_terms(
-        texts: Sequence[tuple[set[str], set[str]]], cjk: Sequence[bool], distinct: Iterable[str]
-    ) -> set[str]:
-        """Of distinct (every term of texts, once), those a report in another script can share."""
-        in_cjk = [terms for (terms, _), is_cjk in zip(texts, cjk, strict=True) if is_cjk]
-        latin_in_cjk: set[str] = set().union(*in_cjk)
-        concepts = story_names().concept_terms
-        return {
-            t
-            for t in distinct
-            if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
-        }
 
     def same_event_kind(self, a: int, b: int) -> bool:
         """Whether two titles name one kind of event and one name beside it (Upbit, hacked):
@@ -165,6 +206,46 @@ class Corpus:
         return cosine
 
 
+
+class LazyCorpus(Corpus):
+    """A Corpus over items whose terms a TermSource keeps: the weights come from every
+    item's terms, but an item's vectors are worked out only when first looked at (grouping
+    a few new items among many stored ones compares few of them)."""
+
+    def __init__(self, source: TermSource) -> None:
+        self._weigh(source.counts(), len(source.cjk), source.cjk, source.cjk_terms())
+        self.source = source
+        fill = self._fill
+        self.vectors = self._vectors = _Filled[dict[int, float]](fill)
+        self.anchors = self._anchors = _Filled[dict[int, float]](fill)
+        self.events = self._events = _Filled[int](fill)
+        self.names = self._names = _Filled[frozenset[int]](fill)
+        self.places = self._places = _Filled[frozenset[str]](fill)
+
+    def _fill(self, index: int) -> None:
+        vector, anchors, events, names, places = self._item(*self.source.text(index))
+        self._vectors[index], self._anchors[index], self._events[index] = vector, anchors, events
+        self._names[index], self._places[index] = names, places
+
+    def holders(self, term_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Each of these term ids -> the items that give the term, in increasing order."""
+        shared = self.shared
+        found = self.source.holders({shared[t] for t in term_ids})
+        ids = self.ids
+        return {ids[term]: items for term, items in found.items()}
+
+
+class _Filled(dict[int, T]):
+    """An item's value, by its index, worked out (fill) the first time it is asked for."""
+
+    def __init__(self, fill: Callable[[int], None]) -> None:
+        super().__init__()
+        self.fill = fill
+
+    def __missing__(self, index: int) -> T:
+        self.fill(index)
+        return self[index]
+
 @cache
 def local_places() -> frozenset[str]:
     """The names file's provinces, states and cities, as concept terms: its names that the
@@ -174,6 +255,17 @@ def local_places() -> frozenset[str]:
     places = {name.lower() for name, _, _ in gazetteer()} - countries
     of = dict(zip((a.lower() for a in table.aliases), table.terms, strict=True))
     return frozenset(of[key.lower()] for key in names_file_keys() if key.lower() in places)
+
+
+def _anchor_terms(distinct: Iterable[str], latin_in_cjk: set[str]) -> set[str]:
+    """Of distinct (every term of the items, once), those a report in another script can
+    share; latin_in_cjk: every term of the items written in Chinese."""
+    concepts = story_names().concept_terms
+    return {
+        t
+        for t in distinct
+        if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
+    }
 
 
 def _is_cjk_pair(term: str, concepts: frozenset[str]) -> bool:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from operator import itemgetter
 from typing import Generic, TypeVar
 
-from digest.stories.corpus import Corpus
+from digest.stories.corpus import Corpus, LazyCorpus
 
 WINDOW_DAYS = 4.0
 LATE_DAYS = 31.0  # a report this far from the others (a late write-up) joins them if ...
@@ -24,6 +24,8 @@ ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another
 GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on average
 MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
+LATE_RANKS = frozenset({*range(LATE_KEYS), KEYS_PER_ITEM})  # keys (rarest first, then anchors)
+# that look within the late window: the rarest few, and the rarest anchor
 
 T = TypeVar("T")
 
@@ -110,9 +112,10 @@ class Linker:
             cosine = cosines[other]
             if cosine < floor:
                 continue
-            if now - times[other] <= self.event_window:
+            apart = abs(now - times[other])  # a stored item may be the later one
+            if apart <= self.event_window:
                 least = self.least_event if corpus.same_event_kind(index, other) else self.least
-            elif now - times[other] <= self.window:
+            elif apart <= self.window:
                 least = self.least
             else:  # a late report; in another script its few anchors are too little to tell
                 same_script = corpus.same_script(index, other)
@@ -121,7 +124,7 @@ class Linker:
                 linked.add(root)
         if linked:
             self._join(index, linked, cosines)
-        self.members.setdefault(self.groups.find(index), []).append(index)
+        insort(self.members.setdefault(self.groups.find(index), []), index)
         self._post(index)
 
     def _others(self, index: int, own: int) -> tuple[list[int], list[int]]:
@@ -138,18 +141,19 @@ class Linker:
                 roots.append(root)
         return others, roots
 
-    def add_undated(self, undated: Sequence[int]) -> None:
+    def add_undated(self, undated: Sequence[int], seeking: Sequence[int] | None = None) -> None:
         """Items whose feed gave no date: each was grouped on the day it was first seen, and
         one that found no story then is looked for at any date, among the items that share
-        one of its rarest terms and read like it as a late report must (same script)."""
+        one of its rarest terms and read like it as a late report must (same script).
+        seeking: those of them to look for (all, unless given)."""
         undated_set = set(undated)
-        alone = [i for i in undated if self._all_undated(self.groups.find(i), undated_set)]
+        alone = [
+            i
+            for i in (undated if seeking is None else seeking)
+            if self._all_undated(self.groups.find(i), undated_set)
+        ]
         keys_of = {i: list(islice(self.corpus.vectors[i], LATE_KEYS)) for i in alone}
-        wanted = {key for keys in keys_of.values() for key in keys}
-        holders: dict[int, list[int]] = {}
-        for index, vector in enumerate(self.corpus.vectors):
-            for key in wanted.intersection(vector):
-                holders.setdefault(key, []).append(index)
+        holders = self._holders({key for keys in keys_of.values() for key in keys})
         for index in alone:
             if not self._all_undated(self.groups.find(index), undated_set):
                 continue  # its story has joined a dated one already
@@ -166,6 +170,14 @@ class Linker:
             if self._mean_alike(index, best, cosines) >= self.least_average:
                 self._merge(index, best)
 
+    def _holders(self, wanted: set[int]) -> dict[int, list[int]]:
+        """Each wanted term id -> the items that give it, in increasing order."""
+        holders: dict[int, list[int]] = {key: [] for key in wanted}
+        for index in range(self.corpus.items):
+            for key in wanted.intersection(self.corpus.vectors[index]):
+                holders[key].append(index)
+        return holders
+
     def _all_undated(self, root: int, undated: set[int]) -> bool:
         return all(m in undated for m in self.members.get(root, ()))
 
@@ -180,19 +192,24 @@ class Linker:
     def _least_late(self, index: int, other: int) -> float:
         """The cosine a late report must reach: from the threshold at the window's edge up
         to LATE_THRESHOLD at LATE_DAYS, in proportion to how late it is."""
-        late = (self.times[index] - self.times[other] - self.window) / self.late_span
+        late = (abs(self.times[index] - self.times[other]) - self.window) / self.late_span
         root = self.threshold + (LATE_THRESHOLD - self.threshold) * min(1.0, max(0.0, late))
         return max(self.least, root * root)
+
+    def _keys(self, index: int) -> list[int]:
+        """The terms an item looks for partners by: its rarest ones, then its rarest anchors.
+        Those at a rank of LATE_RANKS look within the late window, the others within the
+        window."""
+        keys = list(islice(self.corpus.vectors[index], KEYS_PER_ITEM))  # keys run rarest first
+        keys += islice(self.corpus.anchors[index], ANCHOR_KEYS)
+        return keys
 
     def _candidates(self, index: int) -> set[int]:
         """Earlier items that share a rare term with this one within the window, and those
         that share one of its rarest few within the late window."""
         now = self.times[index]
-        corpus = self.corpus
-        keys = list(islice(corpus.vectors[index], KEYS_PER_ITEM))  # keys run rarest first
-        keys += islice(corpus.anchors[index], ANCHOR_KEYS)
         candidates: set[int] = set()
-        for rank, key in enumerate(keys):
+        for rank, key in enumerate(self._keys(index)):
             queue = self.recent.get(key)
             if not queue:
                 continue
@@ -200,7 +217,7 @@ class Linker:
                 queue.popleft()
             if len(queue) > CROWDED_KEY:
                 continue
-            if rank < LATE_KEYS or rank == KEYS_PER_ITEM:
+            if rank in LATE_RANKS:
                 candidates.update(map(_second, queue))
             else:  # the queue runs in date order: those within the window are its end
                 start = bisect_left(queue, now - self.window, key=_first)
@@ -269,6 +286,59 @@ class Linker:
         )
         self.members[root] = merged
         return root
+
+
+class StoredLinker(Linker):
+    """A Linker over stored items that are in their stories already (groups holds them) and
+    a few new or changed ones, added in date order, that look for theirs: only a link with
+    a changed item can change a story. A changed item's candidates are the items before it,
+    as Linker's, and the unchanged items after it, within the same windows. The items' terms
+    are read only as far as that needs (LazyCorpus).
+    """
+
+    def __init__(
+        self,
+        corpus: LazyCorpus,
+        groups: UnionFind[int],
+        times: Sequence[float],
+        threshold: float,
+        window_days: float,
+        changed: Sequence[int],
+    ) -> None:
+        super().__init__(corpus, groups, times, threshold, window_days)
+        self.lazy = corpus
+        self.changed = set(changed)
+        for index in range(len(times)):
+            if index not in self.changed:
+                self.members.setdefault(groups.find(index), []).append(index)
+        keys = {key for index in changed for key in self._keys(index) if key < self.findable}
+        self.postings = corpus.holders(keys)
+
+    def _candidates(self, index: int) -> set[int]:
+        now, when, changed = self.times[index], self.times.__getitem__, self.changed
+        candidates: set[int] = set()
+        for rank, key in enumerate(self._keys(index)):
+            held = self.postings.get(key)
+            if not held:
+                continue
+            reach = self.late_window if rank in LATE_RANKS else self.window
+            at = bisect_left(held, index)
+            first = bisect_left(held, now - self.late_window, 0, at, key=when)
+            if at - first <= CROWDED_KEY:
+                start = bisect_left(held, now - reach, first, at, key=when)
+                candidates.update(held[start:at])
+            after = at + 1 if at < len(held) and held[at] == index else at
+            last = bisect_right(held, now + self.late_window, after, key=when)
+            if last - after <= CROWDED_KEY:
+                end = bisect_right(held, now + reach, after, last, key=when)
+                candidates.update(i for i in held[after:end] if i not in changed)
+        return candidates
+
+    def _post(self, index: int) -> None:
+        pass  # every item is in self.postings from the start
+
+    def _holders(self, wanted: set[int]) -> dict[int, list[int]]:
+        return self.lazy.holders(wanted)
 
 
 _first = itemgetter(0)
