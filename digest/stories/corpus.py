@@ -28,12 +28,13 @@ COMMON_LEAST = 200  # ... once it is in more items than this (small sets keep ev
 _UNIT = float(1 << 32)
 _NO_NAMES: frozenset[int] = frozenset()
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
-class _PerItem(Protocol[T]):
+class _PerItem(Protocol[T_co]):
     """Something per item, by its index: a list, or a LazyCorpus's dict filled on demand."""
 
-    def __getitem__(self, index: int, /) -> T: ...
+    def __getitem__(self, index: int, /) -> T_co: ...
 
 
 def _idf_of_count(items: int, count: int) -> float:
@@ -43,8 +44,13 @@ def _idf_of_count(items: int, count: int) -> float:
 class TermSource(Protocol):
     """Items' terms kept elsewhere (a store's rows), read by a LazyCorpus as it needs them."""
 
-    cjk: Sequence[bool]  # each item's: written in Chinese, Japanese or Korean
-    urls: Sequence[str | None]  # each item's canonical URL
+    @property
+    def cjk(self) -> Sequence[bool]:
+        """Each item's: whether it is written in Chinese, Japanese or Korean."""
+
+    @property
+    def urls(self) -> Sequence[str | None]:
+        """Each item's canonical URL (None for none)."""
 
     def counts(self) -> Counter[str]:
         """How many items give each term."""
@@ -102,7 +108,9 @@ class Corpus:
             names.append(named)
             places.append(placed)
 
-    def _weigh(self, df: Counter[str], items: int, cjk: Sequence[bool], cjk_terms: set[str]) -> None:
+    def _weigh(
+        self, df: Counter[str], items: int, cjk: Sequence[bool], cjk_terms: set[str]
+    ) -> None:
         """Each term's id and weight, from how many of the items give it."""
         self.items = items
         self.cjk = list(cjk)
@@ -206,7 +214,6 @@ class Corpus:
         return cosine
 
 
-
 class LazyCorpus(Corpus):
     """A Corpus over items whose terms a TermSource keeps: the weights come from every
     item's terms, but an item's vectors are worked out only when first looked at (grouping
@@ -245,6 +252,7 @@ class _Filled(dict[int, T]):
     def __missing__(self, index: int) -> T:
         self.fill(index)
         return self[index]
+
 
 @cache
 def local_places() -> frozenset[str]:
