@@ -2,14 +2,15 @@
 
 The store is store1m.py's, built once and kept in benchmarks/out/. The fetch brings the
 10,000 items dated in the last 4.7 days (50 per feed; some are further reports of stored
-events), classified beforehand as the fetch's workers do. Figures, each measured once (the
-store is a few GB; the machine is shared):
+events), classified and their grouping terms worked out beforehand, as the fetch's parse
+workers do. Figures, each measured once (the store is a few GB; the machine is shared):
 - the save: Store.save_feed_results over the 200 feeds, as digest/refresh.py calls it;
 - the regroup: Store.regroup_around(the ids the save changed), as refresh.py calls it next:
   target under 5 s, against the peer: reading the items within reach of the new ones alone.
-  The stored items' terms are kept (digest/store/grouping.py), as a fetch that grouped them
-  left them; those missing (the store's first run, or new term rules) are worked out first,
-  untimed, and counted;
+  It reads every item within reach (their terms weigh the words) but compares only the new
+  items and the stored ones they might join. The stored items' terms are kept
+  (digest/store/grouping.py), as a fetch that grouped them left them; those missing (the
+  store's first run, or new term rules) are worked out first, untimed, and counted;
 - how well the new items found their stories: pairwise precision and recall over the stories
   the new items are in, against the events they report.
 Afterwards the store is put back as it was (the new items and their feeds' rows deleted, the
@@ -40,6 +41,7 @@ from figures import Figure, peak_rss_mb  # noqa: E402
 from digest.classify import classify_entry  # noqa: E402
 from digest.models import Config, FeedOutcome  # noqa: E402
 from digest.store import STORY_REACH, Store, open_store  # noqa: E402
+from digest.store.grouping import entry_terms, terms_version  # noqa: E402
 from digest.store.rows import time_text  # noqa: E402
 from digest.store.stories import spans_within_reach  # noqa: E402
 
@@ -78,7 +80,7 @@ def run() -> list[Figure]:
             f"< {TARGET_SECONDS:g} s",
             regroup.wall < TARGET_SECONDS,
             f"reading the {nearby:,} items within reach alone {reading.wall:.2f} s; CPU "
-            f"{regroup.cpu:.2f} s; {considered:,} items grouped, {rewritten:,} story ids "
+            f"{regroup.cpu:.2f} s; {considered:,} items read, {rewritten:,} story ids "
             f"rewritten; {worked_out:,} stored items' terms worked out beforehand",
         ),
         Figure(
@@ -107,7 +109,8 @@ def _timed(work: Callable[[], T]) -> tuple[Timing, T]:
 
 
 def _outcomes(config: Config) -> list[FeedOutcome]:
-    """The fetch's 200 feeds, their entries classified as the fetch's workers classify them."""
+    """The fetch's 200 feeds, their entries classified and their grouping terms worked out
+    as the fetch's parse workers do."""
     feeds = {feed.name: feed for feed in config.feeds}
     entries = sorted(store1m.new_entries(), key=lambda e: e.feed)
     assert len(entries) == store1m.NEW_ITEMS
@@ -115,7 +118,17 @@ def _outcomes(config: Config) -> list[FeedOutcome]:
     for name, group in groupby(entries, key=lambda e: e.feed):
         mine = tuple(group)
         verdicts = tuple(classify_entry(e, feeds[name], config.taxonomy) for e in mine)
-        outcomes.append(FeedOutcome(feeds[name], "ok", mine, verdicts))
+        terms = tuple(entry_terms(e) for e in mine)
+        outcomes.append(
+            FeedOutcome(
+                feeds[name],
+                "ok",
+                mine,
+                verdicts,
+                grouping_terms=terms,
+                terms_version=terms_version(),
+            )
+        )
     return outcomes
 
 
