@@ -64,6 +64,62 @@ def test_nothing_changed_regroups_nothing(config: Config) -> None:
         assert store.story_items_considered == 0
 
 
+def test_an_earlier_report_fetched_later_joins_the_stored_story(config: Config) -> None:
+    with open_store(config) as store:
+        store.regroup_around(store.save_feed_result(outcome(config, "B", LATER), NOW).changed)
+        counts = store.save_feed_result(outcome(config, "A", MINING, UPBIT), NOW)
+        rewritten = store.regroup_around(counts.changed)
+        items = {i.title: i for i in store.list_items(ALL)}
+    mining = items[MINING.title]
+    assert rewritten == 1  # the stored item: its story is named by its earliest item now
+    assert items[LATER.title].story == mining.story == mining.id
+    assert items[UPBIT.title].story == items[UPBIT.title].id
+
+
+# Two reports of a hack, two of a listing, and a report that tells of both.
+HACK = [
+    entry("Upbit hacked: hot wallet loses 34,000 ETH", "https://a.example.com/k1",
+          text="Attackers drained 34,000 ETH from the Upbit hot wallet in Seoul."),
+    entry("Upbit hot wallet hack drains 34,000 ETH", "https://b.example.com/k2", feed="B",
+          text="Upbit said 34,000 ETH left its hot wallet in the attack."),
+]  # fmt: skip
+LISTING = [
+    entry("Bithumb lists Solana memecoin Bonk", "https://a.example.com/l1",
+          text="Bithumb adds the Solana memecoin Bonk to its won market."),
+    entry("Solana memecoin Bonk listed on Bithumb", "https://b.example.com/l2", feed="B",
+          text="The Solana memecoin Bonk trades on Bithumb from Friday."),
+]  # fmt: skip
+BOTH = entry("Upbit hot wallet loses 34,000 ETH as Bithumb lists Solana memecoin Bonk",
+             "https://b.example.com/both", feed="B", text="Upbit hot wallet drained of "
+             "34,000 ETH; Bithumb listed the Solana memecoin Bonk.", day=16)  # fmt: skip
+HACK_AGAIN = entry("Upbit confirms the 34,000 ETH hot wallet hack", "https://b.example.com/k3",
+                   feed="B", text="Upbit confirmed attackers drained 34,000 ETH from its hot "
+                   "wallet.", day=16)  # fmt: skip
+
+
+def test_a_new_report_of_two_stories_does_not_chain_them(config: Config) -> None:
+    with open_store(config) as store:
+        changed = store.save_feed_result(outcome(config, "A", HACK[0], LISTING[0]), NOW).changed
+        changed += store.save_feed_result(outcome(config, "B", HACK[1], LISTING[1]), NOW).changed
+        store.regroup_around(changed)
+        store.regroup_around(store.save_feed_result(outcome(config, "B", BOTH), NOW).changed)
+        stories = stories_by_title(store)
+    hack, listing = stories[HACK[0].title], stories[LISTING[0].title]
+    assert stories[HACK[1].title] == hack != listing == stories[LISTING[1].title]
+    assert stories[BOTH.title] in (hack, listing)
+
+
+def test_a_new_report_bridges_two_stored_stories_alike_on_average(config: Config) -> None:
+    with open_store(config) as store:
+        changed = store.save_feed_result(outcome(config, "A", HACK[0]), NOW).changed
+        changed += store.save_feed_result(outcome(config, "B", HACK[1]), NOW).changed
+        store.regroup_around(changed)
+        store.conn.execute("UPDATE items SET story = id")  # an older rule kept them apart
+        store.regroup_around(store.save_feed_result(outcome(config, "B", HACK_AGAIN), NOW).changed)
+        stories = stories_by_title(store)
+    assert len(set(stories.values())) == 1
+
+
 # ---------------------------------------------------------------- the editor's corrections
 
 SICHUAN_AGAIN = entry("Bitcoin miners quit Sichuan as the hydropower ban bites",
