@@ -1,8 +1,10 @@
 """What story grouping reads of each stored item, its text's terms worked out once and kept.
 
 Working out an item's terms (digest/stories/terms.py) is most of what grouping costs, and a
-fetch regroups every item within a month of the new ones: their terms are kept in
-grouping_terms, one row an item, and only items without a row are read whole. A fetch's parse
+fetch reads every item within a month of the new ones (their terms weigh the words): their
+terms are kept in grouping_terms, one row an item, and only items without a row are read
+whole. A fetch splits every row to count its terms, but makes sets of terms only of the items
+it compares (KeptTerms). A fetch's parse
 processes work each new entry's row out beside its parsing (entry_terms), and the item is saved
 with it (ingest.py); the others are worked out when first grouped. The rows follow
 one version of the term rules (terms_version: a hash of the code and data the terms come from);

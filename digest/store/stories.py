@@ -2,7 +2,11 @@
 
 The grouping itself is digest/stories/'s (pure); this module chooses which items to group
 and writes the story ids. How far around new items a fetch looks (STORY_REACH, regroup_around)
-lives here: around each item's own date, whatever its age.
+lives here: around each item's own date, whatever its age. A fetch regroups incrementally: the
+stored items keep their stories, and only the new or changed items look for theirs, among the
+stored items before and after them (stories.link_changed); a new item joins a story, or
+bridges two when they are alike enough on average, but no story is split or re-linked on its
+own. regroup_stories groups a whole range afresh.
 """
 
 from __future__ import annotations

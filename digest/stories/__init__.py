@@ -13,6 +13,12 @@ Stories are the connected groups (union-find); a story's id is the id of its ear
 
 An item whose feed gave no date is grouped on the day it was first seen; if it finds no dated
 story there, it is looked for at any date, as a late report is (its date is unknown, not new).
+
+A fetch into a store links only its new items (link_changed): the stored items are in their
+stories already, every item's terms count for the weights, and each new item looks for
+candidates before and after it in time (a backfill is older than what is stored); vectors are
+worked out only for the items compared (LazyCorpus). With every item new this is the same
+grouping as group_stories.
 """
 
 from __future__ import annotations
