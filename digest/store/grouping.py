@@ -50,22 +50,24 @@ class StoryRow(NamedTuple):
     when: float  # published, else first seen: seconds since the epoch
     story: str | None
     terms: GroupingTermsRow | None  # as grouping_terms spells them; None until worked out
-    undated: bool  # its feed gave no date (when is the day it was first seen)
+    # Its feed gave no date (when is the day it was first seen). Read apart, when wanted:
+    # it takes the item's whole row, where the rest of a StoryRow takes only the date index.
+    undated: bool = False
 
 
 # The columns of a StoryRow, items as i and grouping_terms as g (LEFT JOINed).
 STORY_ROW_COLUMNS = (
     "i.seq, i.id, CAST(strftime('%s', coalesce(i.published, i.first_seen)) AS INTEGER), "
-    "i.story, g.url, g.cjk, g.title, g.body, i.published IS NULL"
+    "i.story, g.url, g.cjk, g.title, g.body"
 )
 STORY_ROW_TABLES = "items i LEFT JOIN grouping_terms g ON g.seq = i.seq"
 
 
 def story_row(row: Sequence[Any]) -> StoryRow:
     """A StoryRow from the STORY_ROW_COLUMNS of one row."""
-    seq, item_id, when, story, url, cjk, title, body, undated = row
+    seq, item_id, when, story, url, cjk, title, body = row
     terms = None if cjk is None else (url, cjk, title, body)
-    return StoryRow(seq, item_id, float(when), story, terms, bool(undated))
+    return StoryRow(seq, item_id, float(when), story, terms)
 
 
 @cache

@@ -89,6 +89,7 @@ class StoriesMixin(GroupingMixin):
             sql = f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} WHERE i.id IN ({{marks}})"
             extra = [x for x in dict.fromkeys(also) if x not in rows]
             rows.update((r[1], story_row(r)) for r in select_in(self.conn, sql, extra))
+            self._mark_undated(rows, list(rows))
             items = sorted(rows.values(), key=_date_order)
             merges, splits = self.story_corrections_of(list(rows))
             grouped = self._grouped([row for row in items if row.id not in splits])
@@ -121,10 +122,12 @@ class StoriesMixin(GroupingMixin):
                 nearby.update((row.id, row) for row in self._story_rows_in(lo, hi))
             if not nearby:
                 return 0
-            undated = [nearby[i] for i in changed_ids if i in nearby and nearby[i].undated]
+            undated = self._mark_undated(nearby, list(changed_ids))
             if undated:
                 nearby.update((row.id, row) for row in self._far_reports(undated, nearby))
             nearby.update((row.id, row) for row in self._story_rows_beside(spans, nearby))
+            if undated:  # whether a story holds only undated items: ask of every item
+                self._mark_undated(nearby, list(nearby))
             items = sorted(nearby.values(), key=_date_order)
             self.story_items_considered = len(items)
             merges, splits = self.story_corrections_of(list(nearby))
@@ -134,14 +137,15 @@ class StoriesMixin(GroupingMixin):
     def _linked(self, rows: Sequence[StoryRow], changed: set[str]) -> UnionFind[str]:
         """The stories of the rows (in date order) once the changed ones, and those never
         grouped, have joined theirs: each story's items joined to its first one."""
-        groups: UnionFind[int] = UnionFind()
         first_of_story: dict[str, int] = {}
+        stored: list[tuple[int, int]] = []  # never split a story
         fresh: list[int] = []
         for index, row in enumerate(rows):
             if row.id in changed or row.story is None:
                 fresh.append(index)
-            else:  # never split a story
-                groups.union(first_of_story.setdefault(row.story, index), index)
+            else:
+                stored.append((index, first_of_story.setdefault(row.story, index)))
+        groups = UnionFind.of_roots(stored)
         link_changed(
             KeptTerms(self.kept_terms_of(rows)),
             [row.when for row in rows],
@@ -150,11 +154,16 @@ class StoriesMixin(GroupingMixin):
             [row.undated for row in rows],
             self._threshold,
         )
-        components: UnionFind[str] = UnionFind()
-        for index, row in enumerate(rows):
-            if (root := groups.find(index)) != index:
-                components.union(rows[root].id, row.id)
-        return components
+        return UnionFind.of_roots((row.id, rows[groups.find(i)].id) for i, row in enumerate(rows))
+
+    def _mark_undated(self, rows: dict[str, StoryRow], ids: Sequence[str]) -> list[StoryRow]:
+        """Of the rows with these ids, those whose feed gave no date, marked so (in rows too)."""
+        sql = "SELECT id FROM items WHERE published IS NULL AND id IN ({marks})"
+        marked = []
+        for (item_id,) in select_in(self.conn, sql, [i for i in ids if i in rows]):
+            marked.append(rows[item_id]._replace(undated=True))
+            rows[item_id] = marked[-1]
+        return marked
 
     def _far_reports(
         self, undated: Sequence[StoryRow], loaded: dict[str, StoryRow]
@@ -306,7 +315,7 @@ class StoriesMixin(GroupingMixin):
         return [when for (text,) in rows if (when := parse_time(text)) is not None]
 
     def _story_rows_in(self, since: dt.datetime, until: dt.datetime | None) -> list[StoryRow]:
-        """The items dated in [since, until) as regrouping reads them, newest first."""
+        """The items dated in [since, until) as regrouping reads them, in no order."""
         sql = (
             f"SELECT {STORY_ROW_COLUMNS} FROM {STORY_ROW_TABLES} "
             "WHERE coalesce(i.published, i.first_seen) >= ?"
@@ -315,8 +324,7 @@ class StoriesMixin(GroupingMixin):
         if until is not None:
             sql += " AND coalesce(i.published, i.first_seen) < ?"
             params.append(time_text(until))
-        order = "ORDER BY coalesce(i.published, i.first_seen) DESC, i.seq DESC"
-        return [story_row(row) for row in self.conn.execute(f"{sql} {order}", params)]
+        return [story_row(row) for row in self.conn.execute(sql, params)]
 
     def _story_rows_beside(
         self, spans: Sequence[tuple[dt.datetime, dt.datetime]], loaded: dict[str, StoryRow]

@@ -36,6 +36,13 @@ class UnionFind(Generic[T]):
     def __init__(self, members: Iterable[T] = ()) -> None:
         self.parent: dict[T, T] = {member: member for member in members}
 
+    @classmethod
+    def of_roots(cls, roots: Iterable[tuple[T, T]]) -> UnionFind[T]:
+        """Groups given as (member, its group's root) pairs, each root paired with itself."""
+        groups = cls()
+        groups.parent.update(roots)
+        return groups
+
     def find(self, member: T) -> T:
         parent = self.parent
         root = parent.get(member, member)
