@@ -384,6 +384,41 @@ def test_a_chinese_warning_and_an_english_arrest_report_stay_apart() -> None:
     assert got["zh"] != got["en"]
 
 
+def test_an_approval_and_the_listing_it_allowed_are_two_stories() -> None:
+    about = " The spot bitcoin and ether funds of three Hong Kong managers, the first in Asia."
+    items = [
+        *BACKGROUND,
+        item("ok1", "Hong Kong approves spot bitcoin and ether ETFs",
+             "The SFC gave its approval." + about),
+        item("ok2", "Hong Kong regulator approves first spot bitcoin ETFs",
+             "Approval came Monday." + about, day=0.5),
+        item("go1", "Hong Kong spot bitcoin and ether ETFs debut",
+             "Trading began on Tuesday." + about, day=3),
+        item("go2", "香港比特币现货ETF今日上市",
+             "三只比特币及以太币现货ETF今日在港交所上市。", day=3.2),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["ok1"] == got["ok2"]
+    assert got["go1"] != got["ok1"] and got["go2"] != got["ok1"]
+
+
+def test_a_chinese_report_finds_the_english_one_by_the_names_in_its_title() -> None:
+    """The Chinese summary gives figures that one unrelated item gives too, rarer than any
+    name; the names in its title (Do Kwon, sentenced, 15 years) still find the English report."""
+    items = [
+        *BACKGROUND,
+        item("old", "Do Kwon extradited to the United States", "He faces 15 years.", day=-20),
+        item("en", "Do Kwon sentenced to 15 years in prison",
+             "A judge sentenced the Terraform founder to 15 years.", day=0),
+        item("other", "Exchange volumes rise", "Figures: 12, 19, 27, 34, 41, 56, 73, 88, 100.",
+             day=0.2),
+        item("zh", "权道亨被判处15年监禁", "数字：12、19、27、34、41、56、73、88、100。", day=0.6),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["zh"] == got["en"]
+    assert got["other"] == "other"
+
+
 def test_a_hack_that_happens_again_is_a_new_story() -> None:
     first = "Attackers drained 40 million dollars from the hot wallet of Nimbus Swap."
     second = "Nimbus Swap lost funds from its hot wallet to attackers once more."

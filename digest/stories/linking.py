@@ -20,7 +20,9 @@ LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
 EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
 EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
-ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
+# ... and its weightiest anchors, which look for reports in another script: the names in its
+# title before the rarest numbers of its summary, which a report in another script seldom gives
+ANCHOR_KEYS = 4
 GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on average
 MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
@@ -190,7 +192,8 @@ class Linker:
         now = self.times[index]
         corpus = self.corpus
         keys = list(islice(corpus.vectors[index], KEYS_PER_ITEM))  # keys run rarest first
-        keys += islice(corpus.anchors[index], ANCHOR_KEYS)
+        anchors = corpus.anchors[index]  # sorted is stable: among equal weights, rarest first
+        keys += sorted(anchors, key=anchors.__getitem__, reverse=True)[:ANCHOR_KEYS]
         candidates: set[int] = set()
         for rank, key in enumerate(keys):
             queue = self.recent.get(key)
