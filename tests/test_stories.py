@@ -419,6 +419,20 @@ def test_a_chinese_report_finds_the_english_one_by_the_names_in_its_title() -> N
     assert got["other"] == "other"
 
 
+def test_an_overview_of_a_running_affair_is_not_a_report_of_its_event() -> None:
+    about = " Kestrel Exchange, an unlicensed platform, faces complaints from investors."
+    items = [
+        *BACKGROUND,
+        item("w1", "Regulator warns investors about Kestrel Exchange", "A warning." + about),
+        item("w2", "Watchdog warns about Kestrel Exchange", "The watchdog warned." + about, day=1),
+        item("ex", "Kestrel Exchange explained: what we know", "A timeline." + about, day=1),
+        item("zh", "Kestrel Exchange懒人包（不断更新）", "事件一览。" + about, day=1),
+    ]
+    got = group_stories(items, 0.45)
+    assert got["w1"] == got["w2"] == "w1"
+    assert got["ex"] != "w1" and got["zh"] != "w1"
+
+
 def test_a_hack_that_happens_again_is_a_new_story() -> None:
     first = "Attackers drained 40 million dollars from the hot wallet of Nimbus Swap."
     second = "Nimbus Swap lost funds from its hot wallet to attackers once more."
