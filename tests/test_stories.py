@@ -427,10 +427,11 @@ def test_an_overview_of_a_running_affair_is_not_a_report_of_its_event() -> None:
         item("w2", "Watchdog warns about Kestrel Exchange", "The watchdog warned." + about, day=1),
         item("ex", "Kestrel Exchange explained: what we know", "A timeline." + about, day=1),
         item("zh", "Kestrel Exchange懒人包（不断更新）", "事件一览。" + about, day=1),
+        item("track", "專題 | Kestrel Exchange案件實時追蹤", "事件一覽。" + about, day=1),
     ]
     got = group_stories(items, 0.45)
     assert got["w1"] == got["w2"] == "w1"
-    assert got["ex"] != "w1" and got["zh"] != "w1"
+    assert "w1" not in {got["ex"], got["zh"], got["track"]}
 
 
 def test_a_hack_that_happens_again_is_a_new_story() -> None:

@@ -159,8 +159,8 @@ OVERVIEW_TERM = KIND_MARK + "overview"
 # An explainer, a timeline or a page kept up to date tells a whole affair, not one of its events.
 _OVERVIEW = re.compile(
     r"\bexplainers?\b|\bexplained\b|\bwhat (?:you need|we) know\b|\btimeline\b"
-    r"|\blive updates\b|\beverything you need to know\b"
-    r"|懒人包|不断更新|持续更新|一文看懂|一文读懂|时间线"
+    r"|\blive updates\b|\beverything you need to know\b|\btracker\b"
+    r"|懒人包|不断更新|持续更新|实时追踪|一文看懂|一文读懂|全面解读|深度解读|时间线"
 )
 
 
