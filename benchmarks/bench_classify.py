@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 from figures import Figure  # noqa: E402
 
 from digest.classify import classify_entry, classify_text, matcher_for  # noqa: E402
+from digest.configschema import default_of  # noqa: E402
 from digest.models import Entry, Item, Taxonomy  # noqa: E402
 from digest.stories import Grouping, clear_term_cache, group_stories_counted  # noqa: E402
 from digest.taxonomy import builtin_taxonomy, gazetteer  # noqa: E402
@@ -254,7 +255,7 @@ def run() -> list[Figure]:
 
     def grouped() -> Grouping:
         clear_term_cache()  # each run starts cold, as a `digest` command does
-        return group_stories_counted(items, 0.5)
+        return group_stories_counted(items, default_of("stories.threshold"))
 
     grouping_clock, grouping, grouping_runs = best_of(grouped)
     stories = len(set(grouping.story.values()))

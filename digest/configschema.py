@@ -197,7 +197,7 @@ RELEVANCE = Section("relevance", "What makes an item belong in the newsletter, o
 ))  # fmt: skip
 
 STORIES = Section("stories", "How items are grouped into stories.", (
-    Number("threshold", "how alike two items must be (0 to 1) to count as one story", 0.5,
+    Number("threshold", "how alike two items must be (0 to 1) to count as one story", 0.45,
            low=0.0, high=1.0),
 ))  # fmt: skip
 

@@ -125,7 +125,7 @@ DEFAULTS: dict[str, Any] = {
     "topics": builtin_taxonomy().topics,
     "relevance.terms": tuple(dict.fromkeys(builtin_taxonomy().relevance)),
     "relevance.ignore": tuple(dict.fromkeys(builtin_taxonomy().ignore)),
-    "stories.threshold": 0.5,
+    "stories.threshold": 0.45,
 }
 
 
@@ -313,4 +313,4 @@ def test_a_named_newsletter_with_issues_loads(tmp_path: Path) -> None:
 def test_a_default_can_be_asked_for_by_key() -> None:
     assert default_of("fetch.max_bytes") == 15_000_000
     assert default_of("email.port") == 587
-    assert default_of("stories.threshold") == 0.5
+    assert default_of("stories.threshold") == 0.45

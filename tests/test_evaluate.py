@@ -17,6 +17,7 @@ import pytest
 from digest.errors import FileError
 from digest.evaluate import (
     DEFAULT_SET,
+    DEFAULT_THRESHOLD,
     EvalSet,
     Labelled,
     Report,
@@ -36,7 +37,7 @@ from digest.taxonomy import builtin_taxonomy
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    return evaluate(load_eval_set(DEFAULT_SET), builtin_taxonomy(), threshold=0.5)
+    return evaluate(load_eval_set(DEFAULT_SET), builtin_taxonomy(), threshold=DEFAULT_THRESHOLD)
 
 
 def test_the_set_is_big_and_varied_enough() -> None:

@@ -384,6 +384,56 @@ def test_a_chinese_warning_and_an_english_arrest_report_stay_apart() -> None:
     assert got["zh"] != got["en"]
 
 
+def test_an_approval_and_the_listing_it_allowed_are_two_stories() -> None:
+    about = " The spot bitcoin and ether funds of three Hong Kong managers, the first in Asia."
+    items = [
+        *BACKGROUND,
+        item("ok1", "Hong Kong approves spot bitcoin and ether ETFs",
+             "The SFC gave its approval." + about),
+        item("ok2", "Hong Kong regulator approves first spot bitcoin ETFs",
+             "Approval came Monday." + about, day=0.5),
+        item("go1", "Hong Kong spot bitcoin and ether ETFs debut",
+             "Trading began on Tuesday." + about, day=3),
+        item("go2", "香港比特币现货ETF今日上市",
+             "三只比特币及以太币现货ETF今日在港交所上市。", day=3.2),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["ok1"] == got["ok2"]
+    assert got["go1"] != got["ok1"] and got["go2"] != got["ok1"]
+
+
+def test_a_chinese_report_finds_the_english_one_by_the_names_in_its_title() -> None:
+    """The Chinese summary gives figures that one unrelated item gives too, rarer than any
+    name; the names in its title (Do Kwon, sentenced, 15 years) still find the English report."""
+    items = [
+        *BACKGROUND,
+        item("old", "Do Kwon extradited to the United States", "He faces 15 years.", day=-20),
+        item("en", "Do Kwon sentenced to 15 years in prison",
+             "A judge sentenced the Terraform founder to 15 years.", day=0),
+        item("other", "Exchange volumes rise", "Figures: 12, 19, 27, 34, 41, 56, 73, 88, 100.",
+             day=0.2),
+        item("zh", "权道亨被判处15年监禁", "数字：12、19、27、34、41、56、73、88、100。", day=0.6),
+    ]  # fmt: skip
+    got = group_stories(items, 0.5)
+    assert got["zh"] == got["en"]
+    assert got["other"] == "other"
+
+
+def test_an_overview_of_a_running_affair_is_not_a_report_of_its_event() -> None:
+    about = " Kestrel Exchange, an unlicensed platform, faces complaints from investors."
+    items = [
+        *BACKGROUND,
+        item("w1", "Regulator warns investors about Kestrel Exchange", "A warning." + about),
+        item("w2", "Watchdog warns about Kestrel Exchange", "The watchdog warned." + about, day=1),
+        item("ex", "Kestrel Exchange explained: what we know", "A timeline." + about, day=1),
+        item("zh", "Kestrel Exchange懒人包（不断更新）", "事件一览。" + about, day=1),
+        item("track", "專題 | Kestrel Exchange案件實時追蹤", "事件一覽。" + about, day=1),
+    ]
+    got = group_stories(items, 0.45)
+    assert got["w1"] == got["w2"] == "w1"
+    assert "w1" not in {got["ex"], got["zh"], got["track"]}
+
+
 def test_a_hack_that_happens_again_is_a_new_story() -> None:
     first = "Attackers drained 40 million dollars from the hot wallet of Nimbus Swap."
     second = "Nimbus Swap lost funds from its hot wallet to attackers once more."

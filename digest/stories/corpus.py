@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from digest.crosslang import names_file_keys
 from digest.names import CJK
-from digest.stories.terms import KIND_MARK, REPEAT_TERM, story_names
+from digest.stories.terms import KIND_MARK, OVERVIEW_TERM, REPEAT_TERM, story_names
 from digest.taxonomy import builtin_taxonomy, gazetteer
 
 CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
@@ -144,7 +144,7 @@ class Corpus:
         """An item's vector, anchor vector, event signature, names and places."""
         vector_of = self.weights.vector
         events = _event_signature(in_title)
-        named = in_title & self.findable & self.concepts if events & ~_REPEAT_BIT else None
+        named = in_title & self.findable & self.concepts if events & ~_MARK_BITS else None
         ids = self.ids
         names = frozenset(ids[t] for t in named - self.kinds) if named else _NO_NAMES
         if self.anchor_terms:
@@ -182,7 +182,7 @@ class Corpus:
     def same_event_kind(self, a: int, b: int) -> bool:
         """Whether two titles name one kind of event and one name beside it (Upbit, hacked):
         within days of each other, that is one event even in few shared words."""
-        kinds = self.events[a] & self.events[b] & ~_REPEAT_BIT
+        kinds = self.events[a] & self.events[b] & ~_MARK_BITS
         return bool(kinds) and not self.names[a].isdisjoint(self.names[b])
 
     def first_id_in_more_than(self, count: int) -> int:
@@ -285,39 +285,49 @@ _QUANTITY_START = frozenset("0123456789#@" + KIND_MARK)
 PLACE_CONFLICT = 0.25  # the cosine kept by titles naming different provinces or cities, none shared
 KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
 REPEAT_CONFLICT = 0.35  # ... and by a title that says it happened again beside one that does not
+OVERVIEW_CONFLICT = 0.35  # ... and by an overview of a running affair beside a report of one event
 _REPEAT_BIT = 1
+_OVERVIEW_BIT = 2
+_MARK_BITS = _REPEAT_BIT | _OVERVIEW_BIT
+_MARK_BIT_OF = {REPEAT_TERM: _REPEAT_BIT, OVERVIEW_TERM: _OVERVIEW_BIT}
 
 
 def _event_signature(in_title: set[str]) -> int:
-    """A title's kinds of event, a bit each, and a bit for "again" (bit 0)."""
+    """A title's kinds of event, a bit each, and a bit each for "again" (bit 0) and for an
+    overview (bit 1)."""
     signature = 0
     for term in in_title & _event_terms():
-        signature |= _REPEAT_BIT if term == REPEAT_TERM else _kind_bit(term)
+        signature |= _MARK_BIT_OF.get(term) or _kind_bit(term)
     return signature
 
 
 @cache
 def _event_terms() -> frozenset[str]:
-    """The terms of the kinds of event and of "again" (the only terms starting KIND_MARK)."""
-    return frozenset({KIND_MARK + kind for kind in story_names().kind_of.values()} | {REPEAT_TERM})
+    """The terms of the kinds of event, of "again" and of an overview (the only terms
+    starting KIND_MARK)."""
+    kinds = {KIND_MARK + kind for kind in story_names().kind_of.values()}
+    return frozenset(kinds | _MARK_BIT_OF.keys())
 
 
 @cache
 def _kind_bit(term: str) -> int:
     kinds = sorted({KIND_MARK + kind for kind in story_names().kind_of.values()})
-    return 2 << kinds.index(term)
+    return (_MARK_BITS + 1) << kinds.index(term)
 
 
 def _event_agreement(a: int, b: int) -> float:
     """How much of the cosine two titles' event signatures (which differ) let stand: titles
     that each name kinds of event but none in common report different events (a warning,
-    then arrests), and so do one that says "again" and one that does not."""
+    then arrests), and so do one that says "again" and one that does not, and an overview of
+    a running affair and a report of one of its events."""
     agreement = 1.0
-    kinds_a, kinds_b = a & ~_REPEAT_BIT, b & ~_REPEAT_BIT
+    kinds_a, kinds_b = a & ~_MARK_BITS, b & ~_MARK_BITS
     if kinds_a and kinds_b and not kinds_a & kinds_b:
         agreement *= KIND_CONFLICT
     if (a ^ b) & _REPEAT_BIT:
         agreement *= REPEAT_CONFLICT
+    if (a ^ b) & _OVERVIEW_BIT:
+        agreement *= OVERVIEW_CONFLICT
     return agreement
 
 

@@ -20,12 +20,15 @@ LATE_KEYS = 3  # a late report is looked for by an item's rarest terms only
 EVENT_DAYS = 2.0  # reports this close whose titles name one kind of event and one name ...
 EVENT_SHARE = 0.8  # ... are one story at this share of the threshold
 KEYS_PER_ITEM = 8  # the rarest terms of an item that look for partners
-ANCHOR_KEYS = 4  # ... and its rarest anchors, which look for reports in another script
+# ... and its weightiest anchors, which look for reports in another script: the names in its
+# title before the rarest numbers of its summary, which a report in another script seldom gives
+ANCHOR_KEYS = 4
 GROUP_SHARE = 0.7  # a story's members near an item must be this alike to it on average
 MEMBERS_COMPARED = 12  # ... counting its latest members up to this many
 CROWDED_KEY = 64  # a term this frequent within the window is not a useful key
-LATE_RANKS = frozenset({*range(LATE_KEYS), KEYS_PER_ITEM})  # keys (rarest first, then anchors)
-# that look within the late window: the rarest few, and the rarest anchor
+# The ranks of the keys (rarest first, then anchors) that look within the late window: the
+# rarest few, and the weightiest anchor.
+LATE_RANKS = frozenset({*range(LATE_KEYS), KEYS_PER_ITEM})
 
 T = TypeVar("T")
 
@@ -204,11 +207,12 @@ class Linker:
         return max(self.least, root * root)
 
     def _keys(self, index: int) -> list[int]:
-        """The terms an item looks for partners by: its rarest ones, then its rarest anchors.
-        Those at a rank of LATE_RANKS look within the late window, the others within the
-        window."""
+        """The terms an item looks for partners by: its rarest ones, then its weightiest
+        anchors. Those at a rank in LATE_RANKS look within the late window, the others within
+        the window."""
         keys = list(islice(self.corpus.vectors[index], KEYS_PER_ITEM))  # keys run rarest first
-        keys += islice(self.corpus.anchors[index], ANCHOR_KEYS)
+        anchors = self.corpus.anchors[index]  # sorted is stable: among equal weights, rarest first
+        keys += sorted(anchors, key=anchors.__getitem__, reverse=True)[:ANCHOR_KEYS]
         return keys
 
     def _candidates(self, index: int) -> set[int]:

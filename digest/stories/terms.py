@@ -134,12 +134,15 @@ def item_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
 
 def _event_terms(title: str, in_title: set[str]) -> set[str]:
     """What a title says happened: the kinds of event it names (digest/data/events.yaml),
-    and whether it says this happened before (a second raid, 再次被盗), each as a term."""
+    whether it says this happened before (a second raid, 再次被盗), and whether it is an
+    overview of a running affair rather than a report of one event, each as a term."""
     kind_of = story_names().kind_of
     found = {KIND_MARK + kind_of[t] for t in in_title & kind_of.keys()}
     lowered = title.lower()
     if _REPEAT_HINT.search(lowered) and _REPEATED.search(lowered):
         found.add(REPEAT_TERM)
+    if _OVERVIEW.search(simplified(lowered)):
+        found.add(OVERVIEW_TERM)
     return found
 
 
@@ -150,6 +153,14 @@ REPEAT_TERM = KIND_MARK + "again"
 _REPEATED = re.compile(
     r"\b(?:second|third|another|again|more(?! than))\b"
     r"|再次|再度|又一|又遭|又被|再遭|再被|第二次|第三次|二次|新一轮"
+)
+
+OVERVIEW_TERM = KIND_MARK + "overview"
+# An explainer, a timeline or a page kept up to date tells a whole affair, not one of its events.
+_OVERVIEW = re.compile(
+    r"\bexplainers?\b|\bexplained\b|\bwhat (?:you need|we) know\b|\btimeline\b"
+    r"|\blive updates\b|\beverything you need to know\b|\btracker\b"
+    r"|懒人包|不断更新|持续更新|实时追踪|一文看懂|一文读懂|全面解读|深度解读|时间线"
 )
 
 
