@@ -1,14 +1,14 @@
 """What story grouping reads of each stored item, its text's terms worked out once and kept.
 
 Working out an item's terms (digest/stories/terms.py) is most of what grouping costs, and a
-fetch reads every item within a month of the new ones (their terms weigh the words): their
-terms are kept in grouping_terms, one row an item, and only items without a row are read
-whole. A fetch splits every row to count its terms, but makes sets of terms only of the items
-it compares (KeptTerms). A fetch's parse
-processes work each new entry's row out beside its parsing (entry_terms), and the item is saved
-with it (ingest.py); the others are worked out when first grouped. The rows follow
-one version of the term rules (terms_version: a hash of the code and data the terms come from);
-when it changes, every row goes and each item's terms are worked out again when next grouped.
+fetch reads the terms of every item within a month of the new ones (they weigh the words):
+they are kept in grouping_terms, one row an item, and only items without a row are read whole.
+A fetch splits every row to count its terms, but makes sets of terms only of the items it
+compares (KeptTerms). A fetch's parse processes work each new entry's row out beside its
+parsing (entry_terms), and the item is saved with it (ingest.py); the others are worked out
+when first grouped. The rows follow one version of the term rules (terms_version: a hash of
+the code and data the terms come from); when it changes, every row goes and each item's terms
+are worked out again when next grouped.
 An item whose URL, title or summary changes loses its row (schema.py's triggers).
 """
 
@@ -200,7 +200,7 @@ class KeptTerms:
 
     def holders(self, terms: set[str]) -> dict[str, list[int]]:
         found: dict[str, list[int]] = {term: [] for term in terms}
-        for index, text in enumerate(self.texts):
+        for index, text in enumerate(self.texts if terms else ()):
             for term in terms.intersection(self._split(text)):
                 found[term].append(index)
         return found

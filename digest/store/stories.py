@@ -105,10 +105,11 @@ class StoriesMixin(GroupingMixin):
         dated within STORY_REACH of its own date (published, else first seen), whatever its
         age, before and after it; the other items stay in the stories they were in, and only
         a changed item can join a story or bridge two (when they are alike enough on
-        average). Stories no changed item joins keep their ids. Every item of those stories
-        counts for the terms' weights. The editor's corrections win: merged items stay one
-        story, and grouping joins a split item to nothing. Returns how many ids were
-        rewritten; `story_items_considered` says how many items the grouping read.
+        average). Stories no changed item joins keep their ids. Every item read (those within
+        reach, and the other items of their stories) counts for the terms' weights. The
+        editor's corrections win: merged items stay one story, and grouping joins a split
+        item to nothing. Returns how many ids were rewritten; `story_items_considered` says
+        how many items the grouping read.
         """
         changed_ids = set(changed)
         with no_cyclic_collection(), transaction(self.conn):
