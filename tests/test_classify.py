@@ -509,3 +509,60 @@ def test_a_payments_company_buying_a_crypto_firm_is_not_adoption() -> None:
         "The payments company said the crypto deal closes next quarter.",
     )
     assert "adoption" not in deal.topics and "investment" in deal.topics
+
+
+def test_red_envelopes_are_a_cbdc_pilot_not_adoption() -> None:
+    draw = classify(
+        "City hands out digital yuan red envelopes",
+        "Lottery winners can spend them at 3,000 merchants and shops in the district.",
+    )
+    assert draw.topics == ("cbdc",)
+    chinese = classify("深圳试点数字人民币发放红包", "中签市民可在商户消费红包。")
+    assert chinese.topics == ("cbdc",)
+    festival = classify(
+        "City to launch digital currency red envelopes for a shopping festival",
+        "Many merchants installed QR codes to take part.",
+    )
+    assert festival.topics == ("cbdc",)
+    uptake = classify(
+        "Digital yuan red envelopes win over users as merchants sign up",
+        "Lottery winners spent them at 3,000 shops.",
+    )
+    assert "adoption" in uptake.topics
+
+
+def test_the_summary_of_an_incident_does_not_make_adoption_or_investment() -> None:
+    hack = classify(
+        "Crypto exchange hacked, $30 million stolen",
+        "All deposits and payments are suspended; the exchange will compensate users. "
+        "The stolen funds, valued at $30 million, moved as the bitcoin price fell.",
+    )
+    assert set(hack.topics) == {"exchanges", "security"}
+    closure = classify(
+        "Bitcoin exchange to shut down",
+        "Its users' accounts move to a rival, which will make payments for the assets; "
+        "customers' funds are safe, it said, as prices fell.",
+    )
+    assert "adoption" not in closure.topics and "investment" not in closure.topics
+    police = classify("警方拘捕加密货币平台骗案三人", "平台用户可通过银行支付入金。")
+    assert "adoption" not in police.topics
+
+
+def test_an_incident_title_still_makes_the_topics_it_names() -> None:
+    market = classify("Bitcoin price plunges after exchange hack", "Hackers stole $30 million.")
+    assert {"investment", "security"} <= set(market.topics)
+
+
+def test_a_regulators_earlier_warning_does_not_make_a_police_case_regulation() -> None:
+    arrest = classify(
+        "Police arrest influencer over crypto platform fraud",
+        "The Securities and Futures Commission had warned the bitcoin platform that it "
+        "had no licence.",
+    )
+    assert "security" in arrest.topics and "regulation" not in arrest.topics
+    named = classify(
+        "SFC says it warned crypto platform before fraud arrests",
+        "The Securities and Futures Commission had warned the bitcoin platform that it "
+        "had no licence.",
+    )
+    assert {"regulation", "security"} <= set(named.topics)
