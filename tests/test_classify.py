@@ -566,3 +566,35 @@ def test_a_regulators_earlier_warning_does_not_make_a_police_case_regulation() -
         "had no licence.",
     )
     assert {"regulation", "security"} <= set(named.topics)
+
+
+def test_accepting_alone_is_not_accepting_crypto() -> None:
+    # 接受调查 is undergoing an investigation, 接受举报 taking reports: no crypto is accepted.
+    reports = classify("内蒙古开通虚拟货币挖矿举报平台", "发改委接受市民举报挖矿活动。")
+    assert "adoption" not in reports.topics
+    probe = classify("比特币交易平台负责人被捕", "涉案艺人接受警方调查时称自己是受害者。")
+    assert "adoption" not in probe.topics
+
+
+def test_use_is_not_uptake() -> None:
+    wallet = classify("比特币交易所称将使用冷钱包", "用户资产不受影响。")
+    assert "adoption" not in wallet.topics
+
+
+def test_words_that_also_name_other_things_only_hint_at_adoption() -> None:
+    retail = classify(
+        "Licensed exchange opens crypto trading to retail", "Retailers can now buy bitcoin."
+    )
+    assert "adoption" not in retail.topics
+    salary = classify(
+        "Regulator drops plan to limit crypto trading by income",
+        "Only investors with a minimum salary would have been able to trade bitcoin.",
+    )
+    assert "adoption" not in salary.topics
+    settlement = classify(
+        "Central bank sets out plan for a digital currency",
+        "The CBDC will cover cross-border payments between banks.",
+    )
+    assert "adoption" not in settlement.topics
+    spending = classify("数字人民币试点扩大", "当地推出促消费政策。")
+    assert "adoption" not in spending.topics
