@@ -598,3 +598,12 @@ def test_words_that_also_name_other_things_only_hint_at_adoption() -> None:
     assert "adoption" not in settlement.topics
     spending = classify("数字人民币试点扩大", "当地推出促消费政策。")
     assert "adoption" not in spending.topics
+
+
+def test_the_mood_of_the_market_is_background_in_a_summary() -> None:
+    layoffs = classify("Crypto exchange cuts staff", "It blamed the bear market.")
+    assert "investment" not in layoffs.topics
+    chinese = classify("比特币矿机排行", "在熊市中矿工仍有利润。")
+    assert "investment" not in chinese.topics
+    market = classify("Bitcoin enters a bear market", "Its price fell 20% in a week.")
+    assert "investment" in market.topics
