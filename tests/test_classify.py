@@ -607,3 +607,13 @@ def test_the_mood_of_the_market_is_background_in_a_summary() -> None:
     assert "investment" not in chinese.topics
     market = classify("Bitcoin enters a bear market", "Its price fell 20% in a week.")
     assert "investment" in market.topics
+
+
+def test_a_founders_firm_named_by_the_way_is_not_defi() -> None:
+    detained = classify(
+        "Crypto founder detained over a falsified passport",
+        "The fugitive Terra founder was held at the airport.",
+    )
+    assert "defi" not in detained.topics
+    chain = classify("Terra blockchain halted", "The lending protocol on it was drained.")
+    assert "defi" in chain.topics
