@@ -617,3 +617,14 @@ def test_a_founders_firm_named_by_the_way_is_not_defi() -> None:
     assert "defi" not in detained.topics
     chain = classify("Terra blockchain halted", "The lending protocol on it was drained.")
     assert "defi" in chain.topics
+
+
+def test_shoppers_and_the_public_taking_a_digital_currency_up_is_adoption() -> None:
+    shop = classify(
+        "E-commerce platform kicks off digital yuan trial",
+        "Online shoppers paid with the digital currency at the country's second-largest "
+        "online retailer.",
+    )
+    assert "adoption" in shop.topics
+    chinese = classify("冬奥带旺数字人民币 闭环内外受欢迎", "不少民众也参与到数字人民币的试用中。")
+    assert "adoption" in chinese.topics
