@@ -103,6 +103,17 @@ class Taxonomy:
 
 
 @dataclass(frozen=True)
+class Incidents:
+    """What makes a title the report of an incident, and what such an item's summary can
+    still make: its backdrop (the users of a hacked exchange) is not what it reports."""
+
+    topics: tuple[str, ...] = ()  # a title making one on its own reports a crime (a hack)
+    terms: tuple[str, ...] = ()  # one naming one of these reports a closure or a giveaway
+    title_only: tuple[str, ...] = ()  # topics such an item takes from its title's words alone
+    title_named: tuple[str, ...] = ()  # topics it takes only when its title names them
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     newsletter: Newsletter

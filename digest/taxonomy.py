@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from digest.models import Country, Taxonomy, Topic
+from digest.models import Country, Incidents, Taxonomy, Topic
 
 
 @cache
@@ -93,6 +93,18 @@ def subject_keywords() -> dict[str, frozenset[str]]:
     """Who can do a topic's acts without being a hint of the topic ("regulator", a central
     bank, which also runs CBDC pilots): near an act, the act counts."""
     return _with_institutions(_topic_lists("subjects"), "subjects")
+
+
+@cache
+def incidents() -> Incidents:
+    """Titles that report an incident (a hack, a closure, a giveaway) and the topics that such
+    an item takes from its title only: its summary is the incident's backdrop."""
+    data = _taxonomy_data().get("incidents") or {}
+
+    def words(key: str) -> tuple[str, ...]:
+        return tuple(map(str, data.get(key) or ()))
+
+    return Incidents(words("topics"), words("terms"), words("title_only"), words("title_named"))
 
 
 def _with_institutions(lists: dict[str, frozenset[str]], role: str) -> dict[str, frozenset[str]]:

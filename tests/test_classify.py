@@ -509,3 +509,122 @@ def test_a_payments_company_buying_a_crypto_firm_is_not_adoption() -> None:
         "The payments company said the crypto deal closes next quarter.",
     )
     assert "adoption" not in deal.topics and "investment" in deal.topics
+
+
+def test_red_envelopes_are_a_cbdc_pilot_not_adoption() -> None:
+    draw = classify(
+        "City hands out digital yuan red envelopes",
+        "Lottery winners can spend them at 3,000 merchants and shops in the district.",
+    )
+    assert draw.topics == ("cbdc",)
+    chinese = classify("深圳试点数字人民币发放红包", "中签市民可在商户消费红包。")
+    assert chinese.topics == ("cbdc",)
+    festival = classify(
+        "City to launch digital currency red envelopes for a shopping festival",
+        "Many merchants installed QR codes to take part.",
+    )
+    assert festival.topics == ("cbdc",)
+    uptake = classify(
+        "Digital yuan red envelopes win over users as merchants sign up",
+        "Lottery winners spent them at 3,000 shops.",
+    )
+    assert "adoption" in uptake.topics
+
+
+def test_the_summary_of_an_incident_does_not_make_adoption_or_investment() -> None:
+    hack = classify(
+        "Crypto exchange hacked, $30 million stolen",
+        "All deposits and payments are suspended; the exchange will compensate users. "
+        "The stolen funds, valued at $30 million, moved as the bitcoin price fell.",
+    )
+    assert set(hack.topics) == {"exchanges", "security"}
+    closure = classify(
+        "Bitcoin exchange to shut down",
+        "Its users' accounts move to a rival, which will make payments for the assets; "
+        "customers' funds are safe, it said, as prices fell.",
+    )
+    assert "adoption" not in closure.topics and "investment" not in closure.topics
+    police = classify("警方拘捕加密货币平台骗案三人", "平台用户可通过银行支付入金。")
+    assert "adoption" not in police.topics
+
+
+def test_an_incident_title_still_makes_the_topics_it_names() -> None:
+    market = classify("Bitcoin price plunges after exchange hack", "Hackers stole $30 million.")
+    assert {"investment", "security"} <= set(market.topics)
+
+
+def test_a_regulators_earlier_warning_does_not_make_a_police_case_regulation() -> None:
+    arrest = classify(
+        "Police arrest influencer over crypto platform fraud",
+        "The Securities and Futures Commission had warned the bitcoin platform that it "
+        "had no licence.",
+    )
+    assert "security" in arrest.topics and "regulation" not in arrest.topics
+    named = classify(
+        "SFC says it warned crypto platform before fraud arrests",
+        "The Securities and Futures Commission had warned the bitcoin platform that it "
+        "had no licence.",
+    )
+    assert {"regulation", "security"} <= set(named.topics)
+
+
+def test_accepting_alone_is_not_accepting_crypto() -> None:
+    # 接受调查 is undergoing an investigation, 接受举报 taking reports: no crypto is accepted.
+    reports = classify("内蒙古开通虚拟货币挖矿举报平台", "发改委接受市民举报挖矿活动。")
+    assert "adoption" not in reports.topics
+    probe = classify("比特币交易平台负责人被捕", "涉案艺人接受警方调查时称自己是受害者。")
+    assert "adoption" not in probe.topics
+
+
+def test_use_is_not_uptake() -> None:
+    wallet = classify("比特币交易所称将使用冷钱包", "用户资产不受影响。")
+    assert "adoption" not in wallet.topics
+
+
+def test_words_that_also_name_other_things_only_hint_at_adoption() -> None:
+    retail = classify(
+        "Licensed exchange opens crypto trading to retail", "Retailers can now buy bitcoin."
+    )
+    assert "adoption" not in retail.topics
+    salary = classify(
+        "Regulator drops plan to limit crypto trading by income",
+        "Only investors with a minimum salary would have been able to trade bitcoin.",
+    )
+    assert "adoption" not in salary.topics
+    settlement = classify(
+        "Central bank sets out plan for a digital currency",
+        "The CBDC will cover cross-border payments between banks.",
+    )
+    assert "adoption" not in settlement.topics
+    spending = classify("数字人民币试点扩大", "当地推出促消费政策。")
+    assert "adoption" not in spending.topics
+
+
+def test_the_mood_of_the_market_is_background_in_a_summary() -> None:
+    layoffs = classify("Crypto exchange cuts staff", "It blamed the bear market.")
+    assert "investment" not in layoffs.topics
+    chinese = classify("比特币矿机排行", "在熊市中矿工仍有利润。")
+    assert "investment" not in chinese.topics
+    market = classify("Bitcoin enters a bear market", "Its price fell 20% in a week.")
+    assert "investment" in market.topics
+
+
+def test_a_founders_firm_named_by_the_way_is_not_defi() -> None:
+    detained = classify(
+        "Crypto founder detained over a falsified passport",
+        "The fugitive Terra founder was held at the airport.",
+    )
+    assert "defi" not in detained.topics
+    chain = classify("Terra blockchain halted", "The lending protocol on it was drained.")
+    assert "defi" in chain.topics
+
+
+def test_shoppers_and_the_public_taking_a_digital_currency_up_is_adoption() -> None:
+    shop = classify(
+        "E-commerce platform kicks off digital yuan trial",
+        "Online shoppers paid with the digital currency at the country's second-largest "
+        "online retailer.",
+    )
+    assert "adoption" in shop.topics
+    chinese = classify("冬奥带旺数字人民币 闭环内外受欢迎", "不少民众也参与到数字人民币的试用中。")
+    assert "adoption" in chinese.topics

@@ -16,7 +16,7 @@ from digest.config import load_config
 from digest.fetch import FeedOutcome
 from digest.models import Config, Entry
 from digest.store import open_store
-from digest.taxonomy import builtin_taxonomy, ignored_terms, relevance_terms
+from digest.taxonomy import builtin_taxonomy, ignored_terms, incidents, relevance_terms
 
 ASIA = ["CN", "HK", "TW", "JP", "KR", "SG", "TH", "MY", "ID", "PH", "VN", "IN", "KZ", "AE"]
 ELSEWHERE = ["US", "CA", "SV", "RU", "GB", "DE"]
@@ -83,6 +83,13 @@ def test_relevance_words_have_no_everyday_sense() -> None:
     assert {"bitcoin", "blockchain", "stablecoin", "cbdc", "e-cny", "digital yuan"} <= words
     assert not words & {"mining", "token", "exchange", "digital", "miners", "digital economy"}
     assert {"exchange rate", "data mining", "token of appreciation"} <= set(ignored_terms())
+
+
+def test_incidents_name_built_in_topics() -> None:
+    rules = incidents()
+    assert "security" in rules.topics and {"shut down", "red envelope"} <= set(rules.terms)
+    named = {*rules.topics, *rules.title_only, *rules.title_named}
+    assert named <= set(builtin_taxonomy().topics)
 
 
 def feeds_yaml_with_additions(root: Path) -> Path:

@@ -32,7 +32,8 @@ WEAK = "~"  # marks a weak hint of a topic: "court" or "notice" alone does not m
 ACTOR = "^"  # marks who acts in a topic: any number of them count as one weak hint together
 ACT = "!"  # marks an act of a topic ("fines", "orders"): a hint only beside one who acts in it
 SUBJECT = "@"  # marks one who can do a topic's acts without hinting at the topic by name alone
-MARKS = (WEAK, ACTOR, ACT, SUBJECT)
+INCIDENT = "%"  # the tag of a term that makes a title the report of an incident ("shuts down")
+MARKS = (WEAK, ACTOR, ACT, SUBJECT, INCIDENT)
 # Scores count half points: a term in the summary scores 2 (a weak one 1), in the title twice.
 TITLE_WEIGHT = 2
 
@@ -51,7 +52,7 @@ _FOLD_CASE = _KEEP_CASE.lower()
 @dataclass(frozen=True, slots=True)
 class Hit:
     term: str  # the term as the taxonomy spells it
-    tags: tuple[str, ...]  # country codes, topic slugs and/or RELEVANT
+    tags: tuple[str, ...]  # country codes, topic slugs, RELEVANT and/or INCIDENT
     # What the term adds to each tag's score, in half points, in a summary and in a title.
     # A weak term adds 1 to its tag and 1 to WEAK + tag, in a title too; an actor adds 1 to
     # ACTOR + slug, which counts once per entry however often it is added.
@@ -78,7 +79,7 @@ def _hit(term: str, tags: set[str]) -> Hit:
     hints = [(t, 1) for t in sorted(weak | actor)] + [(WEAK + t, 1) for t in sorted(weak)]
     weights = tuple([(t, 2) for t in sorted(strong)] + hints)
     title_weights = tuple([(t, 2 * TITLE_WEIGHT) for t in sorted(strong)] + hints)
-    named = strong | weak | acts | subjects
+    named = strong | weak | acts | subjects | (tags & {INCIDENT})
     # Country codes are upper case; a weak hint of a country (SEC) keeps counting each time.
     once = any(not t.isupper() for t in weak)
     return Hit(

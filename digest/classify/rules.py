@@ -2,7 +2,9 @@
 
 Scoring: a hit in the title weighs more than one in the summary; a feed's default country and
 topics add a little weight (a prior, not a verdict). Topics are crypto topics, so they are given
-only to relevant entries. Every tag keeps the terms that earned it.
+only to relevant entries. When the title reports an incident (a hack, a closure, a giveaway),
+the summary is its backdrop, and some topics are then taken from the title only. Every tag keeps
+the terms that earned it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from operator import attrgetter
 
-from digest.classify.matcher import ACTOR, RELEVANT, WEAK, Hit
+from digest.classify.matcher import ACTOR, INCIDENT, RELEVANT, WEAK, Hit
 from digest.classify.terms import matcher_for
 from digest.models import Classification, Entry, FeedConfig, Taxonomy
+from digest.taxonomy import incidents
 
 PRIOR_WEIGHT = 2
 COUNTRY_THRESHOLD = 4  # one title hit, two summary hits, or a summary hit plus the feed's prior
@@ -46,6 +49,8 @@ def classify_text(
         _score_acts(score, placed)
     relevant = RELEVANT in score
     countries = _countries(score, feed, taxonomy, relevant)
+    if relevant and title_hits:
+        _leave_out_the_backdrop(score, title_hits)
     topics = _topics(score, feed, taxonomy) if relevant else []
     tags = [*countries, *topics, RELEVANT] if relevant else countries
     reasons = _reasons(tags, title_hits + summary_hits)
@@ -88,6 +93,31 @@ def _score_acts(score: dict[str, int], placed: Sequence[tuple[int, bool, Hit]]) 
             ):
                 score[slug] = score.get(slug, 0) + 1
                 counted.add(act.term)
+
+
+def _leave_out_the_backdrop(score: dict[str, int], title_hits: Sequence[Hit]) -> None:
+    """When the title reports an incident, what the summary tells around it is no topic of
+    the item: the users and funds of a hacked exchange are not adoption or investment, nor the
+    merchants of a red-envelope draw. The title_only topics then count the title's words
+    alone. A crime (a title that makes one of the incident topics on its own) is also no
+    title_named topic unless its title names it: a regulator's earlier warning recalled in a
+    police case is not regulation."""
+    rules = incidents()
+    named = {tag for hit in title_hits for tag in hit.tags}
+    if INCIDENT not in named and named.isdisjoint(rules.topics):
+        return
+    title = _score(title_hits, ())
+    crime = any(title.get(slug, 0) >= TOPIC_THRESHOLD for slug in rules.topics)
+    if not crime and INCIDENT not in named:
+        return
+    for slug in rules.title_only:
+        if title.get(slug):
+            score[slug] = title[slug]
+        else:
+            score.pop(slug, None)
+    for slug in rules.title_named if crime else ():
+        if slug not in named:
+            score.pop(slug, None)
 
 
 def _reasons(tags: Sequence[str], hits: Sequence[Hit]) -> dict[str, tuple[str, ...]]:

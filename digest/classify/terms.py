@@ -3,6 +3,7 @@ fingerprint of everything a verdict depends on."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -10,13 +11,14 @@ from collections.abc import Container, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from digest.classify.matcher import ACT, ACTOR, MARKS, RELEVANT, SUBJECT, WEAK, Matcher
+from digest.classify.matcher import ACT, ACTOR, INCIDENT, MARKS, RELEVANT, SUBJECT, WEAK, Matcher
 from digest.models import FeedConfig, Taxonomy
 from digest.taxonomy import (
     act_keywords,
     actor_keywords,
     gazetteer,
     gazetteer_digest,
+    incidents,
     subject_keywords,
     weak_keywords,
 )
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 # Bump when a change to the code of this package would tag stored items differently: the store then
 # classifies every item again (see rules_fingerprint).
-RULES_VERSION = 3
+RULES_VERSION = 4
 
 _cache: dict[int, tuple[Taxonomy, Matcher]] = {}
 
@@ -49,7 +51,10 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
                 terms.setdefault(word, set()).add(mark + slug)
     for term in taxonomy.relevance:
         terms.setdefault(term, set()).add(RELEVANT)
-    _inherit_relevance(terms)
+    for term in incidents().terms:
+        terms.setdefault(term, set()).add(INCIDENT)
+    _inherit(terms, RELEVANT)
+    _inherit(terms, INCIDENT)
     _inherit_topics(terms, taxonomy.topics)
     for term in taxonomy.ignore:
         terms.setdefault(term, set())
@@ -110,13 +115,14 @@ def _strength(
     return WEAK if keyword in weak.get(slug, ()) else ""
 
 
-def _inherit_relevance(terms: dict[str, set[str]]) -> None:
-    """A longer term holding a crypto word is itself one: "crypto mining" is matched whole,
-    so it must carry the relevance that the "crypto" inside it would have given."""
-    crypto_words = Matcher({t: {RELEVANT} for t, tags in terms.items() if RELEVANT in tags})
+def _inherit(terms: dict[str, set[str]], tag: str) -> None:
+    """A longer term holding a term with the tag has it too: "crypto mining" is matched whole,
+    so it must carry the relevance that the "crypto" inside it would have given, and "digital
+    currency red envelopes" the incident of its "red envelopes"."""
+    inner = Matcher({t: {tag} for t, tags in terms.items() if tag in tags})
     for term, tags in terms.items():
-        if RELEVANT not in tags and crypto_words.find(term):
-            tags.add(RELEVANT)
+        if tag not in tags and inner.find(term):
+            tags.add(tag)
 
 
 def _inherit_topics(terms: dict[str, set[str]], topics: Container[str]) -> None:
@@ -151,6 +157,7 @@ def rules_fingerprint(taxonomy: Taxonomy, feeds: Sequence[FeedConfig]) -> str:
         "actors": {slug: sorted(terms) for slug, terms in actor_keywords().items()},
         "acts": {slug: sorted(terms) for slug, terms in act_keywords().items()},
         "subjects": {slug: sorted(terms) for slug, terms in subject_keywords().items()},
+        "incidents": dataclasses.asdict(incidents()),
         "feeds": {f.name: [f.country, list(f.topics)] for f in feeds},
         "gazetteer": gazetteer_digest(),
     }
