@@ -348,6 +348,13 @@ def test_country_names_as_hong_kong_and_taiwan_write_them() -> None:
     assert classify("阿拉伯聯合酋長國央行發行數碼貨幣").countries == ("AE",)
 
 
+def test_every_country_of_asia_is_known() -> None:
+    assert classify("Macau police bust a crypto money-laundering ring").countries == ("MO",)
+    assert classify("澳門警方破獲虛擬貨幣洗錢集團").countries == ("MO",)
+    assert classify("Bitcoin miners move to Tajikistan's Dushanbe").countries == ("TJ",)
+    assert classify("Brunei central bank studies a digital currency").countries == ("BN",)
+
+
 def test_traditional_script_terms_match_like_simplified_ones() -> None:
     got = classify("加密資產交易平台遭駭客攻擊")
     assert got.relevant and "security" in got.topics

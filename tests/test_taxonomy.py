@@ -99,7 +99,7 @@ def feeds_yaml_with_additions(root: Path) -> Path:
         "feeds: []\n"
         "countries:\n"
         "  CN: {aliases: [Guangxi]}\n"
-        "  MO: {name: Macau, aliases: [Macao, 澳門]}\n"
+        "  ME: {name: Montenegro, aliases: [Podgorica, 黑山共和國]}\n"
         "topics:\n"
         "  mining: {keywords: [hashing hall]}\n"
         "  gaming: {name: Gaming, keywords: [GameFi]}\n"
@@ -120,7 +120,11 @@ def test_digest_taxonomy_json_shows_built_in_and_feeds_yaml_additions(tmp_path: 
     got = json.loads(done.stdout)
     assert "Guangxi" in got["countries"]["CN"]["aliases"]
     assert "Sichuan" in got["countries"]["CN"]["aliases"]  # built-in ones stay
-    assert got["countries"]["MO"] == {"name": "Macau", "asian": True, "aliases": ["Macao", "澳門"]}
+    assert got["countries"]["ME"] == {
+        "name": "Montenegro",
+        "asian": True,
+        "aliases": ["Podgorica", "黑山共和國"],
+    }
     assert "hashing hall" in got["topics"]["mining"]["keywords"]
     assert got["topics"]["gaming"]["name"] == "Gaming"
     assert got["countries"]["US"]["asian"] is False
@@ -132,7 +136,7 @@ def test_digest_taxonomy_text_lists_every_entry(tmp_path: Path) -> None:
     root = feeds_yaml_with_additions(tmp_path / "nl")
     done = digest("--root", str(root), "taxonomy")
     assert done.returncode == 0, done.stderr
-    assert "  MO  Macau: Macao, 澳門" in done.stdout.splitlines()
+    assert "  ME  Montenegro: Podgorica, 黑山共和國" in done.stdout.splitlines()
     assert any(
         line.startswith("  US  United States (outside Asia):") for line in done.stdout.splitlines()
     )
@@ -202,22 +206,22 @@ def save_one(config: Config, entry: Entry) -> None:
 
 
 FINED = ("Regulator fines an exchange", "The bitcoin exchange was fined by the regulator.")
-MACAO = "Exchange in Macao lists a bitcoin fund"
+PODGORICA = "Exchange in Podgorica lists a bitcoin fund"
 
 
 def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path) -> None:
     config = make_newsletter(tmp_path / "nl", [{"name": "A", "url": "https://a.example.com/f"}])
-    save_one(config, entry_of_a(MACAO))
-    before = digest("--root", str(config.root), "items", "--country", "MO", "--json")
+    save_one(config, entry_of_a(PODGORICA))
+    before = digest("--root", str(config.root), "items", "--country", "ME", "--json")
     assert before.returncode == 2  # no such country yet
     with (config.root / "feeds.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("countries:\n  MO: {name: Macau, aliases: [Macao]}\n")
-    after = digest("--root", str(config.root), "items", "--country", "MO", "--json")
+        handle.write("countries:\n  ME: {name: Montenegro, aliases: [Podgorica]}\n")
+    after = digest("--root", str(config.root), "items", "--country", "ME", "--json")
     assert after.returncode == 0, after.stderr
     assert "classifying 1 stored item again" in after.stderr
     [found] = json.loads(after.stdout)
-    assert found["title"] == MACAO
-    assert found["countries"] == ["MO"]
+    assert found["title"] == PODGORICA
+    assert found["countries"] == ["ME"]
 
 
 def test_a_feeds_new_default_country_reaches_its_stored_items(tmp_path: Path) -> None:
@@ -260,18 +264,19 @@ def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path
     old = make_newsletter(tmp_path / "nl", feeds)
     with open_store(old) as fetching:  # a fetch started under the old feeds.yaml...
         (config_path := old.root / "feeds.yaml").write_text(
-            config_path.read_text("utf-8") + "countries:\n  MO: {name: Macau, aliases: [Macao]}\n",
+            config_path.read_text("utf-8")
+            + "countries:\n  ME: {name: Montenegro, aliases: [Podgorica]}\n",
             encoding="utf-8",
         )
         new = load_config(old.root)
         with open_store(new):  # ...another command meanwhile follows the new one...
             pass
-        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry_of_a(MACAO),))
+        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry_of_a(PODGORICA),))
         for _ in fetching.save_feed_results([outcome]):  # ...and the fetch saves afterwards
             pass
     with open_store(new) as store:
         [item] = store.list_items()
-    assert item.countries == ("MO",)
+    assert item.countries == ("ME",)
 
 
 # ---------------------------------------------------------------- the gazetteer

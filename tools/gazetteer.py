@@ -53,6 +53,12 @@ DOMINANCE = 10
 CHINESE_LOCALES = ("zh_CN", "zh_TW", "zh_HK")
 # Words the English word lists do not flag that are mostly people, firms or crypto projects.
 AMBIGUOUS = {
+    "Ahal",
+    "Ararat",
+    "Armavir",
+    "Balkan",
+    "Farah",
+    "Susa",
     "Aurora",
     "Jackson",
     "Lincoln",
