@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -55,6 +56,18 @@ def test_every_recipient_is_served_over_one_connection(server: SmtpServer) -> No
     assert server.handler.recipients() == ["ann@example.org", "bo@example.org"]
     assert [r.mail_from for r in server.handler.received] == [SENDER, SENDER]
     assert server.handler.received[0].data == MESSAGE  # the dot unstuffed again by the server
+
+
+def test_each_write_leaves_at_once_so_the_final_dot_waits_for_no_acknowledgement(
+    server: SmtpServer,
+) -> None:
+    # The server answers only after the final dot, so it delays its acknowledgement of the
+    # body; with Nagle's algorithm on, the dot would wait for it (40 ms per message on Linux).
+    with SmtpLink(settings(server.port), None) as link:
+        link.open()
+        assert link._smtp is not None and link._smtp.sock is not None
+        assert link._smtp.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert link.deliver(SENDER, "ann@example.org", wire()).result == "sent"
 
 
 def test_a_temporary_refusal_fails_a_permanent_one_refuses_and_the_next_still_goes(
