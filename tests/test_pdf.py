@@ -494,3 +494,29 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (4, 4), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
+
+
+COUNT_PROGRAMS = """
+import subprocess, sys
+started = []
+original = subprocess.Popen.__init__
+def counting(self, args, *rest, **kwargs):
+    started.append(args[0] if isinstance(args, (list, tuple)) else args)
+    original(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = counting
+import digest.pdf
+print(len(started), started)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the ldconfig cache is Linux's")
+def test_weasyprint_loads_its_libraries_after_one_look_at_the_linker_cache() -> None:
+    """WeasyPrint tries each C library under several systems' names; ctypes would run
+    ldconfig, gcc and ld for every name that fails (some forty programs per build)."""
+    done = subprocess.run(
+        [sys.executable, "-c", COUNT_PROGRAMS], capture_output=True, text=True, check=True,
+        cwd=ROOT,
+    )  # fmt: skip
+    count = int(done.stdout.split()[0])
+    assert count <= 1, done.stdout
+    assert pdf.weasyprint.__version__  # and it loaded
