@@ -19,7 +19,6 @@ from digest import __version__, theme
 from digest.fsutil import atomic_write
 from digest.issuefile import (
     issue_from_data,
-    issue_path,
     issue_to_data,
     load_issue_file,
 )
@@ -86,10 +85,12 @@ def file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_issue(config: Config, number: int, cached: dict[str, Any]) -> tuple[Issue, str]:
-    """Issue number and the sha256 of its file; parsed only when the file changed since the
-    build whose (same-base) records are `cached`. Raises IssueFileError for a broken file."""
-    path = issue_path(config, number)
+def read_issue(
+    config: Config, number: int, path: Path, cached: dict[str, Any]
+) -> tuple[Issue, str]:
+    """Issue number from its file at path, and the sha256 of the file; parsed only when the
+    file changed since the build whose (same-base) records are `cached`. Raises
+    IssueFileError for a broken file."""
     key = file_sha(path)
     hit = cached.get(str(number))
     if hit and hit.get("key") == key:
