@@ -18,7 +18,7 @@ from digest.errors import IssueFileError
 from digest.issuefile import issue_files
 from digest.models import Config, Issue
 from digest.publishable import check_publishable
-from digest.site.cache import read_issue, record_of, remembered_issue
+from digest.site.cache import read_issue, remembered_issue
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def select_issues(config: Config, old: dict[str, Any], base: str, audience: Audi
     drafts: list[int] = []
     for number, path in sorted(issue_files(config).items()):
         try:
-            issue, key = read_issue(config, number, path, cached)
+            issue, record = read_issue(config, number, path, cached)
             if issue.draft and not audience.drafts:
                 drafts.append(number)
                 continue
@@ -70,5 +70,5 @@ def select_issues(config: Config, old: dict[str, Any], base: str, audience: Audi
                 kept.append(number)
             continue
         issues[number] = issue
-        records[str(number)] = record_of(issue, key)
+        records[str(number)] = record
     return Selection(issues, records, tuple(problems), tuple(kept), tuple(drafts))
