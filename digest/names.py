@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
+from typing import TypeVar
 
 from digest.models import Issue, Item, Section, Taxonomy
 from digest.taxonomy import gazetteer
+
+_T = TypeVar("_T")
 
 SUBTITLE_NAMES = 6  # at most this many names in a subtitle
 
@@ -342,13 +345,22 @@ def _ascii_word(char: str) -> bool:
 _known_cache: dict[int, tuple[Taxonomy, tuple[str, ...]]] = {}
 
 
+def _held_for(cache: dict[int, tuple[Taxonomy, _T]], taxonomy: Taxonomy) -> _T | None:
+    """What the cache holds for the taxonomy or an equal one: each load of the settings
+    makes a new taxonomy (a build of the preview server, say), mostly of the same parts."""
+    for held, value in cache.values():
+        if held is taxonomy or held == taxonomy:
+            return value
+    return None
+
+
 def _known_names(taxonomy: Taxonomy) -> tuple[str, ...]:
     """Names the taxonomy and the gazetteer know, longest first: country aliases and
     institutions, topic keywords, places, each written with a capital (PBoC, Bitmain, e-CNY,
     Texas) or, for countries and places, in CJK script (四川, 数字人民币)."""
-    cached = _known_cache.get(id(taxonomy))
-    if cached is not None and cached[0] is taxonomy:
-        return cached[1]
+    cached = _held_for(_known_cache, taxonomy)
+    if cached is not None:
+        return cached
     terms = [a for c in taxonomy.countries.values() for a in c.aliases]
     terms += [name for name, _, _ in gazetteer()]
     named = {t for t in terms if len(t) > 1 and (any(ch.isupper() for ch in t) or CJK.search(t))}
@@ -364,9 +376,9 @@ def generic_names(taxonomy: Taxonomy) -> frozenset[str]:
     """Names too broad to link issues: countries and their people, regions, topics, crypto
     itself, words that name an institution without saying which, and every word of the
     topics' keywords written in lower case ("securities", "exchange", "mining")."""
-    cached = _generic_cache.get(id(taxonomy))
-    if cached is not None and cached[0] is taxonomy:
-        return cached[1]
+    cached = _held_for(_generic_cache, taxonomy)
+    if cached is not None:
+        return cached
     out: set[str] = {*_GENERIC_WORDS, *_TITLES, *topic_words(taxonomy)}
     for country in taxonomy.countries.values():
         out.update([country.code, country.name])

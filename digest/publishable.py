@@ -21,11 +21,9 @@ _KEEP_DRAFT = "Finish it, or add 'draft: true' back to keep it a preview."
 
 def publishable_problems(issue: Issue, *, intro_shown: bool = True) -> list[UnfinishedIssue]:
     """Every unfinished place of the issue, in file order; empty when it may be published."""
-    doc = _doc(issue)
-    return [
-        _problem(issue, doc, keypath, message)
-        for keypath, message in _unfinished(issue, intro_shown=intro_shown)
-    ]
+    found = list(_unfinished(issue, intro_shown=intro_shown))
+    doc = _doc(issue) if found else None  # read only to name the lines
+    return [_problem(issue, doc, keypath, message) for keypath, message in found]
 
 
 def check_publishable(issue: Issue, *, intro_shown: bool = True) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -85,9 +85,27 @@ def theme_hash(config: Config) -> str:
 def environment(
     config: Config, filters: dict[str, Callable[..., object]] | None = None
 ) -> jinja2.Environment:
-    """A Jinja2 environment over the theme: autoescaped HTML and XML, undefined names fail."""
+    """A Jinja2 environment over the theme: autoescaped HTML and XML, undefined names fail.
+
+    Without extra filters it is shared while the theme's files stay the same, so a process
+    that builds again (the preview server) does not compile the same templates again.
+    """
+    folders = tuple(str(d) for d in theme_dirs(config))
+    if filters:
+        return _new_environment(folders, filters)
+    return _shared_environment(folders, theme_hash(config))
+
+
+@lru_cache(maxsize=4)
+def _shared_environment(folders: tuple[str, ...], theme_key: str) -> jinja2.Environment:
+    return _new_environment(folders)
+
+
+def _new_environment(
+    folders: tuple[str, ...], filters: dict[str, Callable[..., object]] | None = None
+) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=ThemeLoader([str(d) for d in theme_dirs(config)]),
+        loader=ThemeLoader(list(folders)),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from support.drafting import TAXONOMY, story_item
 
-from digest.models import IssueItem, Section
+from digest.models import Country, IssueItem, Section
 from digest.names import (
     CJK,
     SUBTITLE_NAMES,
@@ -21,6 +21,7 @@ from digest.names import (
     main_name,
     names_in,
 )
+from digest.taxonomy import merge_taxonomy
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,14 @@ from digest.names import (
 )
 def test_leading_name_of_a_headline(title: str, name: str | None) -> None:
     assert leading_name(title, TAXONOMY) == name
+
+
+def test_names_follow_the_taxonomy_each_load_of_the_settings_gives() -> None:
+    title = "Zorblax fines miners"
+    assert leading_name(title, TAXONOMY) is None
+    added = merge_taxonomy(TAXONOMY, {"KZ": Country("KZ", "", aliases=("Zorblax",))}, {})
+    assert leading_name(title, added) == "Zorblax"
+    assert leading_name(title, merge_taxonomy(TAXONOMY, {}, {})) is None
 
 
 def test_a_chinese_headline_yields_only_its_known_names() -> None:

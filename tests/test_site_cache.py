@@ -63,6 +63,18 @@ def test_a_changed_issue_rewrites_its_pages_and_the_shared_pages_that_show_it(ro
     assert "JFSA quietly tightens" in (out / "topics" / "exchanges" / "index.html").read_text()
 
 
+def test_a_rebuild_after_an_edit_is_byte_identical_to_a_fresh_build(
+    root: Path, tmp_path: Path
+) -> None:
+    """What a rebuild takes from the last build (pages, issues and their manifest records,
+    the search pages) leaves the same bytes, manifest included, as a build from nothing."""
+    _, out = build(root)
+    edit(root / "issues" / "1.yaml", "Now it is over.", "Now it is really over.")
+    rebuild(root, out)
+    _, fresh = build(root, tmp_path / "fresh")
+    assert site_files(out) == site_files(fresh)
+
+
 def test_new_code_renders_every_output_again(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, out = build(root)
     before = json.loads((out / MANIFEST).read_text())

@@ -87,6 +87,17 @@ def test_html_is_escaped_and_text_templates_are_not(config: Config) -> None:
     assert render_template(env, "page.md", title=title) == f"# {title}"
 
 
+def test_an_environment_is_shared_until_a_theme_file_changes(config: Config) -> None:
+    own_file(config, "page.html", "<p>one</p>")
+    env = environment(config)
+    assert render_template(env, "page.html") == "<p>one</p>"
+    assert environment(load_config(config.root)) is env  # the settings loaded again
+    own_file(config, "page.html", "<p>two</p>")  # same size, maybe the same mtime
+    assert render_template(environment(config), "page.html") == "<p>two</p>"
+    own_file(config, "other.html", "<p>new</p>")
+    assert render_template(environment(config), "other.html") == "<p>new</p>"
+
+
 def test_extra_filters_are_offered_to_templates(config: Config) -> None:
     own_file(config, "page.txt", "{{ name | shout }} {{ path | breakable_slashes }}")
     env = environment(config, {"shout": lambda text: str(text).upper()})

@@ -19,7 +19,6 @@ from digest import __version__, theme
 from digest.fsutil import atomic_write
 from digest.issuefile import (
     issue_from_data,
-    issue_path,
     issue_to_data,
     load_issue_file,
 )
@@ -86,16 +85,19 @@ def file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def read_issue(config: Config, number: int, cached: dict[str, Any]) -> tuple[Issue, str]:
-    """Issue number and the sha256 of its file; parsed only when the file changed since the
-    build whose (same-base) records are `cached`. Raises IssueFileError for a broken file."""
-    path = issue_path(config, number)
+def read_issue(
+    config: Config, number: int, path: Path, cached: dict[str, Any]
+) -> tuple[Issue, dict[str, Any]]:
+    """Issue number from its file at path, with its record for the manifest; parsed (and
+    recorded) again only when the file changed since the build whose (same-base) records are
+    `cached`. Raises IssueFileError for a broken file."""
     key = file_sha(path)
     hit = cached.get(str(number))
     if hit and hit.get("key") == key:
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            return issue_from_data(hit["record"], path), key
-    return load_issue_file(path, config.taxonomy), key
+            return issue_from_data(hit["record"], path), hit
+    issue = load_issue_file(path, config.taxonomy)
+    return issue, record_of(issue, key)
 
 
 def record_of(issue: Issue, key: str) -> dict[str, Any]:

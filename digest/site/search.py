@@ -191,7 +191,12 @@ def _copy_page(source: bytes | Path, copy: Path) -> None:
     copy.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(source, bytes):
         copy.write_bytes(source)
-    else:
+        return
+    try:
+        # a page of the site is only ever replaced by a rename, never rewritten in place, so
+        # a link holds these very bytes for Pagefind; the staging folder is on its file system
+        os.link(source, copy)
+    except OSError:
         shutil.copyfile(source, copy)
 
 

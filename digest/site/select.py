@@ -15,10 +15,10 @@ from typing import Any
 
 from digest import theme
 from digest.errors import IssueFileError
-from digest.issuefile import issue_numbers, issue_path
+from digest.issuefile import issue_files
 from digest.models import Config, Issue
 from digest.publishable import check_publishable
-from digest.site.cache import read_issue, record_of, remembered_issue
+from digest.site.cache import read_issue, remembered_issue
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,9 @@ def select_issues(config: Config, old: dict[str, Any], base: str, audience: Audi
     problems: list[IssueFileError] = []
     kept: list[int] = []
     drafts: list[int] = []
-    for number in issue_numbers(config):
+    for number, path in sorted(issue_files(config).items()):
         try:
-            issue, key = read_issue(config, number, cached)
+            issue, record = read_issue(config, number, path, cached)
             if issue.draft and not audience.drafts:
                 drafts.append(number)
                 continue
@@ -64,11 +64,11 @@ def select_issues(config: Config, old: dict[str, Any], base: str, audience: Audi
             if audience.fails_on(number):
                 raise
             problems.append(problem)
-            last = remembered_issue(old, number, issue_path(config, number))
+            last = remembered_issue(old, number, path)
             if last is not None and (audience.drafts or not last[0].draft):
                 issues[number], records[str(number)] = last
                 kept.append(number)
             continue
         issues[number] = issue
-        records[str(number)] = record_of(issue, key)
+        records[str(number)] = record
     return Selection(issues, records, tuple(problems), tuple(kept), tuple(drafts))
