@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import opencc
 import yaml
@@ -49,6 +50,8 @@ class NameTable:
     terms: tuple[str, ...]
     latin: tuple[bool, ...]
     concept_terms: frozenset[str]
+    # The words of the trade (bitcoin, exchange, hacked): reports of many events share them.
+    trade_terms: frozenset[str]
     kind_of: dict[str, str]  # concept term -> the kind of event it names (digest/data/events.yaml)
     checks: tuple[int, ...]  # what a match of each alias must pass: 0, _WHOLE_WORD, _AS_WRITTEN
 
@@ -106,7 +109,8 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
     """The names file and the taxonomy's country names, compiled; term_of spells a one-word
     English name as a term. A country name that the names file does not give is a term of
     its own (so that a long name is one term, not one per word or character pair)."""
-    data = _data_file("names.yaml")
+    sections = _names_file()
+    data = {key: aliases for section in sections.values() for key, aliases in section.items()}
     term_of_alias: dict[str, str] = {}
     for key, aliases in data.items():
         term = _concept_term(str(key), term_of)
@@ -134,6 +138,7 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
         terms=tuple(term_of_alias[a] for a in spellings),
         latin=latin,
         concept_terms=frozenset(term_of_alias.values()),
+        trade_terms=frozenset(_concept_term(str(key), term_of) for key in sections["trade"]),
         kind_of={
             _concept_term(str(name), term_of): str(kind)
             for kind, names in _data_file("events.yaml").items()
@@ -149,11 +154,17 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
 @cache
 def names_file_keys() -> tuple[str, ...]:
     """The names of digest/data/names.yaml as English reports write them (its keys)."""
-    return tuple(str(key) for key in _data_file("names.yaml"))
+    return tuple(str(key) for section in _names_file().values() for key in section)
 
 
-def _data_file(name: str) -> dict[str, list[str]]:
-    data: dict[str, list[str]] = yaml.safe_load(
+def _names_file() -> dict[str, dict[str, list[str]]]:
+    """The names file's sections (places, bodies, companies, people, coins, trade)."""
+    sections: dict[str, dict[str, list[str]]] = _data_file("names.yaml")
+    return sections
+
+
+def _data_file(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(
         resources.files("digest").joinpath(f"data/{name}").read_text("utf-8")
     )
     return data

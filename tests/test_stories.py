@@ -446,6 +446,32 @@ def test_a_hack_that_happens_again_is_a_new_story() -> None:
     assert got["h1"] != got["h2"]
 
 
+def test_more_arrests_in_one_affair_are_not_a_new_event() -> None:
+    """ "More arrests" carry an affair on; "second" and "again" tell of it happening anew."""
+    arrests = item("a1", "Police arrest six over Kestrel Exchange", "Six people were held.")
+
+    def alike(title: str) -> float:
+        return similarity(arrests, item("a2", title, "Six people were held."), BACKGROUND)
+
+    assert alike("More arrests over Kestrel Exchange") == alike("Arrests over Kestrel Exchange")
+    assert alike("Police make more arrests over Kestrel Exchange") == alike(
+        "Police make arrests over Kestrel Exchange"
+    )
+    assert alike("Second arrests over Kestrel Exchange") < alike("Arrests over Kestrel Exchange")
+
+
+def test_reports_in_two_scripts_sharing_only_the_words_of_the_trade_stay_apart() -> None:
+    """Bitcoin, ETF and a listing are in many reports: two in different scripts must also
+    share a name, an amount or a date to be one story."""
+    items = [
+        *BACKGROUND,
+        item("en", "Bitcoin and ether ETFs debut", "Spot bitcoin and ether ETFs began trading.",
+             day=0),
+        item("zh", "比特币及以太币ETF获纳入结算系统", "交易所收纳比特币及以太币ETF。", day=0.5),
+    ]  # fmt: skip
+    assert group_stories(items, 0.5)["zh"] != "en"
+
+
 def test_reports_naming_one_kind_of_event_and_one_name_join_on_fewer_words() -> None:
     items = [
         *BACKGROUND,

@@ -16,7 +16,8 @@ from digest.names import CJK
 from digest.stories.terms import KIND_MARK, OVERVIEW_TERM, REPEAT_TERM, story_names
 from digest.taxonomy import builtin_taxonomy, gazetteer
 
-CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least
+CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least, ...
+# ... one of them a name, an amount or a date (_telling_anchors)
 TITLE_WEIGHT = 2.0
 # A character pair of Chinese text weighs this much of a word's weight: a Chinese sentence gives
 # about two pairs per word, most of them no word at all, which would outweigh the names and
@@ -76,7 +77,9 @@ class Corpus:
 
     Each item also has an anchor vector: its terms that a report in another script can
     share (names, amounts, dates, numbers, and Latin words that Chinese reports use too).
-    A Chinese and an English report are compared by their anchors alone.
+    A Chinese and an English report are compared by their anchors alone, and only when they
+    share a name, an amount or a date: the words of the trade (bitcoin, ETF, hacked) are in
+    reports of many events.
     """
 
     vectors: _PerItem[dict[int, float]]
@@ -132,6 +135,7 @@ class Corpus:
         self.findable = set(self.ids)
         mixed = any(cjk) and not all(cjk)
         self.anchor_terms = _anchor_terms(df, cjk_terms) if mixed else set()
+        self.telling = _telling_anchors(self.anchor_terms, self.ids)
         # Squares as integers in units of 2**-32: their sums are exact whatever order a set
         # gives them in, and summing integers is quicker than math.fsum.
         square = {t: round(v * v * _UNIT) for t, v in idf.items()}
@@ -202,9 +206,10 @@ class Corpus:
             cosine = _dot(first, second, first.keys() & second.keys())
         else:
             first, second = self.anchors[a], self.anchors[b]
-            if len(first.keys() & second.keys()) < CROSS_SHARED:
+            common = first.keys() & second.keys()
+            if len(common) < CROSS_SHARED or self.telling.isdisjoint(common):
                 return 0.0
-            cosine = _cosine(first, second)
+            cosine = _dot(first, second, common)
         signature_a, signature_b = self.events[a], self.events[b]
         if signature_a != signature_b:
             cosine *= _event_agreement(signature_a, signature_b)
@@ -274,6 +279,18 @@ def _anchor_terms(distinct: Iterable[str], latin_in_cjk: set[str]) -> set[str]:
         for t in distinct
         if t in concepts or t[0] in _QUANTITY_START or (t in latin_in_cjk and t.isascii())
     }
+
+
+def _telling_anchors(anchor_terms: set[str], ids: dict[str, int]) -> frozenset[int]:
+    """The ids of the anchors that tell one event from another: names, amounts and dates, not
+    the words of the trade (bitcoin, exchange, hacked), counts or the kinds of event. A
+    Chinese and an English report of one event share at least one of them."""
+    trade = story_names().trade_terms
+    return frozenset(
+        ids[t]
+        for t in anchor_terms
+        if t in ids and t not in trade and not t[0].isdigit() and not t.startswith(KIND_MARK)
+    )
 
 
 def _is_cjk_pair(term: str, concepts: frozenset[str]) -> bool:

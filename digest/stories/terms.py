@@ -148,10 +148,11 @@ def _event_terms(title: str, in_title: set[str]) -> set[str]:
 
 KIND_MARK = "~"
 # A quick test that most titles fail: none of these words, no need to look for _REPEATED.
-_REPEAT_HINT = re.compile("second|third|another|again|more|再|又|二次|三次")
+# "More arrests" and "another suspect" carry an affair on: only these tell of it happening anew.
+_REPEAT_HINT = re.compile("second|third|again|再|又|二次|三次")
 REPEAT_TERM = KIND_MARK + "again"
 _REPEATED = re.compile(
-    r"\b(?:second|third|another|again|more(?! than))\b"
+    r"\b(?:second|third|again)\b"
     r"|再次|再度|又一|又遭|又被|再遭|再被|第二次|第三次|二次|新一轮"
 )
 
