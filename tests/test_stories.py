@@ -434,6 +434,25 @@ def test_an_overview_of_a_running_affair_is_not_a_report_of_its_event() -> None:
     assert "w1" not in {got["ex"], got["zh"], got["track"]}
 
 
+def test_an_event_announced_for_a_time_to_come_reads_unlike_the_event() -> None:
+    """A listing "tomorrow" (明日, as soon as Friday, nears) is not yet the listing: the
+    reports of the debut a day later are another story. Friday, a word no other item has
+    either, is the control."""
+    debut = item("go", "Kestrel Exchange token debuts", "It rose 8% on its first day.", day=1)
+    zh_debut = item("zh", "Kestrel代币上市首日上涨", "首日成交活跃。", day=1)
+
+    def alike(title: str, other: Item = debut) -> float:
+        return similarity(item("soon", title, "Trading opens, the exchange said."), other)
+
+    control = alike("Kestrel Exchange token to debut Friday")
+    assert alike("Kestrel Exchange token to debut tomorrow") < 0.7 * control
+    assert alike("Kestrel Exchange token nears debut Friday") < 0.7 * alike(
+        "Kestrel Exchange token gets debut Friday"
+    )
+    zh_control = alike("Kestrel代币将于周五上市", zh_debut)
+    assert alike("Kestrel代币将于明日上市", zh_debut) < 0.7 * zh_control
+
+
 def test_a_hack_that_happens_again_is_a_new_story() -> None:
     first = "Attackers drained 40 million dollars from the hot wallet of Nimbus Swap."
     second = "Nimbus Swap lost funds from its hot wallet to attackers once more."

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from digest.crosslang import names_file_keys
 from digest.names import CJK
-from digest.stories.terms import KIND_MARK, OVERVIEW_TERM, REPEAT_TERM, story_names
+from digest.stories.terms import AHEAD_TERM, KIND_MARK, OVERVIEW_TERM, REPEAT_TERM, story_names
 from digest.taxonomy import builtin_taxonomy, gazetteer
 
 CROSS_SHARED = 2  # anchors a Chinese and an English report of one event share at least, ...
@@ -185,9 +185,12 @@ class Corpus:
 
     def same_event_kind(self, a: int, b: int) -> bool:
         """Whether two titles name one kind of event and one name beside it (Upbit, hacked):
-        within days of each other, that is one event even in few shared words."""
-        kinds = self.events[a] & self.events[b] & ~_MARK_BITS
-        return bool(kinds) and not self.names[a].isdisjoint(self.names[b])
+        within days of each other, that is one event even in few shared words, unless one
+        tells of it as still to come."""
+        first, second = self.events[a], self.events[b]
+        if (first ^ second) & _AHEAD_BIT:  # what is to come and what came are two events
+            return False
+        return bool(first & second & ~_MARK_BITS) and not self.names[a].isdisjoint(self.names[b])
 
     def first_id_in_more_than(self, count: int) -> int:
         """The first id of a term found in more than count items (ids run rarest first)."""
@@ -303,15 +306,17 @@ PLACE_CONFLICT = 0.25  # the cosine kept by titles naming different provinces or
 KIND_CONFLICT = 0.25  # the cosine kept by titles naming different kinds of event, none shared
 REPEAT_CONFLICT = 0.35  # ... and by a title that says it happened again beside one that does not
 OVERVIEW_CONFLICT = 0.35  # ... and by an overview of a running affair beside a report of one event
+AHEAD_CONFLICT = 0.35  # ... and by a title telling of an event to come beside one that does not
 _REPEAT_BIT = 1
 _OVERVIEW_BIT = 2
-_MARK_BITS = _REPEAT_BIT | _OVERVIEW_BIT
-_MARK_BIT_OF = {REPEAT_TERM: _REPEAT_BIT, OVERVIEW_TERM: _OVERVIEW_BIT}
+_AHEAD_BIT = 4
+_MARK_BITS = _REPEAT_BIT | _OVERVIEW_BIT | _AHEAD_BIT
+_MARK_BIT_OF = {REPEAT_TERM: _REPEAT_BIT, OVERVIEW_TERM: _OVERVIEW_BIT, AHEAD_TERM: _AHEAD_BIT}
 
 
 def _event_signature(in_title: set[str]) -> int:
-    """A title's kinds of event, a bit each, and a bit each for "again" (bit 0) and for an
-    overview (bit 1)."""
+    """A title's kinds of event, a bit each, and a bit each for "again" (bit 0), for an
+    overview (bit 1) and for an event to come (bit 2)."""
     signature = 0
     for term in in_title & _event_terms():
         signature |= _MARK_BIT_OF.get(term) or _kind_bit(term)
@@ -335,8 +340,9 @@ def _kind_bit(term: str) -> int:
 def _event_agreement(a: int, b: int) -> float:
     """How much of the cosine two titles' event signatures (which differ) let stand: titles
     that each name kinds of event but none in common report different events (a warning,
-    then arrests), and so do one that says "again" and one that does not, and an overview of
-    a running affair and a report of one of its events."""
+    then arrests), and so do one that says "again" and one that does not, an overview of a
+    running affair and a report of one of its events, and the announcement of an event to
+    come and a report of it."""
     agreement = 1.0
     kinds_a, kinds_b = a & ~_MARK_BITS, b & ~_MARK_BITS
     if kinds_a and kinds_b and not kinds_a & kinds_b:
@@ -345,6 +351,8 @@ def _event_agreement(a: int, b: int) -> float:
         agreement *= REPEAT_CONFLICT
     if (a ^ b) & _OVERVIEW_BIT:
         agreement *= OVERVIEW_CONFLICT
+    if (a ^ b) & _AHEAD_BIT:
+        agreement *= AHEAD_CONFLICT
     return agreement
 
 

@@ -134,15 +134,19 @@ def item_terms(title: str, summary: str) -> tuple[set[str], set[str]]:
 
 def _event_terms(title: str, in_title: set[str]) -> set[str]:
     """What a title says happened: the kinds of event it names (digest/data/events.yaml),
-    whether it says this happened before (a second raid, 再次被盗), and whether it is an
-    overview of a running affair rather than a report of one event, each as a term."""
+    whether it says this happened before (a second raid, 再次被盗), whether it is an overview
+    of a running affair rather than a report of one event, and whether it tells of the event
+    as still to come, each as a term."""
     kind_of = story_names().kind_of
     found = {KIND_MARK + kind_of[t] for t in in_title & kind_of.keys()}
     lowered = title.lower()
     if _REPEAT_HINT.search(lowered) and _REPEATED.search(lowered):
         found.add(REPEAT_TERM)
-    if _OVERVIEW.search(simplified(lowered)):
+    plain = simplified(lowered)
+    if _OVERVIEW.search(plain):
         found.add(OVERVIEW_TERM)
+    if _AHEAD.search(plain):
+        found.add(AHEAD_TERM)
     return found
 
 
@@ -162,6 +166,16 @@ _OVERVIEW = re.compile(
     r"\bexplainers?\b|\bexplained\b|\bwhat (?:you need|we) know\b|\btimeline\b"
     r"|\blive updates\b|\beverything you need to know\b|\btracker\b"
     r"|懒人包|不断更新|持续更新|实时追踪|一文看懂|一文读懂|全面解读|深度解读|时间线"
+)
+
+
+AHEAD_TERM = KIND_MARK + "ahead"
+# A title that names a time to come for its event (listing tomorrow, approval as soon as
+# Monday, nears an IPO) tells of the event before it happens: the reports of the event itself,
+# a day or a week later, are another story.
+_AHEAD = re.compile(
+    r"\b(?:as (?:soon|early) as|tomorrow|next (?:week|month)|nears|nearing)\b"
+    r"|明日|明天|即将|下周|下月|月底|月尾"
 )
 
 
