@@ -208,6 +208,26 @@ def test_stories_in_memory_and_after_a_real_fetch(tmp_path: Path) -> None:
     assert set(report.topics) >= set(builtin_taxonomy().topics)
 
 
+def test_a_topic_the_set_never_labels_is_not_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A set labelled with some topics only (the real headlines know nine) cannot say whether
+    a tag of another is right: it is reported, not counted."""
+    items = [
+        _real("a", "Chinese province orders bitcoin miners to shut down NFT marketplace",
+              topics=["mining"], countries=["CN"]),
+        _real("b", "Bitcoin miners move to Kazakhstan", topics=["mining"], countries=["KZ"]),
+    ]  # fmt: skip
+    path = tmp_path / "mining.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    report = evaluate(load_eval_set(path), builtin_taxonomy())
+    assert report.topics["nfts"].false_pos == 1 and "nfts" in report.unlabelled_topics
+    assert "mining" not in report.unlabelled_topics
+    assert report.topic_micro == report.topics["mining"]
+    assert main(["--set", str(path), "--no-fetch"]) == 0
+    assert "t:nfts         not labelled in this set, tagged 1" in capsys.readouterr().out
+
+
 def test_json_output_has_every_set_and_figure(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -35,6 +35,11 @@ def format_report(report: Report, show_misses: bool = False) -> list[str]:
     for kind, scores in (("country", report.countries), ("topic", report.topics)):
         for label in sorted(scores, key=lambda k: (-(scores[k].true_pos + scores[k].false_neg), k)):
             s = scores[label]
+            if kind == "topic" and label in report.unlabelled_topics:
+                lines.append(
+                    f"{kind[0]}:{label:<12} not labelled in this set, tagged {s.false_pos}"
+                )
+                continue
             lines.append(
                 f"{kind[0]}:{label:<12} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f}  "
                 f"{s.true_pos + s.false_neg}"
@@ -78,7 +83,12 @@ def report_json(report: Report) -> dict[str, Any]:
         "country_micro": score(report.country_micro),
         "topic_micro": score(report.topic_micro),
         "countries": {k: score(v) for k, v in sorted(report.countries.items())},
-        "topics": {k: score(v) for k, v in sorted(report.topics.items())},
+        "topics": {
+            k: score(v)
+            for k, v in sorted(report.topics.items())
+            if k not in report.unlabelled_topics
+        },
+        "topics_not_labelled": sorted(report.unlabelled_topics),
         "stories_in_memory": stories(report.story_detail),
         "stories_after_fetch": stories(report.after_fetch),
     }
