@@ -14,7 +14,14 @@ from pathlib import Path
 from digest import theme
 from digest.errors import TemplateError
 from digest.models import Config, Issue
-from digest.render import absolute_issue_url, template_helpers
+from digest.render import (
+    absolute_issue_url,
+    anchor_of,
+    cited_issues,
+    numbered_items,
+    previously_anchors,
+    template_helpers,
+)
 
 PRINT_TEMPLATE = "print.html"
 PRINT_STYLESHEET = "print.css"
@@ -22,8 +29,16 @@ _PAGE_SIZES = {"A4": "A4", "Letter": "letter"}
 
 
 def print_html(issue: Issue, config: Config) -> str:
-    """The print page WeasyPrint lays out: print.html filled in for this issue."""
+    """The print page WeasyPrint lays out: print.html filled in for this issue. A
+    "Previously" links to the cited entry on the earlier issue's page."""
     helpers = template_helpers(config)
+    anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
+
+    def entry_url(number: int, position: int) -> str | None:
+        page = absolute_issue_url(config.newsletter, number)
+        anchor = anchor_of(anchors, position, number)
+        return f"{page}#{anchor}" if page and anchor else page
+
     return theme.render_template(
         theme.environment(config),
         PRINT_TEMPLATE,
@@ -33,6 +48,8 @@ def print_html(issue: Issue, config: Config) -> str:
         keywords=issue_keywords(issue, config),
         short_date=short_date,
         issue_url=functools.partial(absolute_issue_url, config.newsletter),
+        entry_url=entry_url,
+        numbered=numbered_items(issue),
         **helpers,
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -162,6 +163,14 @@ def test_fetch_draft_build(fetched: Path) -> None:
     pdf = next(folder.glob("*.pdf"))
     pdf_text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert "Binance halts derivatives" in pdf_text
+    # ... in the PDF too, as a link to the entry on the published page
+    uris = [
+        str(annotation.get_object()["/A"]["/URI"])
+        for page in PdfReader(pdf).pages
+        for annotation in page.get("/Annots", [])
+        if "/URI" in annotation.get_object().get("/A", {})
+    ]
+    assert any(re.search(r"/issues/21/#item-\d+$", uri) for uri in uris), uris
 
 
 def test_an_existing_issue_is_never_overwritten(fetched: Path) -> None:
