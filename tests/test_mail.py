@@ -309,6 +309,25 @@ def test_a_follow_up_links_the_entry_it_follows(small_root: Path, server: SmtpSe
     assert "Follow-up to #21" in " ".join(text_part(message).split())
 
 
+def test_previously_links_the_entry_of_the_earlier_issue(
+    small_root: Path, server: SmtpServer
+) -> None:
+    path = small_root / "issues" / "22.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    earlier = {**data, "number": 21, "date": "2021-07-01", "sections": data["sections"][::-1]}
+    (small_root / "issues" / "21.yaml").write_text(
+        yaml.safe_dump(earlier, allow_unicode=True), encoding="utf-8"
+    )
+    data["sections"][0]["items"][0]["previously"] = [21]  # Sichuan: the 2nd entry of #21
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    hrefs, footnotes = all_links(message)
+    linked = "https://news.example.org/blockchain-asia/issues/21/#item-2"
+    assert linked in hrefs and linked in footnotes
+    assert "Previously in #21" in " ".join(text_part(message).split())
+
+
 def test_a_send_without_the_site_url_is_refused_but_a_dry_run_warns(
     small_root: Path, server: SmtpServer, tmp_path: Path
 ) -> None:

@@ -21,7 +21,15 @@ from digest.errors import ConfigError, UserError
 from digest.mail.body import GMAIL_CLIP_BYTES, MAIL_POLICY, email_body
 from digest.markdown import markdown_html, markdown_inline
 from digest.models import Config, Issue
-from digest.render import absolute_issue_url, pdf_name, template_helpers
+from digest.render import (
+    absolute_issue_url,
+    anchor_of,
+    cited_issues,
+    numbered_items,
+    pdf_name,
+    previously_anchors,
+    template_helpers,
+)
 from digest.sanitize import safe_url
 from digest.smtplink import dot_stuff
 
@@ -238,7 +246,7 @@ def compose(
 ) -> Letter:
     """The message for an issue, built once: text, HTML and the PDF, with shared headers."""
     parts = message_parts(config, issue, subject_prefix=subject_prefix)
-    body = email_body(theme.environment(config), email_context(config, parts), issue)
+    body = email_body(theme.environment(config), email_context(config, parts, issue), issue)
 
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = parts.subject
@@ -265,18 +273,26 @@ def compose(
     )
 
 
-def email_context(config: Config, parts: Parts) -> dict[str, Any]:
+def email_context(config: Config, parts: Parts, issue: Issue) -> dict[str, Any]:
     """What email.html may use: the page helpers, with every link made absolute."""
     base = parts.web_url
+    anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
 
     def link(url: str | None) -> str | None:
         return safe_url(url, base)
+
+    def entry_link(number: int, position: int) -> str | None:
+        """The entry of issue `number` that the entry at `position` points back to."""
+        anchor = anchor_of(anchors, position, number)
+        return link(f"../{number}/" + (f"#{anchor}" if anchor else ""))
 
     return {
         **template_helpers(config),
         "markdown": functools.partial(markdown_html, base=base),
         "inline": functools.partial(markdown_inline, base=base),
         "link": link,
+        "entry_link": entry_link,
+        "numbered": numbered_items,
         "subject": parts.subject,
         "web_url": base,
         "pdf_name": parts.pdf_name,
