@@ -278,10 +278,12 @@ class Link:
 @dataclass(frozen=True)
 class FollowUp:
     """The earlier issue's entry a follow-up continues: its number and the entry's anchor on
-    that issue's page (issuefile.item_anchor), when known."""
+    that issue's page (issuefile.item_anchor), when known, and the entry's id when it had
+    one, by which the anchor follows the entry if that issue's entries are reordered."""
 
     issue: int
     anchor: str = ""
+    entry: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from digest.render import (
     absolute_issue_url,
     anchor_of,
     cited_issues,
+    current_follow_ups,
     numbered_items,
     previously_anchors,
     template_helpers,
@@ -32,7 +33,9 @@ def print_html(issue: Issue, config: Config) -> str:
     """The print page WeasyPrint lays out: print.html filled in for this issue. A
     "Previously" links to the cited entry on the earlier issue's page."""
     helpers = template_helpers(config)
-    anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
+    cited = cited_issues(config, issue)
+    anchors = previously_anchors(issue, cited, config.taxonomy)
+    issue = current_follow_ups(issue, cited)
 
     def entry_url(number: int, position: int) -> str | None:
         page = absolute_issue_url(config.newsletter, number)

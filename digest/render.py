@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +29,7 @@ from digest.markdown import (
 from digest.markdown import (
     markdown_html as markdown_html,  # the site imports it from here
 )
-from digest.models import Config, Issue, IssueItem, Newsletter, Taxonomy
+from digest.models import Config, FollowUp, Issue, IssueItem, Newsletter, Taxonomy
 from digest.names import shared_entry
 from digest.sanitize import safe_url
 
@@ -93,16 +93,51 @@ def previously_anchors(issue: Issue, earlier: Mapping[int, Issue], taxonomy: Tax
     return tuple(found)
 
 
+def cited_numbers(issue: Issue) -> list[int]:
+    """The earlier issues the issue's entries cite: in a "Previously" or as a follow-up."""
+    numbers = {n for item in issue.items for n in item.previously}
+    numbers |= {item.follow_up.issue for item in issue.items if item.follow_up}
+    return sorted(numbers)
+
+
 def cited_issues(config: Config, issue: Issue) -> dict[int, Issue]:
     """The earlier issues the issue's entries cite, read from their files; one that is
     missing or broken is left out (its links then go to the top of its page)."""
     cited: dict[int, Issue] = {}
-    for number in sorted({n for item in issue.items for n in item.previously}):
+    for number in cited_numbers(issue):
         try:
             cited[number] = load_issue(config, number)
         except DigestError:
             continue
     return cited
+
+
+def current_follow_ups(issue: Issue, earlier: Mapping[int, Issue]) -> Issue:
+    """The issue with each follow-up's anchor where the entry it follows now stands: found in
+    the earlier issue by its id, so reordering that issue's entries does not break the link."""
+    if not any(item.follow_up and item.follow_up.entry for item in issue.items):
+        return issue
+    sections = tuple(
+        replace(
+            section,
+            items=tuple(
+                replace(item, follow_up=_followed(item.follow_up, earlier))
+                for item in section.items
+            ),
+        )
+        for section in issue.sections
+    )
+    return replace(issue, sections=sections)
+
+
+def _followed(follow_up: FollowUp | None, earlier: Mapping[int, Issue]) -> FollowUp | None:
+    cited = earlier.get(follow_up.issue) if follow_up and follow_up.entry else None
+    if follow_up is None or cited is None:
+        return follow_up
+    for position, entry in enumerate(cited.items, start=1):
+        if entry.id == follow_up.entry:
+            return replace(follow_up, anchor=item_anchor(position))
+    return follow_up
 
 
 def anchor_of(anchors: Anchors, position: int | None, number: int) -> str | None:
@@ -201,12 +236,14 @@ def render_markdown(
     issue: Issue, config: Config, *, env: Any = None, anchors: Anchors | None = None
 ) -> str:
     """The issue as CommonMark without raw HTML (site/issues/N/N.md). "Previously" links
-    point at the cited entries: anchors from previously_anchors, else worked out from the
-    cited issues' files."""
+    point at the cited entries: anchors from previously_anchors (the issue's follow-ups
+    current already), else worked out from the cited issues' files."""
     env = env or theme.environment(config)
     newsletter = config.newsletter
     if anchors is None:
-        anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
+        cited = cited_issues(config, issue)
+        anchors = previously_anchors(issue, cited, config.taxonomy)
+        issue = current_follow_ups(issue, cited)
 
     def entry_link(number: int, anchor: str | None = None) -> str:
         # Absolute from newsletter.url; relative to this file's folder when that is unset.

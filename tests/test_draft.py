@@ -422,8 +422,9 @@ def test_a_later_report_of_a_covered_story_is_a_follow_up(
     text = text.replace("TODO: title of issue 21", "Miners leave").replace("intro: ''", "intro: Hi")
     path.write_text(text, "utf-8")
     assert digest(root, "build", "21", "--no-pdf").returncode == 0
-    covered = next(n for n, entry in enumerate(load_issue_file(path, TAXONOMY).items, 1)
-                   if "Sichuan" in entry.title)  # fmt: skip
+    covered, covered_id = next((n, entry.id) for n, entry in
+                               enumerate(load_issue_file(path, TAXONOMY).items, 1)
+                               if "Sichuan" in entry.title)  # fmt: skip
     # a later report of the same story, from another outlet
     feed_server.route("/b.xml", body=rss(
         rss_item("Sichuan hydropower ban: bitcoin miners leave", "https://b.example.com/s",
@@ -446,7 +447,7 @@ def test_a_later_report_of_a_covered_story_is_a_follow_up(
     assert "(1 follow-ups)" in done.stdout
     (entry,) = load_issue_file(root / "issues" / "22.yaml", TAXONOMY).items
     assert entry.title == "Sichuan hydropower ban: bitcoin miners leave"
-    assert entry.follow_up == FollowUp(issue=21, anchor=f"item-{covered}")
+    assert covered_id and entry.follow_up == FollowUp(21, f"item-{covered}", entry=covered_id)
     assert 21 not in entry.previously
     assert digest(root, "build", "22", "--no-pdf").returncode == 0
     folder = root / ".digest" / "preview" / "issues" / "22"
@@ -455,3 +456,16 @@ def test_a_later_report_of_a_covered_story_is_a_follow_up(
     markdown = (folder / "22.md").read_text("utf-8")
     assert f"Follow-up to [\\#21](<https://news.example.org/issues/21/#item-{covered}>)" in markdown
     assert "Previously" not in markdown  # the follow-up's link says it already
+
+    # The editor reorders issue 21: the follow-up's link follows its entry to its new place.
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["sections"] = [{**s, "items": s["items"][::-1]} for s in data["sections"][::-1]]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    moved = next(n for n, e in enumerate(load_issue_file(path, TAXONOMY).items, 1)
+                 if e.id == covered_id)  # fmt: skip
+    assert moved != covered
+    assert digest(root, "build", "22", "--no-pdf").returncode == 0
+    page = (folder / "index.html").read_text("utf-8")
+    assert f'Follow-up to <a href="../../issues/21/index.html#item-{moved}">#21</a>' in page
+    markdown = (folder / "22.md").read_text("utf-8")
+    assert f"(<https://news.example.org/issues/21/#item-{moved}>)" in markdown

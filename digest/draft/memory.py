@@ -79,7 +79,9 @@ def covered_stories(issues: Iterable[Issue], story_of: Mapping[str, str]) -> dic
             keys = [entry.id] if entry.id else []
             for key in (*keys, *sorted(entry_urls(entry))):
                 if story := story_of.get(key):
-                    covered[story] = FollowUp(issue=issue.number, anchor=item_anchor(position))
+                    covered[story] = FollowUp(
+                        issue=issue.number, anchor=item_anchor(position), entry=entry.id or ""
+                    )
     return covered
 
 

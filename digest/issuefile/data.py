@@ -95,7 +95,10 @@ def _follow_up_data(follow_up: FollowUp | None) -> int | dict[str, Any] | None:
         return None
     if not follow_up.anchor:
         return follow_up.issue
-    return {"issue": follow_up.issue, "anchor": follow_up.anchor}
+    data: dict[str, Any] = {"issue": follow_up.issue, "anchor": follow_up.anchor}
+    if follow_up.entry:
+        data["entry"] = follow_up.entry
+    return data
 
 
 def _put(data: dict[str, Any], key: str, value: Any) -> None:
@@ -156,7 +159,11 @@ def _follow_up_from(value: int | dict[str, Any] | None) -> FollowUp | None:
     if value is None:
         return None
     if isinstance(value, dict):
-        return FollowUp(issue=int(value["issue"]), anchor=value.get("anchor", ""))
+        return FollowUp(
+            issue=int(value["issue"]),
+            anchor=value.get("anchor", ""),
+            entry=value.get("entry", ""),
+        )
     return FollowUp(issue=int(value))
 
 

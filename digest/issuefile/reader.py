@@ -37,7 +37,7 @@ ITEM_KEYS = {
     "title", "url", "source", "date", "countries", "topics", "body", "also", "lang",
     "previously", "id", "follow_up",
 }  # fmt: skip
-FOLLOW_UP_KEYS = {"issue", "anchor"}
+FOLLOW_UP_KEYS = {"issue", "anchor", "entry"}
 LINK_KEYS = {"source", "url"}
 TIMELINE_KEYS = {"date", "text"}
 
@@ -193,15 +193,16 @@ class _IssueReader(FieldReader):
         if isinstance(got, dict):
             self.known_keys(got, k, FOLLOW_UP_KEYS)
             number, anchor = got.get("issue"), self.text(got, (*k, "anchor"))
+            entry = self.text(got, (*k, "entry"))
             where = (*k, "issue")
         else:
-            number, anchor, where = got, "", k
+            number, anchor, entry, where = got, "", "", k
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             self.fail(where, f"expected an issue number, got {describe(number)}",
                       "Write follow_up: 21, or {issue: 21, anchor: item-3}.")  # fmt: skip
         if anchor and not _ANCHOR.match(anchor):
             self.fail((*k, "anchor"), f"'{shorten(anchor)}' is not an anchor like item-3")
-        return FollowUp(issue=int(number), anchor=anchor)
+        return FollowUp(issue=int(number), anchor=anchor, entry=entry)
 
     # ------------------------------------------------------------ typed values
 

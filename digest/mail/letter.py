@@ -22,9 +22,11 @@ from digest.mail.body import GMAIL_CLIP_BYTES, MAIL_POLICY, email_body
 from digest.markdown import markdown_html, markdown_inline
 from digest.models import Config, Issue
 from digest.render import (
+    Anchors,
     absolute_issue_url,
     anchor_of,
     cited_issues,
+    current_follow_ups,
     numbered_items,
     pdf_name,
     previously_anchors,
@@ -246,7 +248,10 @@ def compose(
 ) -> Letter:
     """The message for an issue, built once: text, HTML and the PDF, with shared headers."""
     parts = message_parts(config, issue, subject_prefix=subject_prefix)
-    body = email_body(theme.environment(config), email_context(config, parts, issue), issue)
+    cited = cited_issues(config, issue)
+    issue = current_follow_ups(issue, cited)
+    anchors = previously_anchors(issue, cited, config.taxonomy)
+    body = email_body(theme.environment(config), email_context(config, parts, anchors), issue)
 
     message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = parts.subject
@@ -273,10 +278,10 @@ def compose(
     )
 
 
-def email_context(config: Config, parts: Parts, issue: Issue) -> dict[str, Any]:
-    """What email.html may use: the page helpers, with every link made absolute."""
+def email_context(config: Config, parts: Parts, anchors: Anchors) -> dict[str, Any]:
+    """What email.html may use: the page helpers, with every link made absolute; anchors:
+    where each "Previously" points (render.previously_anchors)."""
     base = parts.web_url
-    anchors = previously_anchors(issue, cited_issues(config, issue), config.taxonomy)
 
     def link(url: str | None) -> str | None:
         return safe_url(url, base)

@@ -16,7 +16,10 @@ import jinja2
 from digest import theme
 from digest.models import Config, Issue
 from digest.render import (
+    Anchors,
     PageLinks,
+    cited_numbers,
+    current_follow_ups,
     markdown_name,
     pdf_name,
     previously_anchors,
@@ -100,7 +103,9 @@ def queue_pdfs(plan: Plan, ctx: SiteContext) -> None:
     queued for make_pdfs (plan.pdfs)."""
     for number in ctx.numbers:
         rel = f"issues/{number}/{pdf_name(ctx.config.newsletter, number)}"
-        key = _issue_key(ctx, number)
+        issue = current_follow_ups(ctx.issues[number], ctx.issues)
+        anchors = previously_anchors(issue, ctx.issues, ctx.config.taxonomy)
+        key = hash_parts(_issue_key(ctx, number), _targets(issue, anchors))
         plan.has_pdf[number] = plan_pdf(plan, ctx, ctx.issues[number], rel, key)
 
 
@@ -108,12 +113,12 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
     """Each issue's page and Markdown (queue_pdfs has said which have a PDF)."""
     config, numbers = ctx.config, ctx.numbers
     for index, number in enumerate(numbers):
-        issue = ctx.issues[number]
+        issue = current_follow_ups(ctx.issues[number], ctx.issues)
         folder = f"issues/{number}"
-        issue_key = _issue_key(ctx, number)
         anchors = previously_anchors(issue, ctx.issues, config.taxonomy)
+        issue_key = hash_parts(_issue_key(ctx, number), _targets(issue, anchors))
         md_rel = f"{folder}/{markdown_name(number)}"
-        md_key = hash_parts(issue_key, repr(anchors))
+        md_key = issue_key
         if not plan.fresh(md_rel, md_key):
             markdown = render_markdown(issue, config, env=ctx.env, anchors=anchors)
             plan.put(md_rel, markdown.encode(), md_key)
@@ -125,7 +130,7 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
             next=_neighbour(ctx, index + 1),
             existing=frozenset(
                 n
-                for n in (*_cited(issue), *numbers[max(index - 1, 0) : index + 2])
+                for n in (*cited_numbers(issue), *numbers[max(index - 1, 0) : index + 2])
                 if n in ctx.issues
             ),
             anchors=anchors,
@@ -195,8 +200,9 @@ def _neighbour(ctx: SiteContext, index: int) -> tuple[int, str] | None:
     return None
 
 
-def _cited(issue: Issue) -> list[int]:
-    return sorted({n for item in issue.items for n in item.previously})
+def _targets(issue: Issue, anchors: Anchors) -> str:
+    """What an issue's links into earlier issues point at (they change when those do)."""
+    return repr((anchors, tuple(item.follow_up for item in issue.items)))
 
 
 def plan_shared(plan: Plan, ctx: SiteContext) -> None:
