@@ -451,6 +451,10 @@ def test_an_event_announced_for_a_time_to_come_reads_unlike_the_event() -> None:
     )
     zh_control = alike("Kestrel代币将于周五上市", zh_debut)
     assert alike("Kestrel代币将于明日上市", zh_debut) < 0.7 * zh_control
+    assert alike("Kestrel代币月底上市", zh_debut) < 0.7 * zh_control
+    # figures "as of the end of June" are a report of what came, not of what is to come
+    as_of = alike("截至6月底Kestrel代币上市", zh_debut)
+    assert as_of == alike("截至6月初Kestrel代币上市", zh_debut)
 
 
 def test_a_hack_that_happens_again_is_a_new_story() -> None:

@@ -175,7 +175,9 @@ AHEAD_TERM = KIND_MARK + "ahead"
 # a day or a week later, are another story.
 _AHEAD = re.compile(
     r"\b(?:as (?:soon|early) as|tomorrow|next (?:week|month)|nears|nearing)\b"
-    r"|明日|明天|即将|下周|下月|月底|月尾"
+    r"|明日|明天|即将|下周|下月"
+    # the end of a month to come, not "as of the end of June" (截至6月底), a report's figures
+    r"|(?<!截至)(?<!截止)(?<!截至\d)(?<!截止\d)(?<!截至\d\d)(?<!截止\d\d)月[底尾]"
 )
 
 
