@@ -8,8 +8,9 @@ deploy from another clone does not clash, and a site the branch already holds ma
 A folder (a web server's root): the new tree is written into a release folder beside the
 target, then the target, a symbolic link, is switched to it by one rename, which is atomic:
 a reader gets the old site or the new one, never a mix. The release before is kept (to go
-back by hand); older ones are removed. A target that is a plain folder is moved aside into the
-releases once, which leaves a moment without a site; every later deploy is the one rename.
+back by hand); older ones are removed. A target that is a plain folder is swapped for the link
+in one step too (Linux's renameat2 exchange), then kept among the releases; where the system
+cannot swap, it is moved aside first, which leaves a moment without a site, once.
 
 Before anything is changed the site is checked: it must exist, be newer than every issue
 file, feeds.yaml and the theme, and hold no issue marked `draft: true`. Dotfiles of the site
@@ -19,6 +20,7 @@ file, feeds.yaml and the theme, and hold no issue marked `draft: true`. Dotfiles
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import os
 import shutil
@@ -400,17 +402,38 @@ def switch_release(folder: Path, release: Path) -> None:
     one it pointed at before."""
     releases = releases_dir(folder)
     previous = folder.resolve() if folder.is_symlink() else None
-    if folder.exists() and not folder.is_symlink():
-        previous = Path(tempfile.mkdtemp(prefix="release-", dir=releases))
-        os.replace(folder, previous / "site")  # once: a plain folder becomes a release
     link = folder.parent / f".{folder.name}.link-{os.getpid()}"
     link.unlink(missing_ok=True)
     link.symlink_to(os.path.relpath(release, folder.parent))
-    os.replace(link, folder)
+    if folder.exists() and not folder.is_symlink():  # once: a plain folder becomes a release
+        previous = Path(tempfile.mkdtemp(prefix="release-", dir=releases))
+        if _exchange(link, folder):  # the link is the target now; the folder is at `link`
+            os.replace(link, previous / "site")
+        else:
+            os.replace(folder, previous / "site")
+            os.replace(link, folder)
+    else:
+        os.replace(link, folder)
     keep = {release.resolve(), previous}
     for old in releases.iterdir():
         if old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (renameat2 with RENAME_EXCHANGE, Linux 3.15 and
+    glibc 2.28 on); False where the system or the file system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return bool(done == 0)
 
 
 def _served(folder: Path) -> dict[str, str]:

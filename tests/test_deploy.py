@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.cli import CliResult, run_digest
@@ -195,6 +196,28 @@ def test_a_plain_folder_target_is_moved_aside_once(with_folder: tuple[Path, Path
     assert target.is_symlink() and not (target / "old.html").exists()
     kept = list(releases_dir(target).rglob("old.html"))
     assert len(kept) == 1
+
+
+def test_a_plain_folder_target_is_swapped_for_the_link_with_no_moment_without_a_site(
+    with_folder: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rename the switch makes leaves the target serving a site."""
+    root, target = with_folder
+    target.mkdir()
+    (target / "index.html").write_text("the site before digest")
+    release = stage_release(published_files(root / "site"), target)
+    served: list[bool] = []
+    rename = os.replace
+
+    def observed(source: Any, destination: Any) -> None:
+        rename(source, destination)
+        served.append((target / "index.html").is_file())
+
+    monkeypatch.setattr(os, "replace", observed)
+    switch_release(target, release)
+    assert served and all(served)
+    assert target.is_symlink() and target.resolve() == release.resolve()
+    assert list(releases_dir(target).rglob("index.html"))  # the old site, kept
 
 
 def test_an_unwritable_folder_target_is_a_short_error(with_folder: tuple[Path, Path]) -> None:
