@@ -42,10 +42,14 @@ def simplified(text: str) -> str:
 
 @dataclass(frozen=True)
 class NameTable:
-    """One Aho-Corasick automaton over every alias, lowercased. An abbreviation or a short
-    capitalised name (SEC, US, Fed) counts only where the text writes it so."""
+    """Two Aho-Corasick automata: one over the aliases matched in any case, lowercased, and one
+    over the abbreviations and short capitalised names (SEC, US, Fed), which count only where
+    the text writes them so, as written ("ed" inside "warned" is no ED to look at)."""
 
-    automaton: AhoCorasick
+    automaton: AhoCorasick  # the aliases matched in any case, lowercased
+    found_by: tuple[int, ...]  # each of its patterns' alias (an index into aliases)
+    written: AhoCorasick  # the aliases matched as written
+    written_by: tuple[int, ...]
     aliases: tuple[str, ...]
     terms: tuple[str, ...]
     latin: tuple[bool, ...]
@@ -62,18 +66,24 @@ class NameTable:
         found: set[str] = set()
         pieces: list[str] = []
         last = 0
-        checks, word_chars = self.checks, _ASCII_WORD_CHARS
-        # Most matches are short names inside longer words ("ed" in "warned"), so the test
-        # that rejects them comes first and costs no call.
-        for index, start, end in self.automaton.find_matches_as_indexes(lowered):
-            check = checks[index]
-            if check:
+        checks, word_chars, terms = self.checks, _ASCII_WORD_CHARS, self.terms
+        by = self.found_by
+        matches = [
+            (by[i], start, end) for i, start, end in self.automaton.find_matches_as_indexes(lowered)
+        ]
+        written = self.written.find_matches_as_indexes(text)
+        if written:  # one list, left to right, the longer of two at one place first
+            by = self.written_by
+            matches += [(by[i], start, end) for i, start, end in written]
+            matches.sort(key=lambda match: (match[1], -match[2]))
+        for index, start, end in matches:
+            if start < last:  # inside a name taken already
+                continue
+            if checks[index]:  # a Latin name: a whole word only
                 before = lowered[start - 1] if start else ""
                 if before in word_chars or lowered[end : end + 1] in word_chars:
                     continue
-                if check == _AS_WRITTEN and text[start:end] != self.aliases[index]:
-                    continue
-            found.add(self.terms[index])
+            found.add(terms[index])
             pieces.append(lowered[last:start])
             last = end
         if not found:
@@ -83,10 +93,11 @@ class NameTable:
 
     def cjk_names(self, run: str) -> list[tuple[str, int, int]]:
         """The names in a run of CJK text: (concept term, start, end), left to right."""
+        by, latin = self.found_by, self.latin
         return [
-            (self.terms[index], start, end)
+            (self.terms[by[index]], start, end)
             for index, start, end in self.automaton.find_matches_as_indexes(run)
-            if not self.latin[index]
+            if not latin[by[index]]
         ]
 
 
@@ -128,12 +139,13 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
     spellings = tuple(chosen.values())
     as_written = tuple(map(_matched_as_written, spellings))
     latin = tuple(not CJK.search(a) for a in spellings)
+    any_case = [i for i, written in enumerate(as_written) if not written]
+    exact = [i for i, written in enumerate(as_written) if written]
     return NameTable(
-        automaton=AhoCorasick(
-            [a.lower() for a in spellings],
-            matchkind=MatchKind.LeftmostLongest,
-            implementation=Implementation.DFA,
-        ),
+        automaton=_automaton([spellings[i].lower() for i in any_case]),
+        found_by=tuple(any_case),
+        written=_automaton([spellings[i] for i in exact]),
+        written_by=tuple(exact),
         aliases=spellings,
         terms=tuple(term_of_alias[a] for a in spellings),
         latin=latin,
@@ -148,6 +160,12 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
             (_AS_WRITTEN if written else _WHOLE_WORD) if is_latin else 0
             for written, is_latin in zip(as_written, latin, strict=True)
         ),
+    )
+
+
+def _automaton(patterns: list[str]) -> AhoCorasick:
+    return AhoCorasick(
+        patterns, matchkind=MatchKind.LeftmostLongest, implementation=Implementation.DFA
     )
 
 
