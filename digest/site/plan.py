@@ -64,6 +64,8 @@ class Plan:
     pdfs: list[tuple[Issue, str, str]] = field(default_factory=list)  # to make: issue, rel, key
     has_pdf: dict[int, bool] = field(default_factory=dict)  # issue -> the site has its PDF
     pdf_process: PdfProcess | None = None  # making the queued PDFs, when not made in-process
+    # issue -> it with its follow-ups current, and where its "Previously" links point
+    linked: dict[int, tuple[Issue, Anchors]] = field(default_factory=dict)
 
     def fresh(self, rel: str, key: str) -> bool:
         """True (and recorded) when rel was built from these very inputs and is still there."""
@@ -103,8 +105,7 @@ def queue_pdfs(plan: Plan, ctx: SiteContext) -> None:
     queued for make_pdfs (plan.pdfs)."""
     for number in ctx.numbers:
         rel = f"issues/{number}/{pdf_name(ctx.config.newsletter, number)}"
-        issue = current_follow_ups(ctx.issues[number], ctx.issues)
-        anchors = previously_anchors(issue, ctx.issues, ctx.config.taxonomy)
+        issue, anchors = _linked(plan, ctx, number)
         key = hash_parts(_issue_key(ctx, number), _targets(issue, anchors))
         plan.has_pdf[number] = plan_pdf(plan, ctx, ctx.issues[number], rel, key)
 
@@ -113,9 +114,8 @@ def plan_issues(plan: Plan, ctx: SiteContext) -> None:
     """Each issue's page and Markdown (queue_pdfs has said which have a PDF)."""
     config, numbers = ctx.config, ctx.numbers
     for index, number in enumerate(numbers):
-        issue = current_follow_ups(ctx.issues[number], ctx.issues)
+        issue, anchors = _linked(plan, ctx, number)
         folder = f"issues/{number}"
-        anchors = previously_anchors(issue, ctx.issues, config.taxonomy)
         issue_key = hash_parts(_issue_key(ctx, number), _targets(issue, anchors))
         md_rel = f"{folder}/{markdown_name(number)}"
         md_key = issue_key
@@ -198,6 +198,14 @@ def _neighbour(ctx: SiteContext, index: int) -> tuple[int, str] | None:
         number = ctx.numbers[index]
         return (number, ctx.issues[number].title)
     return None
+
+
+def _linked(plan: Plan, ctx: SiteContext, number: int) -> tuple[Issue, Anchors]:
+    """The issue with its follow-ups current, and where its "Previously" links point."""
+    if number not in plan.linked:
+        issue = current_follow_ups(ctx.issues[number], ctx.issues)
+        plan.linked[number] = (issue, previously_anchors(issue, ctx.issues, ctx.config.taxonomy))
+    return plan.linked[number]
 
 
 def _targets(issue: Issue, anchors: Anchors) -> str:
