@@ -287,3 +287,12 @@ def test_our_real_headlines_topics_meet_the_targets() -> None:
     assert sum(topics.values(), Score()).f1 >= 0.85
     labelled = [s for s in topics.values() if s.true_pos + s.false_neg]
     assert min(s.f1 for s in labelled) >= 0.6
+
+
+def test_our_real_headlines_stories_meet_the_targets() -> None:
+    """Grouped in memory (a fetch does as well or better: see python -m digest.evaluate)."""
+    report = evaluate(load_eval_set(REAL_SET), builtin_taxonomy())
+    assert report.story_detail is not None
+    pairs = report.story_detail.pairs
+    assert pairs.precision >= 0.95 and pairs.f1 >= 0.88
+    assert report.story_detail.cross_share >= 0.8
