@@ -301,12 +301,19 @@ def test_a_follow_up_links_the_entry_it_follows(small_root: Path, server: SmtpSe
     entry = next(item for section in data["sections"] for item in section.get("items", []))
     entry["follow_up"] = {"issue": 21, "anchor": "item-2"}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
-    message = server.handler.messages()[0]
-    hrefs, footnotes = all_links(message)
+    hrefs, footnotes, text = sent_links_and_text(small_root, server)
     linked = "https://news.example.org/blockchain-asia/issues/21/#item-2"
     assert linked in hrefs and linked in footnotes
-    assert "Follow-up to #21" in " ".join(text_part(message).split())
+    assert "Follow-up to #21" in text
+
+
+def sent_links_and_text(root: Path, server: SmtpServer) -> tuple[list[str], list[str], str]:
+    """Issue 22 sent to one reader: the HTML part's links, the text part's footnoted links,
+    and the text part on one line."""
+    assert digest(root, "send", "22", "--to", "ann@example.org").returncode == 0
+    message = server.handler.messages()[0]
+    hrefs, footnotes = all_links(message)
+    return hrefs, footnotes, " ".join(text_part(message).split())
 
 
 def test_previously_links_the_entry_of_the_earlier_issue(
@@ -320,12 +327,10 @@ def test_previously_links_the_entry_of_the_earlier_issue(
     )
     data["sections"][0]["items"][0]["previously"] = [21]  # Sichuan: the 2nd entry of #21
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert digest(small_root, "send", "22", "--to", "ann@example.org").returncode == 0
-    message = server.handler.messages()[0]
-    hrefs, footnotes = all_links(message)
+    hrefs, footnotes, text = sent_links_and_text(small_root, server)
     linked = "https://news.example.org/blockchain-asia/issues/21/#item-2"
     assert linked in hrefs and linked in footnotes
-    assert "Previously in #21" in " ".join(text_part(message).split())
+    assert "Previously in #21" in text
 
 
 def test_a_send_without_the_site_url_is_refused_but_a_dry_run_warns(
