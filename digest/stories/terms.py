@@ -10,7 +10,7 @@ import re
 from digest.crosslang import NameTable, name_table, quantity_terms, simplified
 from digest.names import CJK, CJK_RANGES
 
-SUMMARY_CHARS = 400  # the opening of a summary that is compared: its first two or three sentences
+SUMMARY_CHARS = 300  # the opening of a summary that is compared: its first two or three sentences
 
 _WORD = re.compile(rf"[a-z0-9]+(?:['.,][a-z0-9]+)*|[{CJK_RANGES}]+")
 STOPWORDS = frozenset(
