@@ -21,7 +21,7 @@ PRIOR_WEIGHT = 2
 COUNTRY_THRESHOLD = 4  # one title hit, two summary hits, or a summary hit plus the feed's prior
 LONE_COUNTRY_THRESHOLD = 2  # one summary hit, when no other country is named as often
 TOPIC_THRESHOLD = 2  # topics are asked of relevant items only: one mention is enough, or two
-# weak hints, or one in the title
+# weak hints (a weak hint weighs the same in the title)
 SUMMARY_CHARS = 2000  # a summary's opening says what it is about; the rest only costs time
 # An act counts when one who acts in its topic is named this close (in characters, either
 # side): "the SEC fined the exchange", "fined by the regulator", not an exchange's own
