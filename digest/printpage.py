@@ -17,10 +17,8 @@ from digest.models import Config, Issue
 from digest.render import (
     absolute_issue_url,
     anchor_of,
-    cited_issues,
-    current_follow_ups,
+    linked_issue,
     numbered_items,
-    previously_anchors,
     template_helpers,
 )
 
@@ -33,9 +31,7 @@ def print_html(issue: Issue, config: Config) -> str:
     """The print page WeasyPrint lays out: print.html filled in for this issue. A
     "Previously" links to the cited entry on the earlier issue's page."""
     helpers = template_helpers(config)
-    cited = cited_issues(config, issue)
-    anchors = previously_anchors(issue, cited, config.taxonomy)
-    issue = current_follow_ups(issue, cited)
+    issue, anchors = linked_issue(config, issue)
 
     def entry_url(number: int, position: int) -> str | None:
         page = absolute_issue_url(config.newsletter, number)

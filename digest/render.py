@@ -140,6 +140,18 @@ def _followed(follow_up: FollowUp | None, earlier: Mapping[int, Issue]) -> Follo
     return follow_up
 
 
+def links_into(
+    issue: Issue, earlier: Mapping[int, Issue], taxonomy: Taxonomy
+) -> tuple[Issue, Anchors]:
+    """The issue with its follow-ups current, and where its "Previously" links point."""
+    return current_follow_ups(issue, earlier), previously_anchors(issue, earlier, taxonomy)
+
+
+def linked_issue(config: Config, issue: Issue) -> tuple[Issue, Anchors]:
+    """links_into, from the cited issues' files."""
+    return links_into(issue, cited_issues(config, issue), config.taxonomy)
+
+
 def anchor_of(anchors: Anchors, position: int | None, number: int) -> str | None:
     return next((a for p, n, a in anchors if p == position and n == number), None)
 
@@ -241,9 +253,7 @@ def render_markdown(
     env = env or theme.environment(config)
     newsletter = config.newsletter
     if anchors is None:
-        cited = cited_issues(config, issue)
-        anchors = previously_anchors(issue, cited, config.taxonomy)
-        issue = current_follow_ups(issue, cited)
+        issue, anchors = linked_issue(config, issue)
 
     def entry_link(number: int, anchor: str | None = None) -> str:
         # Absolute from newsletter.url; relative to this file's folder when that is unset.

@@ -25,11 +25,9 @@ from digest.render import (
     Anchors,
     absolute_issue_url,
     anchor_of,
-    cited_issues,
-    current_follow_ups,
+    linked_issue,
     numbered_items,
     pdf_name,
-    previously_anchors,
     template_helpers,
 )
 from digest.sanitize import safe_url
@@ -248,9 +246,7 @@ def compose(
 ) -> Letter:
     """The message for an issue, built once: text, HTML and the PDF, with shared headers."""
     parts = message_parts(config, issue, subject_prefix=subject_prefix)
-    cited = cited_issues(config, issue)
-    issue = current_follow_ups(issue, cited)
-    anchors = previously_anchors(issue, cited, config.taxonomy)
+    issue, anchors = linked_issue(config, issue)
     body = email_body(theme.environment(config), email_context(config, parts, anchors), issue)
 
     message = EmailMessage(policy=MAIL_POLICY)

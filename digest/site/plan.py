@@ -19,10 +19,9 @@ from digest.render import (
     Anchors,
     PageLinks,
     cited_numbers,
-    current_follow_ups,
+    links_into,
     markdown_name,
     pdf_name,
-    previously_anchors,
     render_html,
     render_markdown,
     template_helpers,
@@ -203,8 +202,7 @@ def _neighbour(ctx: SiteContext, index: int) -> tuple[int, str] | None:
 def _linked(plan: Plan, ctx: SiteContext, number: int) -> tuple[Issue, Anchors]:
     """The issue with its follow-ups current, and where its "Previously" links point."""
     if number not in plan.linked:
-        issue = current_follow_ups(ctx.issues[number], ctx.issues)
-        plan.linked[number] = (issue, previously_anchors(issue, ctx.issues, ctx.config.taxonomy))
+        plan.linked[number] = links_into(ctx.issues[number], ctx.issues, ctx.config.taxonomy)
     return plan.linked[number]
 
 
