@@ -31,6 +31,7 @@ from digest.theme import theme_dirs
 HOST = "127.0.0.1"
 VERSION_PATH = "/__digest/version"  # the number of the latest build, for live reload
 Reporter = Callable[[str], None]
+SETTLE_LOOKS = 20  # at most this many looks before a build, however busy the writes
 
 _BODY = re.compile(rb"<body[^>]*>", re.IGNORECASE)
 _RELOAD = """<script>(function () {
@@ -153,12 +154,14 @@ class PreviewServer:
         port: int = 8000,
         pdfs: bool = True,
         poll: float = 0.5,
+        settle: float = 0.05,
         report: Reporter = print,
     ) -> None:
         self.config = config
         self.out = (out or preview_dir(config)).resolve()
         self.pdfs = pdfs
         self.poll = poll
+        self.settle = settle  # inputs unchanged this long are taken as saved
         self.report = report
         self.out.mkdir(parents=True, exist_ok=True)
         handler_class = type("Handler", (_PreviewHandler,), {"preview": self})
@@ -206,9 +209,21 @@ class PreviewServer:
         now = snapshot(self.config)
         if now == self._seen:
             return False
-        self._seen = now
+        self._seen = self._settled(now)
         self.build()
         return True
+
+    def _settled(self, now: Snapshot) -> Snapshot:
+        """The inputs once they stop changing: a save seen halfway (the file emptied, not yet
+        written) would otherwise be built and flash an error."""
+        for _ in range(SETTLE_LOOKS):
+            if self._stop.wait(self.settle):
+                break
+            later = snapshot(self.config)
+            if later == now:
+                break
+            now = later
+        return now
 
     def start(self) -> None:
         for target in (self.httpd.serve_forever, self._watch):
