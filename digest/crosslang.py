@@ -21,7 +21,7 @@ import yaml
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
 from digest.names import CJK
-from digest.taxonomy import builtin_taxonomy
+from digest.taxonomy import builtin_taxonomy, gazetteer, world_countries
 
 AMOUNT_MARK = "#"
 DATE_MARK = "@"
@@ -115,6 +115,20 @@ def _matched_as_written(alias: str) -> bool:
     return alias[:1].isupper() and len(alias) <= 4 and alias.isalpha()
 
 
+def _world_country_names() -> list[tuple[str, ...]]:
+    """The names of each country outside the taxonomy, English and Chinese: one concept, so
+    that Montenegro and 黑山共和国 are one name. (A taxonomy country's aliases are its cities
+    and bodies as well; the names file joins its names.)"""
+    chinese: dict[str, list[str]] = {}
+    for name, code, kind in gazetteer():
+        if kind == f"{code} country":
+            chinese.setdefault(code, []).append(name)
+    return [
+        (name, *aliases, *chinese.get(code, ()))
+        for code, (name, aliases) in world_countries().items()
+    ]
+
+
 @cache
 def name_table(term_of: Callable[[str], str]) -> NameTable:
     """The names file and the taxonomy's country names, compiled; term_of spells a one-word
@@ -126,6 +140,10 @@ def name_table(term_of: Callable[[str], str]) -> NameTable:
     for key, aliases in data.items():
         term = _concept_term(str(key), term_of)
         for alias in (str(key), *(str(a) for a in aliases or ())):
+            term_of_alias.setdefault(simplified(alias), term)
+    for names in _world_country_names():
+        term = _concept_term(names[0], term_of)
+        for alias in names:
             term_of_alias.setdefault(simplified(alias), term)
     for country in builtin_taxonomy().countries.values():
         for alias in (country.name, *country.aliases):

@@ -83,6 +83,9 @@ class Country:
     name: str
     aliases: tuple[str, ...] = ()  # names, cities, regulators, currencies; any language
     asian: bool = True
+    # False where the name alone is mostly something else (Georgia, a US state; Jordan, a
+    # first name): the country is then found by its aliases only.
+    name_tags: bool = True
 
 
 @dataclass(frozen=True)

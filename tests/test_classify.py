@@ -300,6 +300,25 @@ def test_a_place_shared_by_several_countries_does_not_tag() -> None:
     assert classify("Victoria crypto fund raises $5 million").countries == ()
 
 
+def test_a_country_outside_the_taxonomy_is_tagged_by_its_names_and_capital() -> None:
+    assert classify("Terra founder Do Kwon arrested in Montenegro").countries == ("KR", "ME")
+    assert classify("Kenya weighs a tax on crypto transfers").countries == ("KE",)
+    assert classify("加密货币交易所在肯尼亚获得牌照").countries == ("KE",)
+    assert classify("Bybit opens a bitcoin office in Tbilisi").countries == ("GE",)
+    assert TAX.countries["GE"].name == "Georgia" and not TAX.countries["GE"].asian
+    lines = explain(classify("Crypto exchange opens in Nairobi"))
+    assert 'country KE: "Nairobi" (KE capital)' in lines
+
+
+def test_a_country_name_that_is_mostly_something_else_does_not_tag() -> None:
+    assert classify("Jordan Belfort warns bitcoin buyers").countries == ()
+    assert classify("Chad and his friends bought ether").countries == ()
+    assert classify("Crypto club sponsors a team Jersey").countries == ()
+    assert classify("沿海地区的比特币矿场").countries == ()  # 海地 (Haiti) inside 沿海地区
+    assert classify("监管部门增加纳入比特币交易所").countries == ()  # 加纳 (Ghana) inside 增加纳入
+    assert classify("Crypto fugitive held with forged Costa Rican papers").countries == ()
+
+
 def test_explain_says_what_a_place_or_institution_is() -> None:
     lines = explain(classify("Texas miners unplug as SEC sues an exchange"))
     assert 'country US: "Texas" (US state), "SEC" (US regulator)' in lines

@@ -99,7 +99,7 @@ def feeds_yaml_with_additions(root: Path) -> Path:
         "feeds: []\n"
         "countries:\n"
         "  CN: {aliases: [Guangxi]}\n"
-        "  ME: {name: Montenegro, aliases: [Podgorica, 黑山共和國]}\n"
+        "  XK: {name: Kosovo, aliases: [Pristina, 科索沃]}\n"
         "topics:\n"
         "  mining: {keywords: [hashing hall]}\n"
         "  gaming: {name: Gaming, keywords: [GameFi]}\n"
@@ -120,10 +120,10 @@ def test_digest_taxonomy_json_shows_built_in_and_feeds_yaml_additions(tmp_path: 
     got = json.loads(done.stdout)
     assert "Guangxi" in got["countries"]["CN"]["aliases"]
     assert "Sichuan" in got["countries"]["CN"]["aliases"]  # built-in ones stay
-    assert got["countries"]["ME"] == {
-        "name": "Montenegro",
+    assert got["countries"]["XK"] == {
+        "name": "Kosovo",
         "asian": True,
-        "aliases": ["Podgorica", "黑山共和國"],
+        "aliases": ["Pristina", "科索沃"],
     }
     assert "hashing hall" in got["topics"]["mining"]["keywords"]
     assert got["topics"]["gaming"]["name"] == "Gaming"
@@ -136,7 +136,7 @@ def test_digest_taxonomy_text_lists_every_entry(tmp_path: Path) -> None:
     root = feeds_yaml_with_additions(tmp_path / "nl")
     done = digest("--root", str(root), "taxonomy")
     assert done.returncode == 0, done.stderr
-    assert "  ME  Montenegro: Podgorica, 黑山共和國" in done.stdout.splitlines()
+    assert "  XK  Kosovo: Pristina, 科索沃" in done.stdout.splitlines()
     assert any(
         line.startswith("  US  United States (outside Asia):") for line in done.stdout.splitlines()
     )
@@ -206,22 +206,22 @@ def save_one(config: Config, entry: Entry) -> None:
 
 
 FINED = ("Regulator fines an exchange", "The bitcoin exchange was fined by the regulator.")
-PODGORICA = "Exchange in Podgorica lists a bitcoin fund"
+PRISTINA = "Exchange in Pristina lists a bitcoin fund"
 
 
 def test_a_new_alias_in_feeds_yaml_tags_the_items_already_stored(tmp_path: Path) -> None:
     config = make_newsletter(tmp_path / "nl", [{"name": "A", "url": "https://a.example.com/f"}])
-    save_one(config, entry_of_a(PODGORICA))
-    before = digest("--root", str(config.root), "items", "--country", "ME", "--json")
+    save_one(config, entry_of_a(PRISTINA))
+    before = digest("--root", str(config.root), "items", "--country", "XK", "--json")
     assert before.returncode == 2  # no such country yet
     with (config.root / "feeds.yaml").open("a", encoding="utf-8") as handle:
-        handle.write("countries:\n  ME: {name: Montenegro, aliases: [Podgorica]}\n")
-    after = digest("--root", str(config.root), "items", "--country", "ME", "--json")
+        handle.write("countries:\n  XK: {name: Kosovo, aliases: [Pristina]}\n")
+    after = digest("--root", str(config.root), "items", "--country", "XK", "--json")
     assert after.returncode == 0, after.stderr
     assert "classifying 1 stored item again" in after.stderr
     [found] = json.loads(after.stdout)
-    assert found["title"] == PODGORICA
-    assert found["countries"] == ["ME"]
+    assert found["title"] == PRISTINA
+    assert found["countries"] == ["XK"]
 
 
 def test_a_feeds_new_default_country_reaches_its_stored_items(tmp_path: Path) -> None:
@@ -265,18 +265,18 @@ def test_items_saved_under_rules_changed_meanwhile_are_classified_again(tmp_path
     with open_store(old) as fetching:  # a fetch started under the old feeds.yaml...
         (config_path := old.root / "feeds.yaml").write_text(
             config_path.read_text("utf-8")
-            + "countries:\n  ME: {name: Montenegro, aliases: [Podgorica]}\n",
+            + "countries:\n  XK: {name: Kosovo, aliases: [Pristina]}\n",
             encoding="utf-8",
         )
         new = load_config(old.root)
         with open_store(new):  # ...another command meanwhile follows the new one...
             pass
-        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry_of_a(PODGORICA),))
+        outcome = FeedOutcome(old.feeds[0], "ok", entries=(entry_of_a(PRISTINA),))
         for _ in fetching.save_feed_results([outcome]):  # ...and the fetch saves afterwards
             pass
     with open_store(new) as store:
         [item] = store.list_items()
-    assert item.countries == ("ME",)
+    assert item.countries == ("XK",)
 
 
 # ---------------------------------------------------------------- the gazetteer

