@@ -435,7 +435,7 @@ def test_an_overview_of_a_running_affair_is_not_a_report_of_its_event() -> None:
 
 
 def test_an_event_announced_for_a_time_to_come_reads_unlike_the_event() -> None:
-    """A listing "tomorrow" (明日, as soon as Friday, nears) is not yet the listing: the
+    """A listing "tomorrow" (明日, 可望, as soon as Friday, nears) is not yet the listing: the
     reports of the debut a day later are another story. Friday, a word no other item has
     either, is the control."""
     debut = item("go", "Kestrel Exchange token debuts", "It rose 8% on its first day.", day=1)
@@ -452,6 +452,7 @@ def test_an_event_announced_for_a_time_to_come_reads_unlike_the_event() -> None:
     zh_control = alike("Kestrel代币将于周五上市", zh_debut)
     assert alike("Kestrel代币将于明日上市", zh_debut) < 0.7 * zh_control
     assert alike("Kestrel代币月底上市", zh_debut) < 0.7 * zh_control
+    assert alike("Kestrel代币可望周五上市", zh_debut) < 0.7 * zh_control  # expected to list
     # figures "as of the end of June" are a report of what came, not of what is to come
     as_of = alike("截至6月底Kestrel代币上市", zh_debut)
     assert as_of == alike("截至6月初Kestrel代币上市", zh_debut)
