@@ -3,8 +3,10 @@
     python -m digest.evaluate [--set PATH]... [--threshold 0.5] [--misses] [--no-fetch] [--json]
 
 With no PATH it measures every labelled set it finds: the project's synthetic set
-(tests/data/eval/items.yaml), the real headlines (tests/data/eval/real.json) and the shared
-development set (../shared/corpora/real-headlines/dev.json beside the repository) when present.
+(tests/data/eval/items.yaml), the real headlines (tests/data/eval/real.json), more real
+headlines labelled without looking at what digest tags (tests/data/eval/blind.json) and the
+shared development set (../shared/corpora/real-headlines/dev.json beside the repository) when
+present.
 
 For each set: relevance accuracy, country and topic micro-F1 with per-label precision, recall
 and F1, and pairwise story precision, recall and F1 with the share of cross-language same-story

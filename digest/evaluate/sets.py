@@ -34,6 +34,7 @@ from digest.models import FeedConfig
 REPO = Path(__file__).resolve().parent.parent.parent
 DEFAULT_SET = REPO / "tests" / "data" / "eval" / "items.yaml"
 REAL_SET = REPO / "tests" / "data" / "eval" / "real.json"
+BLIND_SET = REPO / "tests" / "data" / "eval" / "blind.json"
 DEV_SET = REPO.parent / "shared" / "corpora" / "real-headlines" / "dev.json"
 MID_MONTH = 15  # the day given to an item known only by its month ...
 MID_YEAR = (7, 1)  # ... and the month and day to one known only by its year
@@ -73,7 +74,7 @@ def load_eval_set(path: Path) -> EvalSet:
 
 def default_sets() -> list[Path]:
     """The labelled sets this checkout can see, in the order they are reported."""
-    return [p for p in (DEFAULT_SET, REAL_SET, DEV_SET) if p.is_file()]
+    return [p for p in (DEFAULT_SET, REAL_SET, BLIND_SET, DEV_SET) if p.is_file()]
 
 
 def _load_yaml_set(path: Path, text: str) -> EvalSet:
