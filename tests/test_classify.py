@@ -310,6 +310,18 @@ def test_a_country_outside_the_taxonomy_is_tagged_by_its_names_and_capital() -> 
     assert 'country KE: "Nairobi" (KE capital)' in lines
 
 
+def test_what_reads_as_a_country_but_is_not_about_it_does_not_tag() -> None:
+    assert classify("Hackers took US$600 million from the bridge").countries == ()
+    assert classify("阿根廷國會調查加密貨幣詐欺").countries == ("AR",)  # 國會: any parliament
+    assert classify("西非國家馬里一金礦坍塌").countries == ("ML",)
+
+
+def test_a_mine_alone_is_not_crypto_news() -> None:
+    # 矿场 is a bitcoin mining farm in crypto news, and any mine in the rest of the news
+    assert not classify("金礦坍塌 礦場內200多名工人").relevant
+    assert classify("四川比特币矿场停电").relevant
+
+
 def test_a_country_name_that_is_mostly_something_else_does_not_tag() -> None:
     assert classify("Jordan Belfort warns bitcoin buyers").countries == ()
     assert classify("Chad and his friends bought ether").countries == ()
@@ -384,7 +396,7 @@ def test_traditional_script_terms_match_like_simplified_ones() -> None:
 
 
 def test_chinese_crypto_vocabulary_makes_an_item_relevant() -> None:
-    for title in ("韩国将审议加密交易所运营商", "虚拟资产交易平台发牌制度", "矿场电费上涨"):
+    for title in ("韩国将审议加密交易所运营商", "虚拟资产交易平台发牌制度", "比特币矿场电费上涨"):
         assert classify(title).relevant, title
 
 

@@ -146,11 +146,12 @@ AMBIGUOUS = {
 # word capitalised in a title): the country is found by its capital and its Chinese name.
 WORLD_AMBIGUOUS = {"Georgia", "Jordan", "Chad", "Jersey", "Guernsey", "Reunion", "Réunion"}
 # Chinese names of those countries that sit inside common words or name something else:
-# 沿海地区, 增加纳入, 马里奥, 广东加强, 尼日利亚, a sultan (苏丹), a first name (查德), the US
-# state Taiwan calls 喬治亞, Hong Kong's Lion Rock (狮子山), San Diego (圣地亚哥). Both scripts.
+# 沿海地区, 增加纳入, 广东加强, 尼日利亚, a Malaysian state's sultan (苏丹), a first name
+# (查德), the US state Taiwan calls 喬治亞, Hong Kong's Lion Rock (狮子山), San Diego
+# (圣地亚哥). Both scripts are listed.
 HAN_WORLD_AMBIGUOUS = {
-    *("海地", "加纳", "加納", "马里", "馬里", "馬裏", "馬裡", "马利", "馬利", "黑山", "阿曼"),
-    *("苏丹", "蘇丹", "汤加", "湯加", "东加", "東加", "多哥", "尼日", "查德", "泽西", "澤西"),
+    *("海地", "加纳", "加納", "黑山", "阿曼", "汤加", "湯加", "东加", "東加", "多哥", "尼日"),
+    *("苏丹", "蘇丹", "查德", "泽西", "澤西"),
     *("乔治亚", "喬治亞", "狮子山", "獅子山", "圣地亚哥", "聖地亞哥"),
 }
 # Their capitals that are also phrases or people. A capital's name in Chinese, Japanese or

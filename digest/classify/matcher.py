@@ -102,7 +102,10 @@ def is_case_sensitive(term: str, crypto: bool = False) -> bool:
 
 def _words(text: str, table: bytes = _FOLD_CASE) -> bytes:
     """The text's ASCII words and what stands between them as spaces, one more at each end:
-    " hong kong  and u s  sec ". Every character stays where it was, one place on."""
+    " hong kong  and u s  sec ". Every character stays where it was, one place on. US$, the
+    currency amounts everywhere are counted in, is read as USD, not as the country."""
+    if "US$" in text:
+        text = text.replace("US$", "USD")
     return f" {text} ".encode("ascii", "replace").translate(table)
 
 
