@@ -446,6 +446,7 @@ def test_an_event_announced_for_a_time_to_come_reads_unlike_the_event() -> None:
 
     control = alike("Kestrel Exchange token to debut Friday")
     assert alike("Kestrel Exchange token to debut tomorrow") < 0.7 * control
+    assert alike("Kestrel Exchange token to debut soon") < 0.7 * control
     assert alike("Kestrel Exchange token nears debut Friday") < 0.7 * alike(
         "Kestrel Exchange token gets debut Friday"
     )
@@ -453,6 +454,7 @@ def test_an_event_announced_for_a_time_to_come_reads_unlike_the_event() -> None:
     assert alike("Kestrel代币将于明日上市", zh_debut) < 0.7 * zh_control
     assert alike("Kestrel代币月底上市", zh_debut) < 0.7 * zh_control
     assert alike("Kestrel代币可望周五上市", zh_debut) < 0.7 * zh_control  # expected to list
+    assert alike("Kestrel代币很快上市", zh_debut) < 0.7 * zh_control  # soon
     # figures "as of the end of June" are a report of what came, not of what is to come
     as_of = alike("截至6月底Kestrel代币上市", zh_debut)
     assert as_of == alike("截至6月初Kestrel代币上市", zh_debut)

@@ -166,7 +166,7 @@ _OVERVIEW_HINT = re.compile(
     "explain|know|timeline|live update|tracker|懒人包|更新|追踪|一文|解读|时间线"
 )
 _AHEAD_HINT = re.compile(
-    "soon|early|tomorrow|next|near|明日|明天|即将|可望|有望|下周|下月|月底|月尾"
+    "soon|early|tomorrow|next|near|明日|明天|即将|可望|有望|下周|下月|月底|月尾|很快"
 )
 # An explainer, a timeline or a page kept up to date tells a whole affair, not one of its events.
 _OVERVIEW = re.compile(
@@ -178,11 +178,11 @@ _OVERVIEW = re.compile(
 
 AHEAD_TERM = KIND_MARK + "ahead"
 # A title that names a time to come for its event (listing tomorrow, approval as soon as
-# Monday, nears an IPO, 可望/有望 "expected to") tells of the event before it happens: the
-# reports of the event itself, a day or a week later, are another story.
+# Monday, launch soon, nears an IPO, 可望/有望 "expected to") tells of the event before it
+# happens: the reports of the event itself, a day or a week later, are another story.
 _AHEAD = re.compile(
-    r"\b(?:as (?:soon|early) as|tomorrow|next (?:week|month)|nears|nearing)\b"
-    r"|明日|明天|即将|可望|有望|下周|下月"
+    r"\b(?:as (?:soon|early) as|soon|tomorrow|next (?:week|month)|nears|nearing)\b"
+    r"|明日|明天|即将|可望|有望|下周|下月|很快"
     # the end of a month to come, not "as of the end of June" (截至6月底), a report's figures
     r"|(?<!截至)(?<!截止)(?<!截至\d)(?<!截止\d)(?<!截至\d\d)(?<!截止\d\d)月[底尾]"
 )
