@@ -124,8 +124,8 @@ def _world_country_names() -> list[tuple[str, ...]]:
         if kind == f"{code} country":
             chinese.setdefault(code, []).append(name)
     return [
-        (name, *aliases, *chinese.get(code, ()))
-        for code, (name, aliases) in world_countries().items()
+        (country.name, *country.aliases, *chinese.get(code, ()))
+        for code, country in world_countries().items()
     ]
 
 

@@ -38,9 +38,8 @@ def builtin_taxonomy() -> Taxonomy:
         )
         for code, entry in data["countries"].items()
     }
-    for code, (name, aliases) in world_countries().items():
-        world = Country(code, name, aliases, asian=False, name_tags=name in aliases)
-        countries.setdefault(code, world)
+    for code, country in world_countries().items():
+        countries.setdefault(code, country)
     topics = {
         slug: Topic(
             slug=slug,
@@ -141,13 +140,16 @@ def gazetteer() -> tuple[tuple[str, str, str], ...]:
 
 
 @cache
-def world_countries() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Every other ISO 3166 country, outside Asia, as {code: (name, English names)}: items
-    about Montenegro or Kenya are tagged too. Their capitals and Chinese names are places."""
+def world_countries() -> dict[str, Country]:
+    """Every ISO 3166 country taxonomy.yaml leaves out, by its English names: items about
+    Montenegro or Kenya are tagged too. Their capitals and Chinese names are places. A name
+    that is mostly something else (Georgia) is no alias, and does not tag alone."""
     countries = _gazetteer_data().get("countries") or {}
     return {
-        str(code): (str(name), tuple(map(str, aliases)))
-        for code, (name, aliases) in countries.items()
+        str(code): Country(
+            str(code), str(name), tuple(map(str, aliases)), bool(asian), name in aliases
+        )
+        for code, (name, aliases, asian) in countries.items()
     }
 
 

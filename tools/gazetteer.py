@@ -142,6 +142,8 @@ AMBIGUOUS = {
     "Ripple",
     "Tether",
 }
+# The countries the taxonomy leaves out that are in Asia (western Asia, as the UN counts it).
+WEST_ASIA = {"CY", "GE", "JO", "OM", "PS"}
 # Country names that are mostly something else in English news (a US state, a first name, a
 # word capitalised in a title): the country is found by its capital and its Chinese name.
 WORLD_AMBIGUOUS = {"Georgia", "Jordan", "Chad", "Jersey", "Guernsey", "Reunion", "Réunion"}
@@ -233,7 +235,8 @@ def _names_world_country(name: str, label: str) -> bool:
 
 
 def _world_countries(codes: set[str]) -> dict[str, list[Any]]:
-    """{code: [name, [English names]]} of every ISO 3166 country the taxonomy leaves out."""
+    """{code: [name, [English names], in Asia]} of every ISO 3166 country the taxonomy leaves
+    out."""
     world: dict[str, list[Any]] = {}
     for country in pycountry.countries:
         if country.alpha_2 in codes:
@@ -247,7 +250,7 @@ def _world_countries(codes: set[str]) -> dict[str, list[Any]]:
             continue
         english = [n for n in dict.fromkeys(names) if n not in WORLD_AMBIGUOUS]
         english += [a for n in english if (a := _ascii(n)) != n]
-        world[country.alpha_2] = [names[0], english]
+        world[country.alpha_2] = [names[0], english, country.alpha_2 in WEST_ASIA]
     return world
 
 

@@ -42,7 +42,8 @@ def taxonomy_lines(tax: Taxonomy) -> list[str]:
     lines = ["Countries:"]
     for code, c in tax.countries.items():
         where = "" if c.asian else " (outside Asia)"
-        lines.append(f"  {code}  {c.name}{where}: {', '.join(c.aliases)}")
+        alone = "" if c.name_tags else " (the name alone does not tag; its places do)"
+        lines.append(f"  {code}  {c.name}{where}{alone}: {', '.join(c.aliases)}")
     lines.append("Topics:")
     for slug, t in tax.topics.items():
         lines.append(f"  {slug}  {t.name}: {', '.join(t.keywords)}")
