@@ -305,7 +305,8 @@ def test_a_country_outside_the_taxonomy_is_tagged_by_its_names_and_capital() -> 
     assert classify("Kenya weighs a tax on crypto transfers").countries == ("KE",)
     assert classify("加密货币交易所在肯尼亚获得牌照").countries == ("KE",)
     assert classify("Bybit opens a bitcoin office in Tbilisi").countries == ("GE",)
-    assert TAX.countries["GE"].name == "Georgia" and not TAX.countries["GE"].asian
+    assert TAX.countries["GE"].name == "Georgia" and TAX.countries["GE"].asian
+    assert not TAX.countries["KE"].asian
     lines = explain(classify("Crypto exchange opens in Nairobi"))
     assert 'country KE: "Nairobi" (KE capital)' in lines
 
