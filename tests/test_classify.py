@@ -576,7 +576,7 @@ def test_red_envelopes_are_a_cbdc_pilot_not_adoption() -> None:
     assert "adoption" in uptake.topics
 
 
-def test_the_summary_of_an_incident_does_not_make_adoption_or_investment() -> None:
+def test_the_summary_of_an_incident_does_not_make_adoption_investment_or_stablecoins() -> None:
     hack = classify(
         "Crypto exchange hacked, $30 million stolen",
         "All deposits and payments are suspended; the exchange will compensate users. "
@@ -591,6 +591,11 @@ def test_the_summary_of_an_incident_does_not_make_adoption_or_investment() -> No
     assert "adoption" not in closure.topics and "investment" not in closure.topics
     police = classify("警方拘捕加密货币平台骗案三人", "平台用户可通过银行支付入金。")
     assert "adoption" not in police.topics
+    # the coins a thief took (USDC, USDT) are what was stolen, not news about stablecoins
+    bridge = classify("Bridge hacked, $600 million stolen", "The thief took ether and USDC.")
+    assert "stablecoins" not in bridge.topics and "security" in bridge.topics
+    depeg = classify("Stablecoin USDC loses its peg after hack", "Traders sold USDC.")
+    assert "stablecoins" in depeg.topics
 
 
 def test_an_incident_title_still_makes_the_topics_it_names() -> None:
